@@ -1,0 +1,32 @@
+# Every target creates the local virtual environment (.venv) when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test golden bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/quickstart.py
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+golden: $(STAMP)   ## rewrite tests/golden/*.txt from the compiler; review the diff
+	ADJOINT_REGEN_GOLDEN=1 $(PY) -m pytest tests/test_golden.py
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(PY) -m pyflakes adjoint tests examples
+
+clean:
+	rm -rf $(VENV) build *.egg-info
