@@ -1,0 +1,349 @@
+"""Pass 3: normalise to one operation per statement (A-normal form).
+
+After this pass every statement is one of
+    name = atom | op(atom, ...) | f(atom, ..., k=atom) | atom[static] | atom.attr
+    if name: ...        for name in range(atom, ...): ...        while name: ...
+    return name         expression statements such as print(atom)
+where an atom is a Name or a Constant. Each statement keeps the line of the user
+statement it came from, which later passes use for comments and error messages.
+"""
+from __future__ import annotations
+
+import builtins
+import types
+
+import gast
+
+from .context import Source
+from .errors import UnsupportedSyntaxError
+from .naming import Namer
+
+ATOMS = (gast.Name, gast.Constant)
+
+
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def assign(target: str, value, where) -> gast.Assign:
+    node = gast.Assign(targets=[_name(target, gast.Store())], value=value,
+                       type_comment=None)
+    return gast.copy_location(node, where)
+
+
+class Normalizer:
+    def __init__(self, source: Source, namer: Namer):
+        self.source = source
+        self.namer = namer
+        self.where = None  # the user statement being normalised
+
+    # ---- statements ------------------------------------------------------------
+    def block(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            self.where = stmt
+            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+            if method is None:
+                self.fail(stmt, f"{type(stmt).__name__} statements are not supported",
+                          "rewrite the statement with assignments, if, for or while")
+            out.extend(method(stmt))
+        return out
+
+    def stmt_Assign(self, node):
+        out = []
+        first, *rest = node.targets
+        value = self.rhs(node.value, out)
+        out.extend(self.bind(first, value, node))
+        for target in rest:
+            out.extend(self.bind(target, self.atom_of(first, out), node))
+        return out
+
+    def atom_of(self, target, out):
+        if isinstance(target, gast.Name):
+            return _name(target.id)
+        self.fail(target, "chained assignment to a tuple is not supported",
+                  "assign on separate lines")
+
+    def bind(self, target, value, where) -> list:
+        if isinstance(target, gast.Name):
+            return [assign(target.id, value, where)]
+        if isinstance(target, (gast.Tuple, gast.List)):
+            return self.unpack(target, value, where)
+        what = "item assignment (x[i] = ...)" if isinstance(target, gast.Subscript) \
+            else "attribute assignment (obj.a = ...)"
+        self.fail(target, f"{what} is not supported yet",
+                  "build a new array with np.where/np.concatenate, or return the value")
+
+    def unpack(self, target, value, where) -> list:
+        names = [t for t in target.elts]
+        if not all(isinstance(t, gast.Name) for t in names):
+            self.fail(target, "nested or starred unpacking is not supported",
+                      "unpack one level at a time")
+        out = []
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(names):
+            targets = {t.id for t in names}
+            elts = []
+            for elt in value.elts:  # copy names the unpacking overwrites (a, b = b, a)
+                if isinstance(elt, gast.Name) and elt.id in targets:
+                    tmp = self.namer.fresh("_" + elt.id)
+                    out.append(assign(tmp, elt, where))
+                    elt = _name(tmp)
+                elts.append(elt)
+            return out + [assign(t.id, e, where) for t, e in zip(names, elts)]
+        whole = self.to_atom(value, out)
+        for i, t in enumerate(names):
+            index = gast.Constant(value=i, kind=None)
+            out.append(assign(t.id, gast.Subscript(value=whole, slice=index,
+                                                   ctx=gast.Load()), where))
+        return out
+
+    def stmt_AugAssign(self, node):
+        if not isinstance(node.target, gast.Name):
+            self.bind(node.target, None, node)
+        out = []
+        value = self.atom(node.value, out)
+        op = gast.BinOp(left=_name(node.target.id), op=node.op, right=value)
+        return out + [assign(node.target.id, gast.copy_location(op, node), node)]
+
+    def stmt_AnnAssign(self, node):
+        if node.value is None:
+            return []
+        return self.stmt_Assign(gast.copy_location(
+            gast.Assign(targets=[node.target], value=node.value, type_comment=None), node))
+
+    def stmt_Return(self, node):
+        out = []
+        value = node.value if node.value is not None else gast.Constant(None, None)
+        atom = self.atom(value, out)
+        if not isinstance(atom, gast.Name):
+            tmp = self.namer.fresh("result")
+            out.append(assign(tmp, atom, node))
+            atom = _name(tmp)
+        return out + [gast.copy_location(gast.Return(value=atom), node)]
+
+    def stmt_If(self, node):
+        out = []
+        test = self.name_atom(node.test, out, "cond")
+        body, orelse = self.block(node.body), self.block(node.orelse)
+        self.where = node
+        return out + [gast.copy_location(gast.If(test=test, body=body or [gast.Pass()],
+                                                 orelse=orelse), node)]
+
+    def stmt_For(self, node):
+        out = []
+        it = node.iter
+        is_range = isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+            and self.source.namespace.get(it.func.id) is builtins.range and not it.keywords
+        if not is_range or not isinstance(node.target, gast.Name):
+            self.fail(node, "for loops over anything but range(...) into one name are "
+                            "not supported yet", "loop over range(len(xs)) and index")
+        args = [self.atom(a, out) for a in it.args]
+        assigned = local_names(gast.Module(body=node.body, type_ignores=[]), params=False)
+        for i, a in enumerate(args):  # the reverse loop replays the range: keep it fixed
+            if isinstance(a, gast.Name) and (a.id in assigned or a.id == node.target.id):
+                tmp = self.namer.fresh(a.id + "_start")
+                out.append(assign(tmp, a, node))
+                args[i] = _name(tmp)
+        call = gast.Call(func=_name("range"), args=args, keywords=[])
+        body = self.block(node.body)
+        self.where = node
+        loop = gast.For(target=node.target, iter=call, body=body or [gast.Pass()],
+                        orelse=[], type_comment=None)
+        return out + [gast.copy_location(loop, node)]
+
+    def stmt_While(self, node):
+        """`while test:` becomes `cond = test; while cond: ...; cond = test`."""
+        out = []
+        cond = self.namer.fresh("cond")
+        out.append(assign(cond, self.rhs(node.test, out), node))
+        body = self.block(node.body)
+        self.where = node
+        again = []
+        again.append(assign(cond, self.rhs(node.test, again), node))
+        loop = gast.While(test=_name(cond), body=body + again, orelse=[])
+        return out + [gast.copy_location(loop, node)]
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, gast.Constant):
+            return []  # docstrings and bare constants do nothing
+        out = []
+        if isinstance(node.value, gast.Call):
+            call = self.rhs(node.value, out)
+            return out + [gast.copy_location(gast.Expr(value=call), node)]
+        self.rhs(node.value, out)
+        return out
+
+    def stmt_Pass(self, node):
+        return []
+
+    def stmt_Assert(self, node):
+        out = []
+        test = self.atom(node.test, out)
+        return out + [gast.copy_location(gast.Assert(test=test, msg=node.msg), node)]
+
+    def stmt_Raise(self, node):
+        return [node]
+
+    # ---- expressions -----------------------------------------------------------
+    def atom(self, expr, out):
+        return self.to_atom(self.rhs(expr, out), out)
+
+    def to_atom(self, value, out):
+        if isinstance(value, ATOMS) or self.is_static(value):
+            return value
+        tmp = self.namer.temp(value)
+        out.append(assign(tmp, value, self.where))
+        return _name(tmp)
+
+    def name_atom(self, expr, out, base):
+        value = self.atom(expr, out)
+        if isinstance(value, gast.Name):
+            return value
+        tmp = self.namer.fresh(base)
+        out.append(assign(tmp, value, self.where))
+        return _name(tmp)
+
+    def rhs(self, expr, out):
+        """`expr` as a single operation over atoms; sub-expressions go to `out`."""
+        method = getattr(self, "expr_" + type(expr).__name__, None)
+        if method is None:
+            self.fail(expr, f"{type(expr).__name__} expressions are not supported",
+                      "compute the value in a helper that is not differentiated")
+        return gast.copy_location(method(expr, out), expr)
+
+    def expr_Name(self, node, out):
+        return _name(node.id)
+
+    def expr_Constant(self, node, out):
+        return node
+
+    def expr_BinOp(self, node, out):
+        return gast.BinOp(left=self.atom(node.left, out), op=node.op,
+                          right=self.atom(node.right, out))
+
+    def expr_UnaryOp(self, node, out):
+        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand, out))
+
+    def expr_Compare(self, node, out):
+        return gast.Compare(left=self.atom(node.left, out), ops=node.ops,
+                            comparators=[self.atom(c, out) for c in node.comparators])
+
+    def expr_BoolOp(self, node, out):
+        """`a and b` keeps short-circuiting: t = a; if t: t = b."""
+        tmp = self.namer.fresh("cond")
+        out.append(assign(tmp, self.rhs(node.values[0], out), self.where))
+        for value in node.values[1:]:
+            inner = []
+            inner.append(assign(tmp, self.rhs(value, inner), self.where))
+            test = _name(tmp) if isinstance(node.op, gast.And) else \
+                gast.UnaryOp(op=gast.Not(), operand=_name(tmp))
+            if not isinstance(test, gast.Name):
+                neg = self.namer.fresh("not_" + tmp)
+                out.append(assign(neg, test, self.where))
+                test = _name(neg)
+            out.append(gast.copy_location(gast.If(test=test, body=inner, orelse=[]),
+                                          self.where))
+        return _name(tmp)
+
+    def expr_IfExp(self, node, out):
+        """`a if c else b` becomes an if statement assigning one temporary."""
+        tmp = self.namer.temp()
+        test = self.name_atom(node.test, out, "cond")
+        body, orelse = [], []
+        body.append(assign(tmp, self.rhs(node.body, body), self.where))
+        orelse.append(assign(tmp, self.rhs(node.orelse, orelse), self.where))
+        out.append(gast.copy_location(gast.If(test=test, body=body, orelse=orelse),
+                                      self.where))
+        return _name(tmp)
+
+    def expr_Call(self, node, out):
+        func = node.func
+        if isinstance(func, gast.Attribute) and not self.is_static(func):
+            func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
+                                  ctx=gast.Load())
+        elif not self.is_static(func):
+            self.fail(node, "calling the result of an expression is not supported",
+                      "call a named function")
+        args = [self.static_or_atom(a, out) for a in node.args]
+        keywords = []
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.fail(kw.value, "**kwargs in calls are not supported",
+                          "pass keyword arguments by name")
+            keywords.append(gast.keyword(arg=kw.arg, value=self.static_or_atom(kw.value, out)))
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def expr_Attribute(self, node, out):
+        if self.is_static(node):
+            return node
+        return gast.Attribute(value=self.atom(node.value, out), attr=node.attr,
+                              ctx=gast.Load())
+
+    def expr_Subscript(self, node, out):
+        return gast.Subscript(value=self.atom(node.value, out),
+                              slice=self.index(node.slice, out), ctx=gast.Load())
+
+    def expr_Tuple(self, node, out):
+        return gast.Tuple(elts=[self.static_or_atom(e, out) for e in node.elts],
+                          ctx=gast.Load())
+
+    def expr_List(self, node, out):
+        return gast.List(elts=[self.static_or_atom(e, out) for e in node.elts],
+                         ctx=gast.Load())
+
+    def index(self, node, out):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p, out)
+                     for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=gast.Load())
+        return self.atom(node, out)
+
+    def static_or_atom(self, node, out):
+        if isinstance(node, (gast.Tuple, gast.List)):
+            return self.to_atom(self.rhs(node, out), out) \
+                if not all(isinstance(e, ATOMS) for e in node.elts) else node
+        return self.atom(node, out)
+
+    def is_static(self, node) -> bool:
+        """A dotted reference to something in a module (np.sin, np.pi, math.e)."""
+        if isinstance(node, gast.Attribute):
+            return self.is_static(node.value)
+        if isinstance(node, gast.Name):
+            value = self.source.namespace.get(node.id)
+            return isinstance(value, types.ModuleType) or (
+                callable(value) and node.id not in self.locals)
+        return False
+
+    def fail(self, node, message, hint):
+        raise UnsupportedSyntaxError(f"{message} ({self.source.name})",
+                                     self.source.where(node), hint=hint)
+
+
+def local_names(tree, params=True) -> set[str]:
+    names = set()
+    if params:
+        names = {a.id for a in tree.args.args + tree.args.kwonlyargs + tree.args.posonlyargs}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            names.add(node.id)
+    return names
+
+
+def normalize(source: Source, namer: Namer) -> gast.FunctionDef:
+    tree = source.tree
+    norm = Normalizer(source, namer)
+    norm.locals = local_names(tree)
+    body = norm.block(tree.body)
+    returns = [s for s in body if isinstance(s, gast.Return)]
+    nested = [n for s in body if not isinstance(s, gast.Return) for n in gast.walk(s)
+              if isinstance(n, gast.Return)]
+    if nested or len(returns) != 1 or not isinstance(body[-1], gast.Return):
+        where = (nested or returns[1:] or [tree])[0]
+        norm.fail(where, "a return anywhere but the last line is not supported yet"
+                  if nested or returns else "the function has no return statement",
+                  "assign the result to a variable and return it on the last line")
+    new = gast.FunctionDef(name=tree.name, args=tree.args, body=body, decorator_list=[],
+                           returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(new, tree)

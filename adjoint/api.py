@@ -1,0 +1,64 @@
+"""The public entry points: grad and value_and_grad, with a compile cache."""
+from __future__ import annotations
+
+import functools
+import inspect
+
+from .pipeline import compile_reverse
+
+_CACHE: dict = {}
+
+
+def _key(fn, wrt, *flags):
+    wrt_key = tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt
+    return (fn, getattr(fn, "__code__", None), type(wrt).__name__, wrt_key) + flags
+
+
+def _finish(gen, fn, ctx, mod, kind: str):
+    gen.source = mod.text
+    gen.stages = dict(ctx.stages)
+    gen.wrt = ctx.wrt
+    gen.line_map = dict(mod.line_map)
+    gen.fn = fn
+    gen.__module__ = getattr(fn, "__module__", None)
+    doc = inspect.getdoc(fn)
+    gen.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(ctx.wrt)}." + \
+        (f"\n\n{doc}" if doc else "")
+    try:
+        sig = inspect.signature(fn)
+        extra = inspect.Parameter("grad_out", inspect.Parameter.KEYWORD_ONLY, default=None)
+        params = list(sig.parameters.values()) + [extra]
+        gen.__signature__ = sig.replace(parameters=params, return_annotation=sig.empty)
+    except (TypeError, ValueError):
+        pass
+    return gen
+
+
+def _compiled(fn, wrt, optimize, value):
+    key = _key(fn, wrt, optimize, value)
+    hit = _CACHE.get(key)
+    if hit is None:
+        gen, ctx, mod = compile_reverse(fn, wrt, optimize_=optimize, value=value)
+        hit = _CACHE[key] = _finish(gen, fn, ctx, mod,
+                                    "Value and gradient" if value else "Gradient")
+    return hit
+
+
+def grad(fn=None, *, wrt=0, optimize=True):
+    """The gradient of `fn` with respect to `wrt` (a position, a name, or a tuple).
+
+    Usable as `@adjoint.grad`, `@adjoint.grad(wrt="w")` or `adjoint.grad(f, wrt=(0, 1))`.
+    The returned function takes `fn`'s arguments plus an optional keyword
+    `grad_out` (the output's incoming gradient; needed for array outputs) and has
+    `.source` (the generated module) and `.stages` (each compiler stage as text).
+    """
+    if fn is None:
+        return functools.partial(grad, wrt=wrt, optimize=optimize)
+    return _compiled(fn, wrt, optimize, False)
+
+
+def value_and_grad(fn=None, *, wrt=0, optimize=True):
+    """Like `grad`, but the function returns `(value, gradient)` from one sweep."""
+    if fn is None:
+        return functools.partial(value_and_grad, wrt=wrt, optimize=optimize)
+    return _compiled(fn, wrt, optimize, True)

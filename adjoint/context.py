@@ -1,0 +1,44 @@
+"""The typed record that carries results from one pass to the next."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import Location
+
+
+@dataclass
+class Source:
+    """A user function as the compiler sees it."""
+
+    fn: object
+    name: str
+    filename: str
+    line_offset: int          # add to a parsed node's lineno to get the file's line
+    col_offset: int           # add to a parsed node's col_offset (removed indent)
+    tree: gast.FunctionDef
+    namespace: dict           # globals and closure values the body can see
+    closure: frozenset = frozenset()  # names that came from the closure
+
+    def where(self, node=None) -> Location:
+        if node is None or getattr(node, "lineno", None) is None:
+            return Location(self.filename, self.line_offset + self.tree.lineno)
+        return Location(self.filename, self.line_offset + node.lineno,
+                        (node.col_offset or 0) + self.col_offset)
+
+    def user_line(self, lineno: int) -> str:
+        import linecache
+        return linecache.getline(self.filename, self.line_offset + lineno).strip()
+
+
+@dataclass
+class Context:
+    """Options and analysis results for one compilation."""
+
+    source: Source
+    wrt: tuple[str, ...]
+    optimize: bool = True
+    wrt_tuple: bool = False                # return a tuple of gradients
+    mode: str = "reverse"                  # or "forward"
+    stages: dict[str, str] = field(default_factory=dict)

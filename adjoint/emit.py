@@ -1,0 +1,165 @@
+"""Last pass: turn the generated function into a readable, importable module.
+
+Statements are unparsed with the standard library's unparser (via gast); this
+module adds what it cannot: comments pointing at the user's lines, and a header
+of imports. The text is registered in `linecache` before `compile`, so
+`inspect.getsource`, tracebacks and pdb all show the generated code.
+"""
+from __future__ import annotations
+
+import builtins
+import linecache
+import os
+import sys
+import types
+from dataclasses import dataclass
+
+import gast
+
+from . import __version__, ir
+from .context import Source
+
+LITERALS = (int, float, complex, bool, str, type(None))
+
+
+@dataclass
+class Module:
+    text: str
+    name: str              # the generated function's name
+    filename: str          # pseudo file name registered in linecache
+    namespace: dict        # values the module needs that no import can supply
+    line_map: dict         # generated line -> user's line
+
+
+def render_function(fn: gast.FunctionDef, source: Source, line_map: dict,
+                        first_line: int) -> list[str]:
+    header = ir.unparse(_copy_def(fn)).splitlines()[0]
+    lines = [header]
+    _block(fn.body, "    ", source, lines, line_map, first_line, [False], None)
+    return lines
+
+
+def _copy_def(fn):
+    new = gast.FunctionDef(name=fn.name, args=fn.args, body=[gast.Pass()],
+                           decorator_list=[], returns=None, type_comment=None,
+                           type_params=[])
+    return gast.copy_location(new, fn)
+
+
+def _block(body, indent, source, lines, line_map, first, in_grad, prev_line):
+    for stmt in body:
+        if _is_seed(stmt):
+            in_grad[0], prev_line = True, None
+        line = getattr(stmt, "lineno", None)
+        if line is not None and line != prev_line and not isinstance(stmt, gast.Return):
+            prefix = "grad of line" if in_grad[0] else "line"
+            user = source.line_offset + line
+            lines.append(f"{indent}# {prefix} {user}: {source.user_line(line)}")
+            prev_line = line
+        if line is not None:
+            line_map[first + len(lines)] = source.line_offset + line
+        if isinstance(stmt, gast.If):
+            _if(stmt, indent, source, lines, line_map, first, in_grad, line)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = ir.unparse(_empty(stmt)).splitlines()[0]
+            lines.append(indent + head)
+            _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line)
+        else:
+            lines.extend(indent + text for text in ir.unparse(stmt).splitlines())
+
+
+def _if(stmt, indent, source, lines, line_map, first, in_grad, line, kw="if"):
+    lines.append(f"{indent}{kw} {ir.unparse(stmt.test)}:")
+    _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line)
+    orelse = stmt.orelse
+    if len(orelse) == 1 and isinstance(orelse[0], gast.If):
+        _if(orelse[0], indent, source, lines, line_map, first, in_grad, line, "elif")
+    elif orelse:
+        lines.append(f"{indent}else:")
+        _block(orelse, indent + "    ", source, lines, line_map, first, in_grad, line)
+
+
+def _empty(stmt):
+    new = type(stmt)(**{f: getattr(stmt, f) for f in stmt._fields})
+    new.body = [gast.Pass()]
+    new.orelse = []
+    return new
+
+
+def _is_seed(stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return isinstance(stmt, gast.Assign) and isinstance(value, gast.Call) \
+        and ir.unparse(value.func) == "rt.seed"
+
+
+def free_names(fn: gast.FunctionDef) -> list[str]:
+    bound = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
+    loads = []
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name):
+            if isinstance(node.ctx, (gast.Store, gast.Param)):
+                bound.add(node.id)
+            elif node.id not in loads:
+                loads.append(node.id)
+    return sorted(n for n in loads if n not in bound)
+
+
+def header_and_namespace(fn, source: Source) -> tuple[list[str], dict]:
+    """Imports for every global the generated function reads."""
+    imports, defs, namespace = [], [], {}
+    mod = getattr(source.fn, "__module__", None)
+    module = sys.modules.get(mod)
+    for n in free_names(fn):
+        if n == "rt":
+            imports.append("from adjoint import runtime as rt")
+        elif n == "np" and source.namespace.get("np") in (None, sys.modules["numpy"]):
+            imports.append("import numpy as np")
+        elif n == "math" and "math" not in source.namespace:
+            imports.append("import math")
+        elif n not in source.namespace:
+            continue  # a builtin such as range, or the stack
+        else:
+            value = source.namespace[n]
+            if hasattr(builtins, n) and getattr(builtins, n) is value:
+                continue
+            if isinstance(value, types.ModuleType):
+                imports.append(f"import {value.__name__}" if value.__name__ == n
+                               else f"import {value.__name__} as {n}")
+            elif n in source.closure and isinstance(value, LITERALS):
+                defs.append(f"{n} = {value!r}  # captured from {source.name}'s closure")
+            elif n not in source.closure and module is not None \
+                    and getattr(module, "__dict__", None) is source.fn.__globals__:
+                imports.append(f"from {mod} import {n}")
+            else:
+                namespace[n] = value
+                defs.append(f"# {n}: a value captured from {source.name}'s closure, "
+                            "supplied when compiled in-process")
+    imports = sorted(set(imports), key=lambda s: (not s.startswith("import "), s))
+    return imports + ([""] if defs else []) + defs, namespace
+
+
+def module(fn: gast.FunctionDef, source: Source, doc: str, tag: str = "") -> Module:
+    head, namespace = header_and_namespace(fn, source)
+    lines = [f'"""{doc}', "", f"Generated by adjoint {__version__}; comments point at "
+             f"{os.path.basename(source.filename)}.", '"""']
+    lines += head + ["", ""]
+    line_map = {}
+    lines += render_function(fn, source, line_map, len(lines))
+    text = "\n".join(lines) + "\n"
+    where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
+    filename = f"<adjoint {fn.name}{tag} of {where}>"
+    return Module(text, fn.name, filename, namespace, line_map)
+
+
+def load(mod: Module):
+    """Compile and execute the module; return the generated function."""
+    linecache.cache[mod.filename] = (len(mod.text), None, mod.text.splitlines(True),
+                                     mod.filename)
+    code = compile(mod.text, mod.filename, "exec")
+    namespace = {"__name__": f"adjoint.generated.{mod.name}", **mod.namespace}
+    exec(code, namespace)
+    return namespace[mod.name]
+
+
+def strip_comments(body):
+    return [s for s in body if not ir.is_comment(s)]

@@ -1,0 +1,78 @@
+"""Errors a user can cause. Each one points at the user's file and line.
+
+Every class derives from `AdjointError`, whose message reads:
+
+    loss.py:12:5: try/except is not supported in a differentiated function
+        try:
+        ^
+    hint: move the try/except into a caller that is not differentiated.
+"""
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's source: file, 1-based line, 0-based column."""
+
+    filename: str
+    lineno: int
+    col: int | None = None
+
+    def __str__(self) -> str:
+        col = "" if self.col is None else f":{self.col + 1}"
+        return f"{self.filename}:{self.lineno}{col}"
+
+    def source_line(self) -> str:
+        return linecache.getline(self.filename, self.lineno).rstrip("\n")
+
+
+class AdjointError(Exception):
+    """Base class of every error adjoint raises because of the user's input."""
+
+    def __init__(self, message: str, where: Location | None = None,
+                 hint: str | None = None):
+        self.message = message
+        self.where = where
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [f"{self.where}: {self.message}" if self.where else self.message]
+        if self.where is not None:
+            line = self.where.source_line()
+            if line:
+                stripped = line.lstrip()
+                parts.append("    " + stripped)
+                if self.where.col is not None:
+                    caret = max(0, self.where.col - (len(line) - len(stripped)))
+                    parts.append("    " + " " * caret + "^")
+        if self.hint:
+            parts.append("hint: " + self.hint)
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(AdjointError):
+    """A construct the compiler does not differentiate (yet)."""
+
+
+class NoGradientRuleError(AdjointError):
+    """A call to a function that has no gradient rule."""
+
+
+class WrtError(AdjointError, ValueError):
+    """`wrt` names no parameter, is out of range or is repeated."""
+
+
+class SourceUnavailableError(AdjointError):
+    """The function's source cannot be read (REPL, exec, builtin, C function)."""
+
+
+class NonScalarOutputError(AdjointError, ValueError):
+    """A gradient of an array-valued function was asked for without `grad_out`."""
+
+
+class UsageError(AdjointError):
+    """Bad command-line input (a TARGET, --wrt or --args that cannot be used)."""

@@ -1,0 +1,64 @@
+"""Builders for the statements the compiler emits (names, assignments, comments)."""
+from __future__ import annotations
+
+import ast
+
+import gast
+
+
+class Comment(str):
+    """Text of a `# ...` line; carried as a string constant until emission."""
+
+
+def name(id_: str, store: bool = False) -> gast.Name:
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(),
+                     annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str, value, where=None) -> gast.Assign:
+    node = gast.Assign(targets=[name(target, True)], value=value, type_comment=None)
+    return gast.copy_location(node, where) if where is not None else node
+
+
+def add(a, b) -> gast.BinOp:
+    return gast.BinOp(left=a, op=gast.Add(), right=b)
+
+
+def call(func: str, *args, **kwargs) -> gast.Call:
+    parts = func.split(".")
+    node = name(parts[0])
+    for part in parts[1:]:
+        node = gast.Attribute(value=node, attr=part, ctx=gast.Load())
+    return gast.Call(func=node, args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+
+
+def expr_stmt(value, where=None) -> gast.Expr:
+    node = gast.Expr(value=value)
+    return gast.copy_location(node, where) if where is not None else node
+
+
+def comment(text: str) -> gast.Expr:
+    return gast.Expr(value=gast.Constant(value=Comment(text), kind=None))
+
+
+def is_comment(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, Comment)
+
+
+def push(value: str) -> gast.Expr:
+    return expr_stmt(call("_stack.append", name(value)))
+
+
+def pop() -> gast.Call:
+    return call("_stack.pop")
+
+
+def unparse(node) -> str:
+    """Source text of a gast node, by the standard library's unparser."""
+    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))

@@ -1,0 +1,157 @@
+"""The compiler, one line per pass. Every stage's text is kept in `ctx.stages`.
+
+    source -> parse -> fence -> normalize -> activity -> tbr -> reverse -> optimize -> emit
+"""
+from __future__ import annotations
+
+import os
+
+import gast
+
+from . import activity, anf, emit, fence, ir, optimize, tbr
+from .context import Context
+from .errors import WrtError
+from .naming import Namer
+from .parse import parse
+from .primitives import resolve
+from .reverse import Reverse
+from .rules import lookup
+
+STAGES = ("parse", "normalize", "activity", "tbr", "reverse", "optimize")
+
+
+def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
+    """Compile the adjoint of `fn`; return (generated function, Context, Module)."""
+    source = parse(fn)
+    ctx = Context(source, (), optimize_)
+    ctx.stages["parse"] = ir.unparse(source.tree)
+    fence.check(source)
+    ctx.wrt = resolve_wrt(source, wrt)
+    ctx.wrt_tuple = isinstance(wrt, (tuple, list))
+    locals_ = anf.local_names(source.tree)
+    namer = Namer(locals_ | set(source.fn.__code__.co_names))
+    normal = anf.normalize(source, namer)
+    ctx.stages["normalize"] = ir.unparse(normal)
+    locals_ = anf.local_names(normal)
+    act = activity.analyze(normal, source, ctx.wrt, locals_)
+    ctx.stages["activity"] = act.dump()
+    rev = Reverse(source, act, namer, locals_)
+    body = rev.instrument(normal.body)
+    reads, rev.own = rev.reads(body)
+    rev.saves = tbr.analyze(body, params(source.tree), reads, rev.own, namer, rev.steps)
+    ctx.stages["tbr"] = rev.saves.dump()
+    gen = assemble(rev, source, body, ctx, value)
+    ctx.stages["reverse"] = emit.module(gen, source, _doc(source, ctx)).text
+    if optimize_:
+        gen = optimize.run(gen, lambda call: _pure(call, source))
+    ctx.stages["optimize"] = emit.module(gen, source, _doc(source, ctx)).text
+    mod = emit.module(gen, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
+    return emit.load(mod), ctx, mod
+
+
+def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:
+    """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
+    result = body[-1].value.id
+    forward = rev.forward(body)
+    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
+    if rev.saves.stacked:
+        inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
+    where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
+    out = []
+    grads = []
+    if rev.activity.active(result):
+        bres = rev.adjoint(result)
+        seed = ir.call("rt.seed", ir.name(result), ir.name("grad_out"), ir.const(where))
+        out.append(gast.copy_location(ir.assign(bres, seed), body[-1]))
+        value_name = result
+        if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):
+            value_name = rev.namer.fresh("value")
+            forward.append(ir.assign(value_name, ir.name(result), body[-1]))
+        out += rev.backward(body, {bres})
+    else:
+        value_name = result
+    for p in ctx.wrt:
+        b = rev.adjoint(p)
+        defined = any(isinstance(s, gast.Assign) and s.targets[0].id == b
+                      for s in gast.walk(gast.Module(body=out, type_ignores=[])))
+        if not defined:
+            grads.append(ir.call("rt.zeros_like", ir.name(p)))
+        elif b in rev.zeroed:
+            grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
+        else:
+            grads.append(ir.name(b))
+    ret = grads[0] if len(grads) == 1 and not _many(ctx) else \
+        gast.Tuple(elts=grads, ctx=gast.Load())
+    if value:
+        ret = gast.Tuple(elts=[ir.name(value_name), ret], ctx=gast.Load())
+    stmts = inits + forward + out + [gast.copy_location(gast.Return(value=ret), body[-1])]
+    args = _with_grad_out(source.tree.args)
+    name = ("value_and_" if value else "") + grad_name(source.name, ctx.wrt)
+    fn = gast.FunctionDef(name=name, args=args, body=stmts, decorator_list=[],
+                          returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(fn, source.tree)
+
+
+def _many(ctx) -> bool:
+    return ctx.wrt_tuple
+
+
+def _target(stmt):
+    return stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
+
+
+def _with_grad_out(args):
+    new = gast.arguments(args=list(args.args), posonlyargs=list(args.posonlyargs),
+                         vararg=None, kwonlyargs=list(args.kwonlyargs) +
+                         [ir.name("grad_out", False)], kw_defaults=list(args.kw_defaults) +
+                         [ir.const(None)], kwarg=None, defaults=list(args.defaults))
+    new.kwonlyargs[-1].ctx = gast.Param()
+    return new
+
+
+def grad_name(name: str, wrt) -> str:
+    base = "lambda" if name == "<lambda>" else name
+    return f"d{base}_d{'_'.join(wrt)}"
+
+
+def params(tree) -> list[str]:
+    a = tree.args
+    return [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
+
+
+def resolve_wrt(source, wrt) -> tuple[str, ...]:
+    names = [p.id for p in source.tree.args.posonlyargs + source.tree.args.args] + \
+        [p.id for p in source.tree.args.kwonlyargs]
+    items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
+    if not items:
+        raise WrtError("wrt is empty", source.where(),
+                       hint=f"name at least one of the parameters: {', '.join(names)}")
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise WrtError(f"wrt={item!r} is neither a parameter position nor a name",
+                           source.where(), hint=f"use a position or one of: {', '.join(names)}")
+        if isinstance(item, int):
+            if not -len(names) <= item < len(names):
+                raise WrtError(f"wrt={item} is out of range: {source.name} has "
+                               f"{len(names)} parameter(s) ({', '.join(names)})",
+                               source.where(), hint=f"use 0..{len(names) - 1} or a name")
+            item = names[item]
+        elif item not in names:
+            raise WrtError(f"wrt={item!r} names no parameter of {source.name}",
+                           source.where(), hint=f"the parameters are: {', '.join(names)}")
+        if item in out:
+            raise WrtError(f"wrt names {item!r} twice", source.where(),
+                           hint="list each parameter once")
+        out.append(item)
+    return tuple(out)
+
+
+def _doc(source, ctx) -> str:
+    return (f"Gradient of {source.name} ({os.path.basename(source.filename)}, line "
+            f"{source.where().lineno}) with respect to {', '.join(ctx.wrt)}.")
+
+
+def _pure(call, source) -> bool:
+    fn = resolve(call.func, source.namespace)
+    return fn is not None and lookup(fn) is not None

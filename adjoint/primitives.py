@@ -1,0 +1,154 @@
+"""What one normalised right-hand side computes: a rule applied to bound arguments.
+
+`classify` is the single place that maps an expression to its gradient rule, so
+activity analysis, the reverse pass and the forward pass all agree.
+"""
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass
+
+import gast
+
+from . import ir
+from .context import Source
+from .errors import NoGradientRuleError
+from .rules import NonDiff, Rule, lookup, lookup_attribute, lookup_method
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+          gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+          gast.LShift: operator.lshift, gast.RShift: operator.rshift}
+UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+         gast.Invert: operator.invert}
+SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+@dataclass(frozen=True)
+class Prim:
+    kind: str                      # "rule" | "copy" | "const" | "nondiff" | "opaque"
+    node: gast.expr
+    rule: Rule | None = None
+    args: tuple = ()               # ((param, node), ...) in the rule's order
+    what: str = ""                 # for "opaque": a description of the callee
+
+    def bound(self) -> dict:
+        return dict(self.args)
+
+    def diff_inputs(self) -> list[tuple[str, str]]:
+        """(param, variable) for every differentiable parameter bound to a name."""
+        if self.kind == "copy":
+            return [("x", self.node.id)]
+        if self.kind != "rule":
+            return []
+        return [(p, n.id) for p, n in self.args
+                if p in self.rule.vjp and isinstance(n, gast.Name)]
+
+    def names(self) -> list[str]:
+        return sorted({n.id for n in gast.walk(self.node) if isinstance(n, gast.Name)})
+
+
+def resolve(node, ns):
+    """The object a dotted name refers to, or None."""
+    if isinstance(node, gast.Name):
+        return ns.get(node.id)
+    if isinstance(node, gast.Attribute):
+        owner = resolve(node.value, ns)
+        return getattr(owner, node.attr, None) if owner is not None else None
+    return None
+
+
+def classify(value, source: Source, locals_: set[str]) -> Prim:
+    if isinstance(value, gast.Name):
+        if value.id in locals_:
+            return Prim("copy", value)
+        return Prim("const", value)
+    if isinstance(value, gast.Constant):
+        return Prim("const", value)
+    if isinstance(value, gast.BinOp):
+        return _apply(lookup(BINOPS[type(value.op)]), value, [value.left, value.right], [])
+    if isinstance(value, gast.UnaryOp):
+        return _apply(lookup(UNOPS[type(value.op)]), value, [value.operand], [])
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return Prim("nondiff", value)
+    if isinstance(value, gast.Subscript):
+        return _apply(lookup(operator.getitem), value, [value.value, value.slice], [])
+    if isinstance(value, gast.Attribute):
+        return _attribute(value, source, locals_)
+    if isinstance(value, gast.Call):
+        return _call(value, source, locals_)
+    return Prim("opaque", value, what=f"{type(value).__name__.lower()} literal")
+
+
+def _attribute(value, source, locals_):
+    if _is_global(value, locals_):
+        return Prim("const", value)
+    if value.attr in SHAPE_ATTRS:
+        return Prim("nondiff", value)
+    rule = lookup_attribute(value.attr)
+    if rule is not None:
+        return Prim("rule", value, rule, (("self", value.value),))
+    return Prim("opaque", value, what=f"attribute .{value.attr}")
+
+
+def _call(value, source, locals_):
+    func = value.func
+    if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
+        fn, rule = lookup_method(func.attr)
+        if rule is None:
+            return Prim("opaque", value, what=f"method .{func.attr}()")
+        return _apply(rule, value, [func.value] + value.args, value.keywords)
+    fn = resolve(func, source.namespace)
+    rule = lookup(fn) if fn is not None else None
+    if rule is None:
+        what = ir.unparse(func) if fn is None or not isinstance(fn, types.FunctionType) \
+            else f"user function {ir.unparse(func)}"
+        return Prim("opaque", value, what=what)
+    return _apply(rule, value, value.args, value.keywords)
+
+
+def _is_global(node, locals_):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name) and node.id not in locals_
+
+
+def _apply(rule, value, args, keywords) -> Prim:
+    if isinstance(rule, NonDiff):
+        return Prim("nondiff", value)
+    bound, params = [], list(rule.params)
+    args = list(args)
+    for p in params:
+        if p.star:
+            bound.append((p.name, gast.Tuple(elts=args, ctx=gast.Load())))
+            args = []
+        elif args:
+            bound.append((p.name, args.pop(0)))
+    if args:
+        return Prim("opaque", value, what=f"{rule.name} with {len(args)} extra arguments")
+    names = {p.name for p in params}
+    for kw in keywords:
+        if kw.arg not in names or kw.arg in dict(bound):
+            return Prim("opaque", value, what=f"{rule.name} with keyword {kw.arg}=")
+        bound.append((kw.arg, kw.value))
+    given = dict(bound)
+    for p in params:
+        if p.name not in given and p.default is None and not p.star:
+            return Prim("opaque", value, what=f"{rule.name} without argument {p.name}")
+    order = [p.name for p in params]
+    return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
+
+
+def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
+    what = prim.what or ir.unparse(prim.node)
+    if what.startswith("user function"):
+        hint = ("calls to your own functions are not differentiated yet: inline the "
+                "function body, or register a rule with adjoint.rules.defrule")
+    else:
+        hint = ("register one: adjoint.rules.defrule(fn, 'x', x='g * <derivative>') "
+                "(see README, 'Adding a gradient rule'), or compute this value outside "
+                "the differentiated function")
+    return NoGradientRuleError(f"no gradient rule for {what} ({source.name})",
+                               source.where(prim.node), hint=hint)

@@ -1,0 +1,183 @@
+"""The gradient rule registry: one `Rule` per primitive, keyed by the real object.
+
+A rule is data, not code: each differentiable parameter maps to a small Python
+expression (a template) that the compiler pastes into the generated function.
+
+Names a template may use:
+    g            the adjoint (incoming gradient) of the result       (vjp)
+    ans          the result of the call
+    <param>      the call's arguments, by the rule's parameter names
+    d<param>     the tangent of a differentiable argument            (jvp)
+    np, math, rt numpy, the math module, adjoint.runtime
+
+Registration helpers (the only functions that write the registry):
+    unary(fn, "np.cos(x)")                 elementwise f(x) with derivative f'(x)
+    binary(fn, "b", "a")                   elementwise f(a, b) with both partials
+    defrule(fn, "x, axis=None", x="...")   anything else (vjp templates per param)
+    method("sum", np.sum)                  `x.sum(...)` uses np.sum's rule
+    nondiff(np.argmax, ...)                results carry no gradient
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+REQUIRED = object()  # marker: a parameter without a default
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: str | None = None  # source text of the default; None = required
+    star: bool = False          # a *args parameter (binds a tuple)
+
+
+@dataclass(frozen=True)
+class Rule:
+    fn: object
+    name: str                         # qualified name, e.g. "numpy.sin"
+    params: tuple[Param, ...]
+    vjp: dict[str, str]               # param -> adjoint contribution template
+    jvp: dict[str, str] = field(default_factory=dict)  # param -> tangent template
+    broadcast: bool = False           # unbroadcast each vjp to its param's shape
+    elementwise: bool = False
+
+    @property
+    def diff_params(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.name in self.vjp)
+
+
+@dataclass(frozen=True)
+class NonDiff:
+    fn: object
+    name: str
+
+
+_RULES: dict[int, Rule] = {}          # id(fn) -> Rule (objects may be unhashable)
+_KEEP: dict[int, object] = {}         # keeps keys alive so ids stay unique
+_NONDIFF: dict[int, NonDiff] = {}
+_METHODS: dict[str, object] = {}      # ndarray method name -> function with a rule
+_ATTRS: dict[str, Rule] = {}          # attribute name (e.g. "T") -> rule on `self`
+
+
+def qualname(fn) -> str:
+    mod = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+    if isinstance(fn, type(abs)) and mod == "builtins":
+        return name
+    if mod.startswith("numpy"):
+        mod = "numpy" + (".linalg" if "linalg" in mod else "")
+    if mod.startswith("scipy.special"):
+        mod = "scipy.special"
+    if mod == "_operator":
+        mod = "operator"
+    return f"{mod}.{name}" if mod else name
+
+
+def parse_signature(sig: str) -> tuple[Param, ...]:
+    params = []
+    for part in _split_top(sig):
+        part = part.strip()
+        if not part:
+            continue
+        if part.startswith("*"):
+            params.append(Param(part[1:], star=True))
+        elif "=" in part:
+            name, default = part.split("=", 1)
+            params.append(Param(name.strip(), default.strip()))
+        else:
+            params.append(Param(part))
+    return tuple(params)
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not inside brackets."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+def _register(rule: Rule) -> Rule:
+    for template in list(rule.vjp.values()) + list(rule.jvp.values()):
+        bad = re.findall(r"\by\b", template)
+        assert not bad, f"{rule.name}: templates use `ans` for the result, not `y`"
+    _RULES[id(rule.fn)] = rule
+    _KEEP[id(rule.fn)] = rule.fn
+    return rule
+
+
+def defrule(fn, signature: str, *, name: str | None = None, broadcast=False,
+            jvp: dict[str, str] | None = None, **vjp: str) -> Rule:
+    """A general rule: `vjp` maps parameter names to adjoint templates."""
+    return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
+                          dict(vjp), dict(jvp or {}), broadcast))
+
+
+def unary(fn, derivative: str, *, signature: str = "x", name: str | None = None):
+    """Elementwise f(x): d/dx = `derivative` (may use x and ans)."""
+    return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
+                          {"x": f"g * ({derivative})"},
+                          {"x": f"dx * ({derivative})"}, False, True))
+
+
+def binary(fn, da: str | None, db: str | None, *, signature: str = "a, b",
+           name: str | None = None) -> Rule:
+    """Elementwise f(a, b) with partials da, db (None: not differentiable)."""
+    vjp, jvp = {}, {}
+    for p, d in (("a", da), ("b", db)):
+        if d is None:
+            continue
+        vjp[p] = "g" if d == "1" else "-g" if d == "-1" else f"g * ({d})"
+        jvp[p] = f"d{p}" if d == "1" else f"-d{p}" if d == "-1" else f"d{p} * ({d})"
+    return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
+                          vjp, jvp, True, True))
+
+
+def method(name: str, fn) -> None:
+    """`x.name(...)` on an array uses the rule of `fn(x, ...)`."""
+    _METHODS[name] = fn
+
+
+def attribute(name: str, vjp: str, jvp: str) -> None:
+    """An array attribute such as `.T`; templates use `self`."""
+    _ATTRS[name] = Rule(None, f"ndarray.{name}", (Param("self"),),
+                        {"self": vjp}, {"self": jvp})
+
+
+def nondiff(*fns) -> None:
+    for fn in fns:
+        _NONDIFF[id(fn)] = NonDiff(fn, qualname(fn))
+        _KEEP[id(fn)] = fn
+
+
+def lookup(fn) -> Rule | NonDiff | None:
+    return _RULES.get(id(fn)) or _NONDIFF.get(id(fn))
+
+
+def lookup_method(name: str):
+    fn = _METHODS.get(name)
+    return (fn, lookup(fn)) if fn is not None else (None, None)
+
+
+def lookup_attribute(name: str) -> Rule | None:
+    return _ATTRS.get(name)
+
+
+def all_rules() -> list[Rule]:
+    return sorted(_RULES.values(), key=lambda r: r.name)
+
+
+def all_nondiff() -> list[NonDiff]:
+    return sorted(_NONDIFF.values(), key=lambda r: r.name)
+
+
+def all_methods() -> dict[str, object]:
+    return dict(sorted(_METHODS.items()))

@@ -1,0 +1,168 @@
+"""Helpers that generated gradients call (imported there as `rt`).
+
+Each helper is small, pure (never mutates its arguments) and has a gradient rule
+of its own in `adjoint/rules/runtime.py`, so generated code is differentiable again.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NonScalarOutputError
+
+
+def seed(ans, grad_out, where=""):
+    """The adjoint of the function's result: `grad_out`, or 1.0 for a scalar."""
+    if grad_out is not None:
+        return grad_out
+    if np.ndim(ans) != 0:
+        raise NonScalarOutputError(
+            f"the differentiated function returned an array of shape {np.shape(ans)}, "
+            "so its gradient needs the output's incoming gradient",
+            hint="pass grad_out=<array shaped like the output> (a vector-Jacobian "
+                 "product), or reduce the output to a scalar (e.g. .sum())"
+                 + (f"; the function is at {where}" if where else ""))
+    if isinstance(ans, np.generic) and np.issubdtype(ans.dtype, np.floating) \
+            and ans.dtype != np.float64:
+        return ans.dtype.type(1.0)  # keep float32 float32
+    return 1.0
+
+
+def unbroadcast(g, like):
+    """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
+    shape = np.shape(like)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    return unbroadcast_to(g, shape)
+
+
+def unbroadcast_to(g, shape):
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if shape == () else g
+
+
+def sum_grad(g, x, axis=None, keepdims=False):
+    """Adjoint of `np.sum(x, axis, keepdims)`: spread `g` back over `x`'s shape."""
+    shape = np.shape(x)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    return np.broadcast_to(g, shape) if shape else g
+
+
+def mean_grad(g, x, axis=None, keepdims=False):
+    """Adjoint of `np.mean(x, axis, keepdims)`."""
+    shape = np.shape(x)
+    count = np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None \
+        else np.prod(shape)
+    return sum_grad(g, x, axis, keepdims) / count
+
+
+def _axes(axis, ndim):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axes)
+
+
+def matmul_ga(g, a, b):
+    """Adjoint of `a @ b` with respect to `a`, for every ndim combination."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if b_nd == 1:
+        out = np.multiply.outer(g, b) if a_nd > 1 else g * b
+    elif a_nd == 1:
+        out = b @ g  # (k, n) @ (n,) -> (k,); batched b reduces below
+    else:
+        out = g @ np.swapaxes(b, -1, -2)
+    return unbroadcast(out, a)
+
+
+def matmul_gb(g, a, b):
+    """Adjoint of `a @ b` with respect to `b`, for every ndim combination."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 1:
+        out = np.multiply.outer(a, g) if b_nd > 1 else g * a
+    elif b_nd == 1:
+        out = np.swapaxes(a, -1, -2) @ g[..., None] if a_nd > 2 else a.T @ g
+        out = out[..., 0] if a_nd > 2 else out
+    else:
+        out = np.swapaxes(a, -1, -2) @ g
+    return unbroadcast(out, b)
+
+
+def getitem_grad(g, x, index):
+    """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    np.add.at(out, index, g)
+    return out
+
+
+def zeros_like(x):
+    """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
+    if isinstance(x, (int, float, bool)):
+        return 0.0
+    return np.zeros(np.shape(x), dtype=np.result_type(x, float))
+
+
+def fit(g, x):
+    """Give a possibly-scalar-zero adjoint the shape and float dtype of `x`."""
+    if np.shape(g) == np.shape(x):
+        return g
+    return g + zeros_like(x)
+
+
+def reshape_like(g, x):
+    return np.reshape(g, np.shape(x))
+
+
+def transpose_grad(g, axes=None):
+    if axes is None:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort(axes))
+
+
+def log_or_zero(a):
+    """log(a) where a > 0, else 0: the partial of a ** b in b (b rarely varies)."""
+    a = np.asarray(a, dtype=float)
+    return np.log(np.where(a > 0, a, 1.0))
+
+
+def sign(x):
+    return np.sign(x)
+
+
+def dot_ga(g, a, b):
+    """Adjoint of `np.dot(a, b)` in `a` (scalars, vectors, matrices)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return matmul_ga(g, a, b)
+
+
+def dot_gb(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return matmul_gb(g, a, b)
+
+
+def broadcast_like(g, x):
+    """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`)."""
+    return np.broadcast_to(g, np.shape(x))
+
+
+def max_grad(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of `np.max`/`np.min`: split `g` evenly among the tied extremes."""
+    shape = np.shape(x)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+        ans = np.expand_dims(ans, _axes(axis, len(shape)))
+    hit = np.asarray(x) == ans
+    return g * hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def max_jvp(dx, x, ans, axis=None, keepdims=False):
+    """Tangent of `np.max`: the average tangent over the tied extremes."""
+    weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
+    return np.sum(weights * dx, axis=axis, keepdims=keepdims)
