@@ -1,0 +1,89 @@
+"""Bad input gets a specific error that names the user's file and line."""
+import numpy as np
+import pytest
+
+import adjoint
+import error_cases as ec
+from adjoint.errors import (AdjointError, NoGradientRuleError, NonScalarOutputError,
+                            SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+
+FILE = "error_cases.py"
+
+
+@pytest.mark.parametrize("fn,line,words", [
+    (ec.uses_try, 6, "try/except"),
+    (ec.uses_class, 13, "class definitions"),
+    (ec.uses_with, 19, "with statements"),
+    (ec.uses_generator, 25, "yield"),
+    (ec.uses_global, 29, "global"),
+    (ec.uses_walrus, 34, ":="),
+    (ec.uses_star_args, 37, "*args"),
+    (ec.item_write, 46, "item assignment"),
+    (ec.for_else, 58, "for-else"),
+])
+def test_unsupported_syntax(fn, line, words):
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        adjoint.grad(fn)
+    msg = str(info.value)
+    assert f"{FILE}:{line}:" in msg and words in msg
+    assert "hint:" in msg
+    assert info.value.where.lineno == line
+
+
+def test_no_rule_names_function_and_line():
+    with pytest.raises(NoGradientRuleError) as info:
+        adjoint.grad(ec.no_rule)
+    msg = str(info.value)
+    assert f"{FILE}:42:" in msg and "np.fft.fft" in msg and "defrule" in msg
+
+
+def test_call_without_rule_is_fine_when_not_differentiated():
+    g = adjoint.grad(ec.opaque_unused)(np.ones(3), np.ones(4))
+    np.testing.assert_allclose(g, 2 * np.ones(3))
+
+
+@pytest.mark.parametrize("wrt,words", [(5, "out of range"), (-6, "out of range"),
+                                       ("nope", "names no parameter"),
+                                       ((0, "x"), "twice"), ((), "empty"),
+                                       (1.5, "neither"), (True, "neither")])
+def test_bad_wrt(wrt, words):
+    with pytest.raises(WrtError) as info:
+        adjoint.grad(ec.nonscalar, wrt=wrt)
+    assert words in str(info.value) and FILE in str(info.value)
+
+
+def test_nonscalar_output_needs_grad_out():
+    g = adjoint.grad(ec.nonscalar)
+    with pytest.raises(NonScalarOutputError) as info:
+        g(np.ones(3))
+    assert "grad_out" in str(info.value) and f"{FILE}:50" in str(info.value)
+    np.testing.assert_allclose(g(np.zeros(3), grad_out=np.ones(3)), np.ones(3))
+
+
+def test_source_unavailable_exec():
+    ns = {}
+    exec("def f(x):\n    return x * 2\n", ns)
+    with pytest.raises(SourceUnavailableError) as info:
+        adjoint.grad(ns["f"])
+    assert "<string>" in str(info.value) and "hint:" in str(info.value)
+
+
+@pytest.mark.parametrize("fn", [np.sin, len, max, np.sum])
+def test_builtin_or_c_function(fn):
+    with pytest.raises(SourceUnavailableError) as info:
+        adjoint.grad(fn)
+    assert "wrap the call in a def" in str(info.value)
+
+
+def test_every_error_is_an_adjoint_error():
+    for cls in (UnsupportedSyntaxError, NoGradientRuleError, WrtError,
+                SourceUnavailableError, NonScalarOutputError):
+        assert issubclass(cls, AdjointError)
+
+
+def test_message_shows_source_line_and_caret():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        adjoint.grad(ec.uses_walrus)
+    lines = str(info.value).splitlines()
+    assert lines[1].strip() == "return (y := x * 2) + y  # line 34"
+    assert lines[2].strip() == "^"
