@@ -124,6 +124,12 @@ class Normalizer:
     def stmt_If(self, node):
         out = []
         test = self.name_atom(node.test, out, "cond")
+        inside = local_names(gast.Module(body=node.body + node.orelse, type_ignores=[]),
+                             params=False)
+        if test.id in inside:  # the reverse sweep replays the test: keep it fixed
+            tmp = self.namer.fresh("cond")
+            out.append(assign(tmp, test, node))
+            test = _name(tmp)
         body, orelse = self.block(node.body), self.block(node.orelse)
         self.where = node
         return out + [gast.copy_location(gast.If(test=test, body=body or [gast.Pass()],
@@ -132,24 +138,71 @@ class Normalizer:
     def stmt_For(self, node):
         out = []
         it = node.iter
-        is_range = isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
-            and self.source.namespace.get(it.func.id) is builtins.range and not it.keywords
-        if not is_range or not isinstance(node.target, gast.Name):
-            self.fail(node, "for loops over anything but range(...) into one name are "
-                            "not supported yet", "loop over range(len(xs)) and index")
-        args = [self.atom(a, out) for a in it.args]
+        if self.is_call(it, builtins.range) and isinstance(node.target, gast.Name):
+            args = [self.atom(a, out) for a in it.args]
+            target, bindings = node.target, []
+        else:  # for x in xs / enumerate / zip / reversed: loop over an index
+            index = self.index_name(node)
+            length, bindings = self.iteration(node.target, it, _name(index), out)
+            args, target = [length], _name(index, gast.Store())
         assigned = local_names(gast.Module(body=node.body, type_ignores=[]), params=False)
         for i, a in enumerate(args):  # the reverse loop replays the range: keep it fixed
-            if isinstance(a, gast.Name) and (a.id in assigned or a.id == node.target.id):
+            if isinstance(a, gast.Name) and (a.id in assigned or a.id == target.id):
                 tmp = self.namer.fresh(a.id + "_start")
                 out.append(assign(tmp, a, node))
                 args[i] = _name(tmp)
         call = gast.Call(func=_name("range"), args=args, keywords=[])
-        body = self.block(node.body)
+        body = self.block([gast.copy_location(b, node) for b in bindings] + node.body)
         self.where = node
-        loop = gast.For(target=node.target, iter=call, body=body or [gast.Pass()],
+        loop = gast.For(target=target, iter=call, body=body or [gast.Pass()],
                         orelse=[], type_comment=None)
         return out + [gast.copy_location(loop, node)]
+
+    def index_name(self, node) -> str:
+        """`for i, x in enumerate(xs)` loops over the user's own `i` when it can."""
+        t, it = node.target, node.iter
+        if self.is_call(it, builtins.enumerate) and len(it.args) == 1 \
+                and isinstance(t, gast.Tuple) and isinstance(t.elts[0], gast.Name):
+            name = t.elts[0].id
+            body = local_names(gast.Module(body=node.body, type_ignores=[]), params=False)
+            if name not in body:
+                t.elts[0] = gast.Name(id="_", ctx=gast.Store(), annotation=None,
+                                      type_comment=None)
+                return name
+        return self.namer.fresh("i")
+
+    def iteration(self, target, it, index, out):
+        """(length atom, per-iteration assignments) for `for target in it`."""
+        if self.is_call(it, builtins.enumerate) and isinstance(target, gast.Tuple) \
+                and len(target.elts) == 2 and not it.keywords and len(it.args) in (1, 2):
+            length, inner = self.iteration(target.elts[1], it.args[0], index, out)
+            if isinstance(target.elts[0], gast.Name) and target.elts[0].id == "_":
+                return length, inner  # the index itself is the user's counter
+            count = index if len(it.args) == 1 else \
+                gast.BinOp(left=index, op=gast.Add(), right=it.args[1])
+            return length, [_plain_assign(target.elts[0], count)] + inner
+        if self.is_call(it, builtins.zip) and isinstance(target, gast.Tuple) \
+                and len(target.elts) == len(it.args) and not it.keywords:
+            pieces = [self.iteration(t, a, index, out) for t, a in zip(target.elts, it.args)]
+            lengths = [p[0] for p in pieces]
+            length = lengths[0] if len(lengths) == 1 else self.to_atom(
+                gast.Call(func=_name("min"), args=lengths, keywords=[]), out)
+            return length, [b for p in pieces for b in p[1]]
+        if self.is_call(it, builtins.reversed) and len(it.args) == 1:
+            seq = self.atom(it.args[0], out)
+            length = self.to_atom(gast.Call(func=_name("len"), args=[seq], keywords=[]), out)
+            last = gast.BinOp(left=gast.UnaryOp(op=gast.USub(), operand=gast.Constant(1, None)),
+                              op=gast.Sub(), right=index)
+            item = gast.Subscript(value=seq, slice=last, ctx=gast.Load())
+            return length, [_plain_assign(target, item)]
+        seq = self.atom(it, out)
+        length = self.to_atom(gast.Call(func=_name("len"), args=[seq], keywords=[]), out)
+        item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
+        return length, [_plain_assign(target, item)]
+
+    def is_call(self, node, fn) -> bool:
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and node.func.id not in self.locals and self.source.namespace.get(node.func.id) is fn
 
     def stmt_While(self, node):
         """`while test:` becomes `cond = test; while cond: ...; cond = test`."""
@@ -175,6 +228,9 @@ class Normalizer:
 
     def stmt_Pass(self, node):
         return []
+
+    def stmt_Break(self, node):
+        return [node]
 
     def stmt_Assert(self, node):
         out = []
@@ -222,7 +278,11 @@ class Normalizer:
                           right=self.atom(node.right, out))
 
     def expr_UnaryOp(self, node, out):
-        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand, out))
+        operand = self.atom(node.operand, out)
+        if isinstance(node.op, gast.USub) and isinstance(operand, gast.Constant) \
+                and type(operand.value) in (int, float):
+            return gast.Constant(value=-operand.value, kind=None)  # a literal: -1
+        return gast.UnaryOp(op=node.op, operand=operand)
 
     def expr_Compare(self, node, out):
         return gast.Compare(left=self.atom(node.left, out), ops=node.ops,
@@ -321,6 +381,12 @@ class Normalizer:
                                      self.source.where(node), hint=hint)
 
 
+def _plain_assign(target, value):
+    if isinstance(target, gast.Name):
+        target = _name(target.id, gast.Store())
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
 def local_names(tree, params=True) -> set[str]:
     names = set()
     if params:
@@ -341,9 +407,8 @@ def normalize(source: Source, namer: Namer) -> gast.FunctionDef:
               if isinstance(n, gast.Return)]
     if nested or len(returns) != 1 or not isinstance(body[-1], gast.Return):
         where = (nested or returns[1:] or [tree])[0]
-        norm.fail(where, "a return anywhere but the last line is not supported yet"
-                  if nested or returns else "the function has no return statement",
-                  "assign the result to a variable and return it on the last line")
+        norm.fail(where, "the function has no return statement",
+                  "return the value to differentiate")
     new = gast.FunctionDef(name=tree.name, args=tree.args, body=body, decorator_list=[],
                            returns=None, type_comment=None, type_params=[])
     return gast.copy_location(new, tree)

@@ -43,8 +43,6 @@ NOT_YET: dict[type, tuple[str, str]] = {
     gast.Lambda: ("lambdas", "use a nested def or a module-level function"),
     gast.ListComp: ("list comprehensions", "build the list with a for loop"),
     gast.DictComp: ("dict comprehensions", "build the dict with a for loop"),
-    gast.Break: ("break statements", "use a while loop whose condition ends it"),
-    gast.Continue: ("continue statements", "put the rest of the body under an if"),
 }
 
 

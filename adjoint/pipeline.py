@@ -8,7 +8,7 @@ import os
 
 import gast
 
-from . import activity, anf, emit, fence, ir, optimize, tbr
+from . import activity, anf, emit, fence, ir, jumps, optimize, tbr
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -17,7 +17,7 @@ from .primitives import resolve
 from .reverse import Reverse
 from .rules import lookup
 
-STAGES = ("parse", "normalize", "activity", "tbr", "reverse", "optimize")
+STAGES = ("parse", "lower", "normalize", "activity", "tbr", "reverse", "optimize")
 
 
 def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
@@ -30,6 +30,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     ctx.wrt_tuple = isinstance(wrt, (tuple, list))
     locals_ = anf.local_names(source.tree)
     namer = Namer(locals_ | set(source.fn.__code__.co_names))
+    jumps.lower(source, namer)
+    ctx.stages["lower"] = ir.unparse(source.tree)
     normal = anf.normalize(source, namer)
     ctx.stages["normalize"] = ir.unparse(normal)
     locals_ = anf.local_names(normal)
@@ -37,8 +39,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     ctx.stages["activity"] = act.dump()
     rev = Reverse(source, act, namer, locals_)
     body = rev.instrument(normal.body)
-    reads, rev.own = rev.reads(body)
-    rev.saves = tbr.analyze(body, params(source.tree), reads, rev.own, namer, rev.steps)
+    rev.find_indexed(body, act.result)
+    rev.saves = record(rev, body, source, namer)
     ctx.stages["tbr"] = rev.saves.dump()
     gen = assemble(rev, source, body, ctx, value)
     ctx.stages["reverse"] = emit.module(gen, source, _doc(source, ctx)).text
@@ -47,6 +49,18 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     ctx.stages["optimize"] = emit.module(gen, source, _doc(source, ctx)).text
     mod = emit.module(gen, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def record(rev: Reverse, body, source, namer) -> tbr.Saves:
+    """TBR to a fixpoint: replaying a branch or loop that holds saves reads its test."""
+    saves, names = None, {}
+    while True:
+        reads, rev.own = rev.reads(body, saves)
+        new = tbr.analyze(body, params(source.tree), reads, rev.own, namer, rev.steps,
+                          names)
+        if saves is not None and new.dump() == saves.dump():
+            return new
+        saves = new
 
 
 def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:

@@ -9,6 +9,8 @@ to the old value start afresh.
 """
 from __future__ import annotations
 
+import operator
+
 import gast
 
 from . import ir
@@ -35,6 +37,8 @@ class Reverse:
         self.zeroed = set()    # adjoints that may hold the scalar 0.0
         self.own = set()       # assignments whose adjoint reads the old target value
         self.popped = {}       # stmt -> name its popped old value is held in
+        self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
+        self.ints = set()      # loop counters (always Python ints)
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -82,8 +86,9 @@ class Reverse:
     def adjoint(self, var: str) -> str:
         return self.namer.adjoint(var, self.adj)
 
-    def reads(self, body) -> tuple[dict, set]:
-        """Primal names each statement's reverse reads, and self-reading statements."""
+    def reads(self, body, saves: Saves | None = None) -> tuple[dict, set]:
+        """Primal names each statement's reverse reads, and self-reading statements.
+        A branch or loop is replayed when it holds active or saved statements."""
         reads, own = {}, set()
         for stmt in _all(body):
             if isinstance(stmt, gast.Assign):
@@ -92,16 +97,18 @@ class Reverse:
                 if OLD in found:
                     own.add(stmt)
                 reads[stmt] = (found - {OLD}) & self.locals
-            elif isinstance(stmt, (gast.If, gast.For, gast.While)) and self.is_active(stmt):
+            elif isinstance(stmt, (gast.If, gast.For, gast.While)) and (
+                    self.is_active(stmt) or saves is not None and _holds_saves(stmt, saves)):
                 reads[stmt] = self.control_reads(stmt)
         return reads, own
 
     def control_reads(self, stmt) -> set:
         if isinstance(stmt, gast.If):
             return {stmt.test.id}
+        counter = {self.counters[stmt]} if stmt in self.counters else set()
         if isinstance(stmt, gast.For):
-            return {a.id for a in stmt.iter.args if isinstance(a, gast.Name)}
-        return {self.counters[stmt]}
+            return {a.id for a in stmt.iter.args if isinstance(a, gast.Name)} | counter
+        return counter
 
     def is_active(self, stmt) -> bool:
         return any(isinstance(s, gast.Assign) and self.contributions(s) for s in _all([stmt]))
@@ -112,11 +119,9 @@ class Reverse:
         for stmt in body:
             if isinstance(stmt, gast.If):
                 stmt.body, stmt.orelse = self.instrument(stmt.body), self.instrument(stmt.orelse)
-            elif isinstance(stmt, gast.For):
+            elif isinstance(stmt, (gast.For, gast.While)):
                 stmt.body = self.instrument(stmt.body)
-            elif isinstance(stmt, gast.While):
-                stmt.body = self.instrument(stmt.body)
-                if self.is_active(stmt):
+                if isinstance(stmt, gast.While) or _breaks(stmt.body):
                     n = self.counters[stmt] = self.namer.fresh("n_iter")
                     out.append(ir.assign(n, ir.const(0), stmt))
                     step = ir.add(ir.name(n), ir.const(1))
@@ -188,10 +193,37 @@ class Reverse:
 
     def accumulate(self, var, expr, defined: set, where) -> gast.stmt:
         b = self.adjoint(var)
+        if b in defined and var in self.indexed and _is_getitem_grad(expr):
+            return self.add_at(b, expr, where)
         if b in defined:
             return ir.assign(b, ir.add(ir.name(b), expr), where)
         defined.add(b)
         return ir.assign(b, expr, where)
+
+    def add_at(self, b, expr, where) -> gast.stmt:
+        """`bx[i] += g` into an adjoint array the sweep owns (np.add.at if i may repeat)."""
+        g, _, index = expr.args
+        raw = index.slice if _is_s_(index) else index
+        if _basic_index(raw, self.ints):
+            target = gast.Subscript(value=ir.name(b), slice=raw, ctx=gast.Store())
+            return gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g),
+                                      where)
+        return gast.copy_location(ir.expr_stmt(ir.call("np.add.at", ir.name(b), index, g)),
+                                  where)
+
+    def find_indexed(self, body, result: str) -> None:
+        """Variables all of whose adjoint contributions come from indexing them."""
+        seen, other = set(), {result}
+        for stmt in _all(body):
+            if isinstance(stmt, gast.For):
+                self.ints.add(stmt.target.id)
+            if not (isinstance(stmt, gast.Assign) and self.activity.active(stmt.targets[0].id)):
+                continue
+            prim = self.prim(stmt)
+            for param, var in prim.diff_inputs():
+                getitem = prim.kind == "rule" and prim.rule.fn is operator.getitem
+                (seen if getitem and param == "x" else other).add(var)
+        self.indexed = seen - other
 
     def backward_if(self, stmt, defined: set) -> list:
         d_body, d_else = set(defined), set(defined)
@@ -220,7 +252,12 @@ class Reverse:
         if not body:
             return out
         if isinstance(stmt, gast.For):
-            rev = ir.call("reversed", stmt.iter)
+            rng = stmt.iter
+            if stmt in self.counters:  # a loop that may break ran n_iter times
+                rng = gast.Subscript(value=rng, slice=gast.Slice(
+                    lower=None, upper=ir.name(self.counters[stmt]), step=None),
+                    ctx=gast.Load())
+            rev = ir.call("reversed", rng)
             loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
                             orelse=[], type_comment=None)
         else:
@@ -234,7 +271,10 @@ class Reverse:
 
     def zeros(self, adjoints, where) -> list:
         self.zeroed |= set(adjoints)
-        return [ir.assign(b, ir.const(0.0), where) for b in sorted(adjoints)]
+        primal = {b: v for v, b in self.adj.items()}
+        return [ir.assign(b, ir.call("rt.zeros_like", ir.name(primal[b]))
+                          if primal[b] in self.indexed else ir.const(0.0), where)
+                for b in sorted(adjoints)]
 
 
 def _sum(exprs):
@@ -249,6 +289,39 @@ def _copy(stmt, **fields):
     for k, v in fields.items():
         setattr(new, k, v)
     return gast.copy_location(new, stmt)
+
+
+def _is_getitem_grad(expr) -> bool:
+    return isinstance(expr, gast.Call) and ir.unparse(expr.func) == "rt.getitem_grad"
+
+
+def _is_s_(node) -> bool:
+    return isinstance(node, gast.Subscript) and ir.unparse(node.value) == "np.s_"
+
+
+def _basic_index(node, ints) -> bool:
+    """Ints, slices, None and ... only: `b[i] += g` then adds once per element."""
+    if isinstance(node, gast.Tuple):
+        return all(_basic_index(e, ints) for e in node.elts)
+    if isinstance(node, gast.Slice):
+        return True
+    if isinstance(node, gast.Constant):
+        return node.value is None or node.value is Ellipsis or type(node.value) is int
+    return isinstance(node, gast.Name) and node.id in ints
+
+
+def _holds_saves(stmt, saves: Saves) -> bool:
+    return any(saves.saved(s) for s in _all(stmt.body + getattr(stmt, "orelse", [])))
+
+
+def _breaks(body) -> bool:
+    """Whether the loop body holds a break of its own (not of an inner loop)."""
+    for stmt in body:
+        if isinstance(stmt, gast.Break):
+            return True
+        if isinstance(stmt, gast.If) and (_breaks(stmt.body) or _breaks(stmt.orelse)):
+            return True
+    return False
 
 
 def _all(body):

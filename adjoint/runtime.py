@@ -93,9 +93,15 @@ def matmul_gb(g, a, b):
     return unbroadcast(out, b)
 
 
+def float_dtype(*values):
+    """The floating dtype a gradient of these values has (ints become float64)."""
+    dtype = np.result_type(*[np.asarray(v).dtype for v in values])
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+
+
 def getitem_grad(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
     np.add.at(out, index, g)
     return out
 
@@ -104,7 +110,7 @@ def zeros_like(x):
     """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
     if isinstance(x, (int, float, bool)):
         return 0.0
-    return np.zeros(np.shape(x), dtype=np.result_type(x, float))
+    return np.zeros(np.shape(x), dtype=float_dtype(x))
 
 
 def fit(g, x):

@@ -67,10 +67,13 @@ def _walk(body, walk: _Walk, loop, defined: set) -> set:
     return defined
 
 
-def analyze(body, params, reads: dict, own: set, namer: Namer, skip=()) -> Saves:
+def analyze(body, params, reads: dict, own: set, namer: Namer, skip=(),
+            names: dict | None = None) -> Saves:
     """`reads[stmt]`: primal names the stmt's reverse reads; `own`: assignments whose
     adjoint reads the target's value from before the assignment; `skip`: statements
-    whose overwritten value is never needed (loop trip counters)."""
+    whose overwritten value is never needed (loop trip counters); `names` keeps the
+    saved copies' names stable when the analysis is repeated."""
+    names = {} if names is None else names
     walk = _Walk()
     _walk(body, walk, None, set(params))
     seen = [set()]
@@ -90,7 +93,9 @@ def analyze(body, params, reads: dict, own: set, namer: Namer, skip=()) -> Saves
         if not needed:
             continue
         if loop is None:
-            saves.named[stmt] = namer.fresh("_" + var.lstrip("_"))
+            if stmt not in names:
+                names[stmt] = namer.fresh("_" + var.lstrip("_"))
+            saves.named[stmt] = names[stmt]
         else:
             saves.stacked.append(stmt)
         if var not in defined and var not in saves.undefined:

@@ -89,6 +89,32 @@ def newton_sqrt(a):
     return x
 
 
+def break_loop(x, limit):
+    s = 0.0
+    for i in range(10):
+        s = s + math.sin(x * i)
+        if s > limit:
+            break
+        s = s * x
+    return s
+
+
+def continue_rows(X, w):
+    total = 0.0
+    for row in X:
+        if row[0] < 0:
+            continue
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def early_return(x):
+    if x > 1.0:
+        return x * x
+    y = math.sin(x)
+    return y * 3.0
+
+
 def _onehot(rng):
     return np.eye(3)[rng.integers(0, 3, size=5)]
 
@@ -112,4 +138,8 @@ CASES = {
                                   r.normal(size=(6, 2)), r.normal(size=4)]),
     "branchy_loop": (branchy_loop, (0, 1), lambda r: [0.3, 1.2]),
     "newton_sqrt": (newton_sqrt, 0, lambda r: [2.0]),
+    "break_loop": (break_loop, 0, lambda r: [0.7, 1.0]),
+    "continue_rows": (continue_rows, (0, 1), lambda r: [r.normal(size=(5, 3)),
+                                                          r.normal(size=3)]),
+    "early_return": (early_return, 0, lambda r: [0.5]),
 }

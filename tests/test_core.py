@@ -261,8 +261,8 @@ def test_metadata():
     g = adjoint.grad(loss, wrt="w")
     assert g.__name__ == "dloss_dw"
     assert "y_pred" in g.source and "def dloss_dw" in g.source
-    assert list(g.stages) == ["parse", "normalize", "activity", "tbr", "reverse",
-                              "optimize"]
+    assert list(g.stages) == ["parse", "lower", "normalize", "activity", "tbr",
+                              "reverse", "optimize"]
     import inspect
     assert "grad_out" in str(inspect.signature(g))
     assert inspect.getsource(g).startswith("def dloss_dw")

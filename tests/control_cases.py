@@ -1,0 +1,211 @@
+"""Functions with loops and branches, differentiated in test_control_flow.py."""
+import math
+
+import numpy as np
+
+
+def if_else(x, flag):
+    if flag:
+        y = np.sin(x)
+    else:
+        y = np.cos(x) * 2.0
+    return np.sum(y)
+
+
+def if_elif(x):
+    if x > 1.0:
+        y = x * x
+    elif x > 0.0:
+        y = math.exp(x)
+    else:
+        y = -x * 3.0
+    return y
+
+
+def if_no_else(x):
+    y = x * 2.0
+    if x > 0.5:
+        y = y * y
+    return y
+
+
+def nested_if(x, y):
+    z = x * y
+    if x > 0:
+        if y > 0:
+            z = z * x
+        else:
+            z = z + y * y
+    return z
+
+
+def bool_ops(x, y):
+    if x > 0 and y > 0 or not x < -5.0:
+        z = x * y
+    else:
+        z = x - y
+    return z
+
+
+def ternary(x):
+    y = x * x if x > 0 else -x
+    return y * 2.0 + (math.sin(x) if x < 1.0 else 1.0)
+
+
+def range_loops(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * i
+    for i in range(2, 9, 3):
+        s = s * x + i
+    for i in range(n - 1, -1, -1):
+        s = s + math.sin(x * i)
+    return s
+
+
+def zero_trip(x, n):
+    y = x * 2.0
+    for i in range(n):
+        y = y * x
+    return y
+
+
+def loop_over_rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def loop_enumerate_zip(A, B):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(A, B)):
+        s = s + np.sum(a * b) * i
+    for k, a in enumerate(A, 1):
+        s = s + k * np.sum(a ** 2)
+    return s
+
+
+def loop_over_tuple(x):
+    s = 0.0
+    for c in (1.0, 2.0, 3.0):
+        s = s + math.sin(c * x)
+    for v in reversed([0.5, 1.5]):
+        s = s * v + x
+    return s
+
+
+def nested_loops(x, n):
+    s = x
+    for i in range(n):
+        for j in range(i):
+            s = s * 0.9 + math.sin(s * j)
+    return s
+
+
+def while_counter(x):
+    i = 0
+    while i < 5:
+        x = x * 1.1 + math.cos(x)
+        i += 1
+    return x
+
+
+def while_threshold(x):
+    y = x
+    while y < 10.0:
+        y = y * 1.7 + x
+    return y
+
+
+def newton(a):
+    x = a
+    for _ in range(3):
+        x = 0.5 * (x + a / x)
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def break_loop(x, limit):
+    s = 0.0
+    for i in range(10):
+        s = s + math.sin(x * i)
+        if s > limit:
+            break
+        s = s * x
+    return s
+
+
+def nested_break(x):
+    s = x
+    for i in range(4):
+        for j in range(10):
+            s = s * 1.3
+            if s > 2.0 + i:
+                break
+        s = s - 1.0
+    return s
+
+
+def continue_loop(xs):
+    total = 0.0
+    for x in xs:
+        if x < 0:
+            continue
+        total = total + x * x
+    return total
+
+
+def while_break(x):
+    while True:
+        x = x * 1.5
+        if x > 20.0:
+            break
+    return x
+
+
+def early_return(x):
+    if x > 1.0:
+        return x * x
+    y = math.sin(x)
+    return y * 3.0
+
+
+def return_in_loop(x):
+    for i in range(10):
+        x = x * 1.5
+        if x > 5.0:
+            return x + 1.0
+    return -x
+
+
+def return_in_nested_loop(x):
+    for i in range(5):
+        for j in range(5):
+            x = x + 0.1 * math.sin(x)
+            if x > 2.0:
+                return x * 10.0
+    return x
+
+
+def statements_without_effect(x):
+    assert x.shape[0] > 0, "needs data"
+    print("shape", x.shape)
+    pass
+    y = np.sum(x ** 2)
+    return y
+
+
+def rnn(Wh, Wx, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def data_dependent_trips(x):
+    n = int(x * 3)
+    s = x
+    for i in range(n):
+        s = s * 1.2 + 0.1
+    return s

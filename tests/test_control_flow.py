@@ -1,0 +1,131 @@
+"""Control flow in reverse mode: every construct against finite differences."""
+import numpy as np
+import pytest
+
+import adjoint
+import control_cases as cc
+from conftest import assert_grad_matches
+
+
+def check(fn, args, wrt=(0,)):
+    g = adjoint.grad(fn, wrt=tuple(wrt))
+    assert_grad_matches(g, fn, args, wrt=tuple(wrt))
+
+
+R = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("fn,args,wrt", [
+    (cc.if_else, [R.normal(size=3), True], [0]),
+    (cc.if_else, [R.normal(size=3), False], [0]),
+    (cc.if_elif, [1.5], [0]), (cc.if_elif, [0.5], [0]), (cc.if_elif, [-0.5], [0]),
+    (cc.if_no_else, [0.7], [0]), (cc.if_no_else, [0.2], [0]),
+    (cc.nested_if, [0.5, 0.7], [0, 1]), (cc.nested_if, [0.5, -0.7], [0, 1]),
+    (cc.nested_if, [-0.5, 0.7], [0, 1]),
+    (cc.bool_ops, [0.5, 0.7], [0, 1]), (cc.bool_ops, [-6.0, 0.7], [0, 1]),
+    (cc.bool_ops, [-1.0, 0.7], [0, 1]),
+    (cc.ternary, [0.5], [0]), (cc.ternary, [-0.5], [0]), (cc.ternary, [1.5], [0]),
+])
+def test_branches_both_sides(fn, args, wrt):
+    check(fn, args, wrt)
+
+
+@pytest.mark.parametrize("fn,args,wrt", [
+    (cc.range_loops, [0.3, 4], [0]),
+    (cc.zero_trip, [0.7, 0], [0]), (cc.zero_trip, [0.7, 3], [0]),
+    (cc.loop_over_rows, [R.normal(size=(4, 3)), R.normal(size=3)], [0, 1]),
+    (cc.loop_enumerate_zip, [R.normal(size=(3, 2)), R.normal(size=(4, 2))], [0, 1]),
+    (cc.loop_over_tuple, [0.4], [0]),
+    (cc.nested_loops, [0.8, 4], [0]),
+    (cc.while_counter, [0.3], [0]),
+    (cc.while_threshold, [0.5], [0]), (cc.while_threshold, [20.0], [0]),
+    (cc.newton, [2.0], [0]),
+    (cc.data_dependent_trips, [0.5], [0]), (cc.data_dependent_trips, [1.5], [0]),
+])
+def test_loops(fn, args, wrt):
+    check(fn, args, wrt)
+
+
+@pytest.mark.parametrize("fn,args,wrt", [
+    (cc.break_loop, [0.7, -1.0], [0]),    # breaks on the first iteration
+    (cc.break_loop, [0.7, 1.0], [0]),     # breaks in the middle
+    (cc.break_loop, [0.2, 100.0], [0]),   # never breaks: runs to the end
+    (cc.nested_break, [0.3], [0]),
+    (cc.continue_loop, [np.array([1.0, -2.0, 3.0, -0.5])], [0]),
+    (cc.continue_loop, [np.array([-1.0, -2.0])], [0]),
+    (cc.while_break, [0.3], [0]),
+    (cc.early_return, [2.0], [0]), (cc.early_return, [0.5], [0]),
+    (cc.return_in_loop, [1.0], [0]), (cc.return_in_loop, [0.01], [0]),
+    (cc.return_in_nested_loop, [0.5], [0]), (cc.return_in_nested_loop, [-3.0], [0]),
+])
+def test_jumps(fn, args, wrt):
+    check(fn, args, wrt)
+
+
+def test_break_on_last_iteration():
+    # the sum passes the limit exactly when i == 9, the last iteration
+    x = 0.5
+    partial = [0.0]
+    for i in range(10):
+        partial.append(partial[-1] * (x if i else 1) + np.sin(x * i))
+    limit = 1e9
+    check(cc.break_loop, [x, limit], [0])
+
+
+def test_statements_without_effect(capsys):
+    check(cc.statements_without_effect, [R.normal(size=3)])
+    assert "shape" in capsys.readouterr().out
+
+
+def test_rnn_matches_finite_differences():
+    args = [0.5 * R.normal(size=(5, 5)), R.normal(size=(5, 3)), R.normal(size=(7, 3)),
+            R.normal(size=5)]
+    check(cc.rnn, args, [0, 1, 2, 3])
+
+
+def test_rnn_records_only_what_the_adjoint_needs():
+    """Per time step the forward sweep pushes the previous hidden state and the one
+    temporary whose shape the broadcast adjoint needs — not every temporary."""
+    g = adjoint.grad(cc.rnn, wrt="Wh")
+    pushes = [line.strip() for line in g.source.splitlines() if "_stack.append" in line]
+    assert pushes == ["_stack.append(Wh_h)", "_stack.append(h)"], pushes
+    # and the count is exact at run time: 2 pushes per step, all popped again
+    T = 6
+    args = [np.eye(4) * 0.5, np.ones((4, 2)), np.ones((T, 2)), np.ones(4)]
+    counts = []
+
+    class CountingList(list):
+        def append(self, v):
+            counts.append(1)
+            super().append(v)
+    src = g.source.replace("_stack = []", "_stack = CountingList()")
+    ns = {"CountingList": CountingList}
+    exec(compile(src, "<counting>", "exec"), ns)
+    ns[g.__name__](*args)
+    assert len(counts) == 2 * T
+
+
+def test_recorded_values_are_not_copies_of_untouched_inputs():
+    g = adjoint.grad(cc.loop_over_rows, wrt="w")
+    assert "_stack.append(X" not in g.source and "_stack.append(w" not in g.source
+
+
+@pytest.mark.parametrize("src,words", [
+    ("def f(x):\n    for i in range(3):\n        x = x * 2\n    else:\n        x = 1\n"
+     "    return x\n", "for-else"),
+    ("def f(x):\n    while x < 3:\n        x = x * 2\n    else:\n        x = 1\n"
+     "    return x\n", "while-else"),
+    ("def f(x):\n    try:\n        x = x * 2\n    except Exception:\n        pass\n"
+     "    return x\n", "try/except"),
+    ("def f(x):\n    yield x\n", "yield"),
+])
+def test_unsupported_control_flow(tmp_path, src, words):
+    import importlib.util
+    path = tmp_path / "cf_bad.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("cf_bad", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(mod.f)
+    assert words in str(info.value) and "cf_bad.py:" in str(info.value)
