@@ -52,11 +52,11 @@ def is_comment(stmt) -> bool:
 
 
 def push(value: str) -> gast.Expr:
-    return expr_stmt(call("_stack.append", name(value)))
+    return expr_stmt(call("_push", name(value)))
 
 
 def pop() -> gast.Call:
-    return call("_stack.pop")
+    return call("_pop")
 
 
 def unparse(node) -> str:

@@ -11,7 +11,7 @@ import keyword
 
 import gast
 
-RESERVED = {"np", "math", "rt", "grad_out", "_stack"}
+RESERVED = {"np", "math", "rt", "grad_out", "_stack", "_push", "_pop"}
 
 
 class Namer:

@@ -7,6 +7,8 @@ Only pure right-hand sides are removed; pops, prints and user calls stay.
 """
 from __future__ import annotations
 
+import copy
+
 import gast
 
 from . import ir
@@ -21,7 +23,7 @@ def is_pure(value, pure_call) -> bool:
     for node in gast.walk(value):
         if isinstance(node, gast.Call):
             func = ir.unparse(node.func)
-            if func == "rt.seed" or func.startswith("_stack"):
+            if func == "rt.seed" or func.startswith("_stack") or func in ("_push", "_pop"):
                 return False
             if not (func.startswith(PURE_PREFIXES) or func in PURE_BUILTINS
                     or pure_call(node)):
@@ -47,7 +49,7 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
             if not body_ and not orelse:
                 continue
             stmt.body, stmt.orelse = body_ or [gast.Pass()], orelse
-            live = a | b | {stmt.test.id}
+            live = a | b | names_in(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
             stmt, live = _loop(stmt, live, pure_call)
             if stmt is None:
@@ -77,11 +79,57 @@ def _loop(stmt, live, pure_call):
 
 
 def _clone(stmt):
-    import copy
     return copy.deepcopy(stmt)
 
 
+def propagate_copies(body) -> list:
+    """After `a = b` (two names), read `b` for `a` in the statements that follow in
+    the same block, until either name is assigned again; DCE then drops the copy."""
+    for i, stmt in enumerate(body):
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, propagate_copies(getattr(stmt, field)))
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)):
+            continue
+        a, b = stmt.targets[0].id, stmt.value.id
+        for later in body[i + 1:]:
+            if isinstance(later, (gast.If, gast.For, gast.While)):
+                if {a, b} & _assigned(later) or a in names_in(later):
+                    break
+                continue
+            _Rename(a, b).visit(later.value if hasattr(later, "value") and not
+                                isinstance(later, gast.Expr) else later)
+            if {a, b} & _assigned(later):
+                break
+    return body
+
+
+def _assigned(stmt) -> set:
+    out = set()
+    for node in gast.walk(stmt):
+        if isinstance(node, (gast.Assign, gast.AugAssign)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            out |= {t.id for t in targets if isinstance(t, gast.Name)}
+            out |= {t.value.id for t in targets if isinstance(t, gast.Subscript)
+                    and isinstance(t.value, gast.Name)}
+        elif isinstance(node, gast.For):
+            out.add(node.target.id)
+    return out
+
+
+class _Rename(gast.NodeTransformer):
+    def __init__(self, old, new):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node):
+        if node.id == self.old and isinstance(node.ctx, gast.Load):
+            node.id = self.new
+        return node
+
+
 def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
-    body, _ = eliminate(fn.body, set(), pure_call)
+    """Optimise a private copy (sweeps may share statement nodes)."""
+    fn = copy.deepcopy(fn)
+    body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
     fn.body = body
     return fn

@@ -8,12 +8,13 @@ import os
 
 import gast
 
-from . import activity, anf, emit, fence, ir, jumps, optimize, tbr
+from . import activity, anf, emit, fence, ir, jumps, optimize, scalars, tbr
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
 from .parse import parse
 from .primitives import resolve
+from .adjoints import State
 from .reverse import Reverse
 from .rules import lookup
 
@@ -40,15 +41,48 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     rev = Reverse(source, act, namer, locals_)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
-    rev.saves = record(rev, body, source, namer)
+    gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
-    gen = assemble(rev, source, body, ctx, value)
-    ctx.stages["reverse"] = emit.module(gen, source, _doc(source, ctx)).text
+    fns = scalar_fast_path(rev, body, gen, ctx, value, locals_)
+    ctx.stages["reverse"] = emit.module(fns, source, _doc(source, ctx)).text
     if optimize_:
-        gen = optimize.run(gen, lambda call: _pure(call, source))
-    ctx.stages["optimize"] = emit.module(gen, source, _doc(source, ctx)).text
-    mod = emit.module(gen, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
+        fns = [optimize.run(f, lambda call: _pure(call, source)) for f in fns]
+    ctx.stages["optimize"] = emit.module(fns, source, _doc(source, ctx)).text
+    mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def sweep(rev: Reverse, body, scalar, ctx, value) -> gast.FunctionDef:
+    """Record (TBR) and assemble both sweeps, given the variables proven 0-d."""
+    rev.scalar, rev.zeroed = scalar, set()
+    rev.saves = record(rev, body, rev.source, rev.namer)
+    return assemble(rev, rev.source, body, ctx, value)
+
+
+def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
+    """For functions of numbers only: a version without any `rt.unbroadcast`, used
+    when every argument is a Python number (checked on entry); `gen` is renamed
+    `<name>_arrays` and kept for everything else. Returns the module's functions."""
+    names = params(rev.source.tree)
+    assumed = scalars.analyze(body, rev.source, locals_, assumed=names)
+    active = rev.activity.varied & rev.activity.useful
+    if not names or not _calls(gen, "rt.unbroadcast") or not active <= assumed:
+        return [gen]
+    fast = sweep(rev, body, assumed, ctx, value)
+    if _calls(fast, "rt.unbroadcast"):
+        return [gen]
+    fast.name, gen.name = gen.name, gen.name + "_arrays"
+    a = rev.source.tree.args
+    test = f"rt.numbers({', '.join(names)})"
+    call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
+        "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + ", grad_out=grad_out)"
+    guard = gast.parse(f"if not ({test}):\n    return {call}\n").body[0]
+    fast.body.insert(0, guard)
+    return [fast, gen]
+
+
+def _calls(fn, name: str) -> bool:
+    return any(isinstance(n, gast.Call) and ir.unparse(n.func) == name for n in gast.walk(fn))
 
 
 def record(rev: Reverse, body, source, namer) -> tbr.Saves:
@@ -68,8 +102,10 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     result = body[-1].value.id
     forward = rev.forward(body)
     inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
-    if rev.saves.stacked:
+    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
         inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
+        inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
+        inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     grads = []
@@ -81,7 +117,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):
             value_name = rev.namer.fresh("value")
             forward.append(ir.assign(value_name, ir.name(result), body[-1]))
-        out += rev.backward(body, {bres})
+        out += rev.backward(body, State({bres}))
     else:
         value_name = result
     for p in ctx.wrt:

@@ -9,12 +9,14 @@ to the old value start afresh.
 """
 from __future__ import annotations
 
+import copy
 import operator
 
 import gast
 
 from . import ir
 from .activity import Activity
+from .adjoints import State, accumulate, fresh
 from .context import Source
 from .naming import Namer
 from .primitives import Prim, classify
@@ -39,6 +41,7 @@ class Reverse:
         self.popped = {}       # stmt -> name its popped old value is held in
         self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
         self.ints = set()      # loop counters (always Python ints)
+        self.scalar = frozenset()  # variables proven 0-d (never broadcast)
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -71,17 +74,19 @@ class Reverse:
                 args[p.name] = gast.parse(p.default or "None", mode="eval").body
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
-        if prim.rule.broadcast and self.may_broadcast(prim, param):
-            expr = ir.call("rt.unbroadcast", expr, args[param])
+        if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):
+            expr = ir.call("rt.unbroadcast", expr, copy.deepcopy(args[param]))
         return expr
 
     @staticmethod
-    def may_broadcast(prim: Prim, param: str) -> bool:
-        """False when every other operand is a Python number or the same variable."""
+    def may_broadcast(prim: Prim, param: str, scalar=frozenset()) -> bool:
+        """False when every other operand is 0-d (a number, or proven 0-d) or the
+        same variable: the result then has this operand's shape."""
         mine = dict(prim.args)[param]
         others = [n for p, n in prim.args if p != param]
         return not all(isinstance(n, gast.Constant) and isinstance(n.value, (int, float))
-                       or isinstance(n, gast.Name) and n.id == mine.id for n in others)
+                       or isinstance(n, gast.Name) and (n.id == mine.id or n.id in scalar)
+                       for n in others)
 
     def adjoint(self, var: str) -> str:
         return self.namer.adjoint(var, self.adj)
@@ -149,18 +154,18 @@ class Reverse:
         return out
 
     # ---- the adjoint sweep -------------------------------------------------------
-    def backward(self, body, defined: set) -> list:
+    def backward(self, body, state: State) -> list:
         out = []
         for stmt in reversed(body):
             if isinstance(stmt, gast.Assign):
-                out.extend(self.backward_assign(stmt, defined))
+                out.extend(self.backward_assign(stmt, state))
             elif isinstance(stmt, gast.If):
-                out.extend(self.backward_if(stmt, defined))
+                out.extend(self.backward_if(stmt, state))
             elif isinstance(stmt, (gast.For, gast.While)):
-                out.extend(self.backward_loop(stmt, defined))
+                out.extend(self.backward_loop(stmt, state))
         return out
 
-    def backward_assign(self, stmt, defined: set) -> list:
+    def backward_assign(self, stmt, state: State) -> list:
         target = stmt.targets[0].id
         badj = self.adjoint(target) if self.activity.active(target) else None
         saved, stacked = self.saves.saved(stmt), stmt in self.saves.stacked
@@ -173,43 +178,25 @@ class Reverse:
             out.append(ir.assign(old, ir.pop(), stmt))
         elif saved and not stacked:
             old = self.saves.named[stmt]
-        if badj is not None and badj in defined:
+        if badj is not None and badj in state.defined:
             contribs = self.contributions(stmt, old=old if stmt in self.own else None)
             mine = [e for v, e in contribs if v == target]
             for var, expr in contribs:
                 if var != target:
-                    out.append(self.accumulate(var, expr, defined, stmt))
-            defined.discard(badj)
+                    out.append(accumulate(self.adjoint(var), expr, state,
+                                          var in self.indexed, self.ints, stmt))
+            state.discard(badj)
             if mine:
-                out.append(ir.assign(badj, _sum(mine), stmt))
-                defined.add(badj)
+                total = _sum(mine)
+                out.append(ir.assign(badj, total, stmt))
+                state.assign(badj, fresh(total))
         elif badj is not None:
-            defined.discard(badj)
+            state.discard(badj)
         if stacked and old is None:
             out.append(ir.assign(target, ir.pop(), stmt))
         elif saved:
             out.append(ir.assign(target, ir.name(old), stmt))
         return out
-
-    def accumulate(self, var, expr, defined: set, where) -> gast.stmt:
-        b = self.adjoint(var)
-        if b in defined and var in self.indexed and _is_getitem_grad(expr):
-            return self.add_at(b, expr, where)
-        if b in defined:
-            return ir.assign(b, ir.add(ir.name(b), expr), where)
-        defined.add(b)
-        return ir.assign(b, expr, where)
-
-    def add_at(self, b, expr, where) -> gast.stmt:
-        """`bx[i] += g` into an adjoint array the sweep owns (np.add.at if i may repeat)."""
-        g, _, index = expr.args
-        raw = index.slice if _is_s_(index) else index
-        if _basic_index(raw, self.ints):
-            target = gast.Subscript(value=ir.name(b), slice=raw, ctx=gast.Store())
-            return gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g),
-                                      where)
-        return gast.copy_location(ir.expr_stmt(ir.call("np.add.at", ir.name(b), index, g)),
-                                  where)
 
     def find_indexed(self, body, result: str) -> None:
         """Variables all of whose adjoint contributions come from indexing them."""
@@ -225,30 +212,35 @@ class Reverse:
                 (seen if getitem and param == "x" else other).add(var)
         self.indexed = seen - other
 
-    def backward_if(self, stmt, defined: set) -> list:
-        d_body, d_else = set(defined), set(defined)
-        body = self.backward(stmt.body, d_body)
-        orelse = self.backward(stmt.orelse, d_else)
-        joined = d_body | d_else
-        body += self.zeros(joined - d_body, stmt)
-        orelse += self.zeros(joined - d_else, stmt)
-        defined |= joined
+    def backward_if(self, stmt, state: State) -> list:
+        a, b = state.copy(), state.copy()
+        body = self.backward(stmt.body, a)
+        orelse = self.backward(stmt.orelse, b)
+        joined = a.defined | b.defined
+        body += self.zeros(joined - a.defined, stmt, a)
+        orelse += self.zeros(joined - b.defined, stmt, b)
+        state.absorb(State(joined, a.owned & b.owned))
         if not body and not orelse:
             return []
         return [gast.copy_location(gast.If(test=ir.name(stmt.test.id),
                                            body=body or [gast.Pass()], orelse=orelse), stmt)]
 
-    def backward_loop(self, stmt, defined: set) -> list:
-        entry = set(defined)
+    def backward_loop(self, stmt, state: State) -> list:
+        """The body's reverse must start every iteration in the same state: adjoints
+        it defines are zeroed before the loop; ones it consumes, at its end."""
+        entry = state.copy()
         while True:
-            state = set(entry)
-            body = self.backward(stmt.body, state)
-            if state <= entry:
+            end = entry.copy()
+            body = self.backward(stmt.body, end)
+            fill = entry.defined - end.defined
+            owned = end.owned | fill
+            if end.defined <= entry.defined and entry.owned <= owned:
                 break
-            entry |= state
-        body += self.zeros(entry - state, stmt)
-        out = self.zeros(entry - defined, stmt)
-        defined |= entry
+            entry = State(entry.defined | end.defined, entry.owned & owned)
+            entry.owned |= entry.defined - state.defined  # zeroed before the loop
+        body += self.zeros(fill, stmt, end)
+        out = self.zeros(entry.defined - state.defined, stmt, state)
+        state.absorb(entry)
         if not body:
             return out
         if isinstance(stmt, gast.For):
@@ -269,9 +261,12 @@ class Reverse:
             out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
         return out
 
-    def zeros(self, adjoints, where) -> list:
+    def zeros(self, adjoints, where, state: State) -> list:
+        """Zero adjoints (arrays for index-gathered ones); the sweep owns them."""
         self.zeroed |= set(adjoints)
         primal = {b: v for v, b in self.adj.items()}
+        for b in adjoints:
+            state.assign(b, True)
         return [ir.assign(b, ir.call("rt.zeros_like", ir.name(primal[b]))
                           if primal[b] in self.indexed else ir.const(0.0), where)
                 for b in sorted(adjoints)]
@@ -289,25 +284,6 @@ def _copy(stmt, **fields):
     for k, v in fields.items():
         setattr(new, k, v)
     return gast.copy_location(new, stmt)
-
-
-def _is_getitem_grad(expr) -> bool:
-    return isinstance(expr, gast.Call) and ir.unparse(expr.func) == "rt.getitem_grad"
-
-
-def _is_s_(node) -> bool:
-    return isinstance(node, gast.Subscript) and ir.unparse(node.value) == "np.s_"
-
-
-def _basic_index(node, ints) -> bool:
-    """Ints, slices, None and ... only: `b[i] += g` then adds once per element."""
-    if isinstance(node, gast.Tuple):
-        return all(_basic_index(e, ints) for e in node.elts)
-    if isinstance(node, gast.Slice):
-        return True
-    if isinstance(node, gast.Constant):
-        return node.value is None or node.value is Ellipsis or type(node.value) is int
-    return isinstance(node, gast.Name) and node.id in ints
 
 
 def _holds_saves(stmt, saves: Saves) -> bool:

@@ -9,6 +9,16 @@ import numpy as np
 
 from .errors import NonScalarOutputError
 
+NUMBERS = (float, int, bool, np.float64)  # 0-d types: the scalar fast path's guard
+
+
+def numbers(*values):
+    """True when every value is a Python number: no broadcasting can happen."""
+    for v in values:
+        if type(v) not in NUMBERS:
+            return False
+    return True
+
 
 def seed(ans, grad_out, where=""):
     """The adjoint of the function's result: `grad_out`, or 1.0 for a scalar."""
@@ -27,11 +37,18 @@ def seed(ans, grad_out, where=""):
     return 1.0
 
 
+def shape_of(x):
+    """np.shape, without its overhead for Python numbers and arrays."""
+    if type(x) in NUMBERS:
+        return ()
+    shape = getattr(x, "shape", None)
+    return shape if shape is not None else np.shape(x)
+
+
 def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
-    shape = np.shape(like)
-    gshape = np.shape(g)
-    if gshape == shape:
+    shape = shape_of(like)
+    if shape_of(g) == shape:
         return g
     return unbroadcast_to(g, shape)
 

@@ -1,0 +1,100 @@
+"""Analysis: which variables are provably 0-d (Python numbers or NumPy scalars).
+
+Broadcasting is the only reason an adjoint needs `rt.unbroadcast`; an operand
+whose partner is 0-d cannot have been broadcast. A variable is 0-d when *every*
+assignment to it yields a 0-d value: a numeric literal, a `math` function, `len`,
+a comparison, a full reduction, or arithmetic between 0-d values. Parameters are
+unknown unless assumed (the scalar fast path assumes them, behind a type guard).
+"""
+from __future__ import annotations
+
+import operator
+import types
+
+import gast
+
+from .context import Source
+from .primitives import Prim, classify
+
+SCALAR_BUILTINS = {len, abs, float, int, bool, round, min, max}
+REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std"}
+
+
+def _scalar_call(prim: Prim, source: Source, known, locals_) -> bool:
+    fn = prim.rule.fn if prim.rule is not None else None
+    func = getattr(prim.node, "func", None)
+    if func is not None and fn is None:
+        from .primitives import resolve
+        fn = resolve(func, source.namespace)
+    if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__module__", "") == "math":
+        return True
+    if fn in SCALAR_BUILTINS:
+        return all(_is0d(a, known) for a in prim.node.args)
+    name = getattr(fn, "__name__", "")
+    method = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+        and func.value.id in locals_  # x.sum(): the array is not among the args
+    extra = len(prim.node.args) - (0 if method else 1)
+    if name in REDUCTIONS and extra == 0 and not any(k.arg == "axis"
+                                                     for k in prim.node.keywords):
+        return True
+    if prim.rule is not None and prim.rule.elementwise:
+        return all(_is0d(n, known) for _, n in prim.args)
+    return False
+
+
+def _is0d(node, known) -> bool:
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float, bool)
+    return isinstance(node, gast.Name) and node.id in known
+
+
+def _value_is0d(value, prim: Prim, source, known, locals_) -> bool:
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return True
+    if isinstance(value, gast.UnaryOp):
+        return _is0d(value.operand, known)
+    if prim.kind in ("copy", "const"):
+        return _is0d(value, known) or (isinstance(value, gast.Constant)
+                                        and type(value.value) in (int, float, bool))
+    if prim.kind == "rule" and prim.rule.fn in (operator.add, operator.sub, operator.mul,
+                                                operator.truediv, operator.pow,
+                                                operator.neg, operator.pos):
+        return all(_is0d(n, known) for _, n in prim.args)
+    if isinstance(value, gast.Call):
+        return _scalar_call(prim, source, known, locals_)
+    return False
+
+
+def analyze(body, source: Source, locals_, assumed=()) -> frozenset:
+    """Names provably 0-d throughout the function (flow-insensitive, all definitions)."""
+    defs: dict[str, list] = {}
+    for stmt in _walk(body):
+        if isinstance(stmt, gast.Assign):
+            defs.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, gast.For):
+            defs.setdefault(stmt.target.id, []).append(None)  # range(...) gives ints
+    params = {a.id for a in source.tree.args.args + source.tree.args.kwonlyargs
+              + source.tree.args.posonlyargs}
+    known = set(defs) | set(assumed)
+    known -= params - set(assumed)
+    changed = True
+    while changed:  # shrink to the greatest consistent set
+        changed = False
+        for name in sorted(known):
+            if name in assumed:
+                continue
+            ok = all(v is None or _value_is0d(v, classify(v, source, locals_), source, known,
+                                               locals_)
+                     for v in defs.get(name, []))
+            if not ok:
+                known.discard(name)
+                changed = True
+    return frozenset(known)
+
+
+def _walk(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk(getattr(stmt, field, []) or [])
+
