@@ -3,6 +3,7 @@
 After this pass every statement is one of
     name = atom | op(atom, ...) | f(atom, ..., k=atom) | atom[static] | atom.attr
     if name: ...        for name in range(atom, ...): ...        while name: ...
+    for name in reversed(range(atom, ...)): ...   (as generated gradients loop)
     return name         expression statements such as print(atom)
 where an atom is a Name or a Constant. Each statement keeps the line of the user
 statement it came from, which later passes use for comments and error messages.
@@ -132,6 +133,8 @@ class Normalizer:
     def stmt_For(self, node):
         out = []
         it = node.iter
+        backwards = self.is_reversed(it)  # `for i in reversed(range(n))` (in gradients)
+        it = it.args[0] if backwards else it
         is_range = isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
             and self.source.namespace.get(it.func.id) is builtins.range and not it.keywords
         if not is_range or not isinstance(node.target, gast.Name):
@@ -145,11 +148,18 @@ class Normalizer:
                 out.append(assign(tmp, a, node))
                 args[i] = _name(tmp)
         call = gast.Call(func=_name("range"), args=args, keywords=[])
+        if backwards:
+            call = gast.Call(func=_name("reversed"), args=[call], keywords=[])
         body = self.block(node.body)
         self.where = node
         loop = gast.For(target=node.target, iter=call, body=body or [gast.Pass()],
                         orelse=[], type_comment=None)
         return out + [gast.copy_location(loop, node)]
+
+    def is_reversed(self, it) -> bool:
+        return isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+            and self.source.namespace.get(it.func.id) is builtins.reversed \
+            and len(it.args) == 1 and not it.keywords and isinstance(it.args[0], gast.Call)
 
     def stmt_While(self, node):
         """`while test:` becomes `cond = test; while cond: ...; cond = test`."""

@@ -100,7 +100,7 @@ class Reverse:
         if isinstance(stmt, gast.If):
             return {stmt.test.id}
         if isinstance(stmt, gast.For):
-            return {a.id for a in stmt.iter.args if isinstance(a, gast.Name)}
+            return names_in(stmt.iter) - {"range", "reversed"}
         return {self.counters[stmt]}
 
     def is_active(self, stmt) -> bool:
@@ -220,7 +220,8 @@ class Reverse:
         if not body:
             return out
         if isinstance(stmt, gast.For):
-            rev = ir.call("reversed", stmt.iter)
+            rev = ir.call("reversed", stmt.iter) if stmt.iter.func.id == "range" \
+                else stmt.iter.args[0]  # the reverse of reversed(range(...))
             loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
                             orelse=[], type_comment=None)
         else:
