@@ -2,8 +2,9 @@
 
 For each active assignment `t = f(a, b)` the pass emits `dt = <jvp of a> + <jvp of b>`
 from the rules' `jvp` templates (`d<param>` = the argument's tangent). The tangent
-goes before the assignment, or after it when the template reads the result (`ans`);
-then an argument the assignment overwrites is read from a saved copy `_t`.
+follows the assignment; it goes first when the assignment overwrites an argument
+(`z = np.sin(z)`), unless the template reads the result (`ans`): then the old
+argument is read from a saved copy `_z`.
 Control flow is copied as is. Lists used as stacks (`s.append(v)`, `v = s.pop()`,
 as in generated gradients) get a parallel tangent stack `ds`, so the pass also
 differentiates adjoint code (forward-over-reverse).
@@ -190,7 +191,7 @@ class Forward:
             return [stmt, ir.assign(dt, type(value)(elts=elts, ctx=gast.Load()), stmt)]
         prim = classify(value, self.source, self.locals)
         if prim.kind == "copy":
-            return [ir.assign(dt, self.tangent_of(value), stmt), stmt]
+            return [stmt, ir.assign(dt, self.tangent_of(value), stmt)]
         inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
         if prim.kind != "rule" or not inputs:
             zero = self.tangent_of(value) if isinstance(value, gast.Constant) \
@@ -209,11 +210,12 @@ class Forward:
                     hint=f"give the rule jvp={{'{param}': '...'}} (templates use d{param} "
                          "for the tangent), or use adjoint.grad (reverse mode)")
             templates.append(rule.jvp[param])
-        after = any(re.search(r"\bans\b", t) for t in templates)
         wrap = rule.broadcast and self.may_broadcast(prim, inputs, templates)
-        after = after or wrap
+        needs_ans = wrap or any(re.search(r"\bans\b", t) for t in templates)
         before, args = [], dict(prim.args)
-        if after and any(isinstance(n, gast.Name) and n.id == target for n in args.values()):
+        overwrites = any(isinstance(n, gast.Name) and n.id == target for n in args.values())
+        after = needs_ans or not overwrites
+        if needs_ans and overwrites:
             saved = self.namer.fresh("_" + target.lstrip("_"))
             before.append(ir.assign(saved, ir.name(target), stmt))
             args = {p: ir.name(saved) if isinstance(n, gast.Name) and n.id == target else n
