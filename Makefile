@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 golden: $(STAMP)   ## rewrite tests/golden/*.txt from the compiler; review the diff
-	ADJOINT_REGEN_GOLDEN=1 $(PY) -m pytest tests/test_golden.py
+	ADJOINT_REGEN_GOLDEN=1 $(PY) -m pytest tests/test_golden.py tests/test_golden_forward.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -3,6 +3,7 @@
 After this pass every statement is one of
     name = atom | op(atom, ...) | f(atom, ..., k=atom) | atom[static] | atom.attr
     if name: ...        for name in range(atom, ...): ...        while name: ...
+    for name in reversed(range(atom, ...)): ...   (as generated gradients loop)
     return name         expression statements such as print(atom)
 where an atom is a Name or a Constant. Each statement keeps the line of the user
 statement it came from, which later passes use for comments and error messages.
@@ -138,6 +139,8 @@ class Normalizer:
     def stmt_For(self, node):
         out = []
         it = node.iter
+        backwards = self.is_reversed(it)  # `for i in reversed(range(n))` (in gradients)
+        it = it.args[0] if backwards else it
         if self.is_call(it, builtins.range) and isinstance(node.target, gast.Name):
             args = [self.atom(a, out) for a in it.args]
             target, bindings = node.target, []
@@ -152,6 +155,8 @@ class Normalizer:
                 out.append(assign(tmp, a, node))
                 args[i] = _name(tmp)
         call = gast.Call(func=_name("range"), args=args, keywords=[])
+        if backwards:
+            call = gast.Call(func=_name("reversed"), args=[call], keywords=[])
         body = self.block([gast.copy_location(b, node) for b in bindings] + node.body)
         self.where = node
         loop = gast.For(target=target, iter=call, body=body or [gast.Pass()],
@@ -203,6 +208,11 @@ class Normalizer:
     def is_call(self, node, fn) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
             and node.func.id not in self.locals and self.source.namespace.get(node.func.id) is fn
+
+    def is_reversed(self, it) -> bool:
+        return isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+            and self.source.namespace.get(it.func.id) is builtins.reversed \
+            and len(it.args) == 1 and not it.keywords and self.is_call(it.args[0], builtins.range)
 
     def stmt_While(self, node):
         """`while test:` becomes `cond = test; while cond: ...; cond = test`."""
@@ -321,7 +331,8 @@ class Normalizer:
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())
-        elif not self.is_static(func):
+        elif not self.is_static(func) and not (
+                isinstance(func, gast.Name) and func.id in ("_push", "_pop")):
             self.fail(node, "calling the result of an expression is not supported",
                       "call a named function")
         args = [self.static_or_atom(a, out) for a in node.args]

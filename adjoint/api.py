@@ -20,6 +20,7 @@ def _finish(gen, fn, ctx, mod, kind: str):
     gen.wrt = ctx.wrt
     gen.line_map = dict(mod.line_map)
     gen.fn = fn
+    gen.generic = gen.__globals__.get(gen.__name__ + "_arrays")  # see scalar fast path
     gen.__module__ = getattr(fn, "__module__", None)
     doc = inspect.getdoc(fn)
     gen.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(ctx.wrt)}." + \

@@ -62,6 +62,10 @@ class NoGradientRuleError(AdjointError):
     """A call to a function that has no gradient rule."""
 
 
+class NoForwardRuleError(NoGradientRuleError):
+    """A differentiable function whose rule has no forward-mode (jvp) template."""
+
+
 class WrtError(AdjointError, ValueError):
     """`wrt` names no parameter, is out of range or is repeated."""
 

@@ -1,7 +1,8 @@
 """Deterministic names for everything the compiler introduces.
 
 Temporaries are named from their expression (`sin_x`, `W_x`, `xs_t`), else a
-counter (`_t3`); adjoints are `b<name>`; saved values `_<name>`; the stack `_stack`.
+counter (`_t3`); adjoints are `b<name>`, tangents `d<name>`; saved values
+`_<name>`; the stack `_stack`.
 Names never depend on hashing, ids or randomness, so output is byte-identical.
 """
 from __future__ import annotations
@@ -48,6 +49,12 @@ class Namer:
         if name not in table:
             base = "b" + name if not name.startswith("_") else "b" + name
             table[name] = self.fresh(base)
+        return table[name]
+
+    def tangent(self, name: str, table: dict[str, str]) -> str:
+        """The forward-mode tangent's name for `name` (`dx`), stable for the function."""
+        if name not in table:
+            table[name] = self.fresh("d" + name)
         return table[name]
 
 

@@ -14,8 +14,11 @@ LIBRARIES = {"numpy", "scipy", "math", "builtins", "adjoint"}
 
 
 def parse(fn) -> Source:
-    fn = inspect.unwrap(fn)
-    library = (getattr(fn, "__module__", None) or "").split(".")[0] in LIBRARIES
+    # a generated gradient with a scalar fast path is differentiated through its
+    # generic version (the fast one only holds for Python numbers)
+    fn = getattr(fn, "generic", None) or inspect.unwrap(fn)
+    module = getattr(fn, "__module__", None) or ""
+    library = module.split(".")[0] in LIBRARIES and not module.startswith("adjoint.generated")
     if not inspect.isfunction(fn) or library:
         kind = "library function" if library else type(fn).__name__
         raise SourceUnavailableError(

@@ -1,6 +1,7 @@
 """The compiler, one line per pass. Every stage's text is kept in `ctx.stages`.
 
     source -> parse -> fence -> normalize -> activity -> tbr -> reverse -> optimize -> emit
+    source -> parse -> fence -> normalize -> activity -> forward -> optimize -> emit
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 
 import gast
 
-from . import activity, anf, emit, fence, ir, jumps, optimize, scalars, tbr
+from . import activity, anf, emit, fence, forward, ir, jumps, optimize, scalars, tbr
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -19,6 +20,7 @@ from .reverse import Reverse
 from .rules import lookup
 
 STAGES = ("parse", "lower", "normalize", "activity", "tbr", "reverse", "optimize")
+FORWARD_STAGES = ("parse", "lower", "normalize", "activity", "forward", "optimize")
 
 
 def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
@@ -36,6 +38,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     normal = anf.normalize(source, namer)
     ctx.stages["normalize"] = ir.unparse(normal)
     locals_ = anf.local_names(normal)
+    forward.check_reverse(normal, source, ctx.wrt, locals_)  # stacks: forward mode only
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     rev = Reverse(source, act, namer, locals_)
@@ -97,6 +100,47 @@ def record(rev: Reverse, body, source, namer) -> tbr.Saves:
         saves = new
 
 
+def compile_forward(fn, wrt, *, optimize_: bool = True):
+    """Compile the forward mode (JVP) of `fn`; return (generated function, Context, Module).
+
+    The function takes `fn`'s arguments plus a tangent `d<p>` for each `wrt` parameter
+    and returns `(value, directional derivative)`."""
+    source = parse(fn)
+    ctx = Context(source, (), optimize_, mode="forward")
+    ctx.stages["parse"] = ir.unparse(source.tree)
+    fence.check(source)
+    ctx.wrt = resolve_wrt(source, wrt)
+    ctx.wrt_tuple = isinstance(wrt, (tuple, list))
+    locals_ = anf.local_names(source.tree)
+    namer = Namer(locals_ | set(source.fn.__code__.co_names))
+    jumps.lower(source, namer)
+    ctx.stages["lower"] = ir.unparse(source.tree)
+    normal = anf.normalize(source, namer)
+    ctx.stages["normalize"] = ir.unparse(normal)
+    locals_ = anf.local_names(normal)
+    act = forward.analyze(normal, source, ctx.wrt, locals_)
+    ctx.stages["activity"] = act.dump()
+    fwd = forward.Forward(source, act, namer, locals_)
+    gen = fwd.function(normal, ctx.wrt, jvp_name(source.name, ctx.wrt))
+    doc = _forward_doc(source, ctx)
+    ctx.stages["forward"] = emit.module(gen, source, doc).text
+    if optimize_:
+        gen = optimize.run(gen, lambda call: _pure(call, source))
+    ctx.stages["optimize"] = emit.module(gen, source, doc).text
+    mod = emit.module(gen, source, doc, "" if optimize_ else " (unoptimized)")
+    return emit.load(mod), ctx, mod
+
+
+def jvp_name(name: str, wrt) -> str:
+    base = "lambda" if name == "<lambda>" else name
+    return f"jvp_{base}_d{'_'.join(wrt)}"
+
+
+def _forward_doc(source, ctx) -> str:
+    return (f"Forward mode (JVP) of {source.name} ({os.path.basename(source.filename)}, "
+            f"line {source.where().lineno}) with respect to {', '.join(ctx.wrt)}.")
+
+
 def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:
     """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
     result = body[-1].value.id
@@ -109,9 +153,10 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     grads = []
+    out_name = _grad_out_name(source, rev.namer)
     if rev.activity.active(result):
         bres = rev.adjoint(result)
-        seed = ir.call("rt.seed", ir.name(result), ir.name("grad_out"), ir.const(where))
+        seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where))
         out.append(gast.copy_location(ir.assign(bres, seed), body[-1]))
         value_name = result
         if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):
@@ -135,7 +180,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     if value:
         ret = gast.Tuple(elts=[ir.name(value_name), ret], ctx=gast.Load())
     stmts = inits + forward + out + [gast.copy_location(gast.Return(value=ret), body[-1])]
-    args = _with_grad_out(source.tree.args)
+    args = _with_grad_out(source.tree.args, out_name)
     name = ("value_and_" if value else "") + grad_name(source.name, ctx.wrt)
     fn = gast.FunctionDef(name=name, args=args, body=stmts, decorator_list=[],
                           returns=None, type_comment=None, type_params=[])
@@ -150,10 +195,15 @@ def _target(stmt):
     return stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
 
 
-def _with_grad_out(args):
+def _grad_out_name(source, namer) -> str:
+    """`grad_out`, or `grad_out2` when differentiating a gradient (which has one)."""
+    return "grad_out" if "grad_out" not in params(source.tree) else namer.fresh("grad_out")
+
+
+def _with_grad_out(args, out_name="grad_out"):
     new = gast.arguments(args=list(args.args), posonlyargs=list(args.posonlyargs),
                          vararg=None, kwonlyargs=list(args.kwonlyargs) +
-                         [ir.name("grad_out", False)], kw_defaults=list(args.kw_defaults) +
+                         [ir.name(out_name, False)], kw_defaults=list(args.kw_defaults) +
                          [ir.const(None)], kwarg=None, defaults=list(args.defaults))
     new.kwonlyargs[-1].ctx = gast.Param()
     return new

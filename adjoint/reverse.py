@@ -112,7 +112,7 @@ class Reverse:
             return {stmt.test.id}
         counter = {self.counters[stmt]} if stmt in self.counters else set()
         if isinstance(stmt, gast.For):
-            return {a.id for a in stmt.iter.args if isinstance(a, gast.Name)} | counter
+            return (names_in(stmt.iter) - {"range", "reversed"}) | counter
         return counter
 
     def is_active(self, stmt) -> bool:
@@ -244,12 +244,7 @@ class Reverse:
         if not body:
             return out
         if isinstance(stmt, gast.For):
-            rng = stmt.iter
-            if stmt in self.counters:  # a loop that may break ran n_iter times
-                rng = gast.Subscript(value=rng, slice=gast.Slice(
-                    lower=None, upper=ir.name(self.counters[stmt]), step=None),
-                    ctx=gast.Load())
-            rev = ir.call("reversed", rng)
+            rev = self.replay(stmt)
             loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
                             orelse=[], type_comment=None)
         else:
@@ -260,6 +255,22 @@ class Reverse:
         if stmt in self.saves.named:  # the loop variable's value from before the loop
             out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
         return out
+
+    def replay(self, loop: gast.For):
+        """The iterations of a range loop, last first: reversed(range(...)), or for a
+        loop that may break after n_iter steps, reversed(range(...)[:n_iter])."""
+        rng = loop.iter
+        backwards = rng.func.id == "reversed"  # for i in reversed(range(...))
+        seq = rng.args[0] if backwards else rng
+        if loop in self.counters:
+            if backwards:
+                seq = gast.Subscript(value=seq, slice=gast.Slice(
+                    lower=None, upper=None, step=ir.const(-1)), ctx=gast.Load())
+            seq = gast.Subscript(value=seq, slice=gast.Slice(
+                lower=None, upper=ir.name(self.counters[loop]), step=None), ctx=gast.Load())
+        elif backwards:
+            return seq  # the reverse of reversed(range(...)) is the range
+        return ir.call("reversed", seq)
 
     def zeros(self, adjoints, where, state: State) -> list:
         """Zero adjoints (arrays for index-gathered ones); the sweep owns them."""

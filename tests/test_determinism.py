@@ -18,6 +18,7 @@ for name in sorted(CASES):
     h.update(g.source.encode())
     for stage in g.stages.values():
         h.update(stage.encode())
+    h.update(adjoint.jvp(fn, wrt=wrt).source.encode())  # forward mode too
 print(h.hexdigest())
 """
 

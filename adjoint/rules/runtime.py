@@ -1,7 +1,49 @@
-"""Rules for adjoint's own runtime helpers, so that gradients are differentiable."""
+"""Rules for adjoint's own runtime helpers, so that gradients are differentiable.
+
+Most helpers are linear in their first argument (called `v` here: `g` is the
+template name of the incoming adjoint); the other arguments only give shapes.
+The matmul/dot adjoints are bilinear: <G, ga(v, a, b)> = <G @ b, v>.
+"""
 from .. import runtime as rt
-from .registry import defrule, nondiff
+from .registry import defrule, nondiff, unary
 
 defrule(rt.unbroadcast, "v, like", v="rt.broadcast_like(g, v)",
         jvp={"v": "rt.unbroadcast(dv, like)"}, name="rt.unbroadcast")
-nondiff(rt.seed, rt.zeros_like, rt.log_or_zero, rt.sign)
+defrule(rt.broadcast_like, "v, x", v="rt.unbroadcast(g, v)",
+        jvp={"v": "rt.broadcast_like(dv, x)"}, name="rt.broadcast_like")
+defrule(rt.fit, "v, x", v="rt.unbroadcast(g, v)",
+        jvp={"v": "rt.fit(dv, x)"}, name="rt.fit")
+defrule(rt.sum_grad, "v, x, axis=None, keepdims=False",
+        v="np.sum(g, axis=axis, keepdims=keepdims)",
+        jvp={"v": "rt.sum_grad(dv, x, axis, keepdims)"}, name="rt.sum_grad")
+defrule(rt.mean_grad, "v, x, axis=None, keepdims=False",
+        v="np.mean(g, axis=axis, keepdims=keepdims)",
+        jvp={"v": "rt.mean_grad(dv, x, axis, keepdims)"}, name="rt.mean_grad")
+defrule(rt.max_grad, "v, x, ans_, axis=None, keepdims=False",
+        v="rt.max_jvp(g, x, ans_, axis, keepdims)",
+        jvp={"v": "rt.max_grad(dv, x, ans_, axis, keepdims)"}, name="rt.max_grad")
+defrule(rt.max_jvp, "v, x, ans_, axis=None, keepdims=False",
+        v="rt.max_grad(g, x, ans_, axis, keepdims)",
+        jvp={"v": "rt.max_jvp(dv, x, ans_, axis, keepdims)"}, name="rt.max_jvp")
+defrule(rt.getitem_grad, "v, x, index", v="g[index]",
+        jvp={"v": "rt.getitem_grad(dv, x, index)"}, name="rt.getitem_grad")
+defrule(rt.reshape_like, "v, x", v="rt.reshape_like(g, v)",
+        jvp={"v": "rt.reshape_like(dv, x)"}, name="rt.reshape_like")
+defrule(rt.transpose_grad, "v, axes=None", v="np.transpose(g, axes)",
+        jvp={"v": "rt.transpose_grad(dv, axes)"}, name="rt.transpose_grad")
+
+# ---- bilinear adjoints of products -------------------------------------------
+defrule(rt.matmul_ga, "v, a, b", v="np.matmul(g, b)", b="rt.matmul_gb(v, g, b)",
+        jvp={"v": "rt.matmul_ga(dv, a, b)", "b": "rt.matmul_ga(v, a, db)"},
+        name="rt.matmul_ga")
+defrule(rt.matmul_gb, "v, a, b", v="np.matmul(a, g)", a="rt.matmul_ga(v, a, g)",
+        jvp={"v": "rt.matmul_gb(dv, a, b)", "a": "rt.matmul_gb(v, da, b)"},
+        name="rt.matmul_gb")
+defrule(rt.dot_ga, "v, a, b", v="np.dot(g, b)", b="rt.dot_gb(v, g, b)",
+        jvp={"v": "rt.dot_ga(dv, a, b)", "b": "rt.dot_ga(v, a, db)"}, name="rt.dot_ga")
+defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
+        jvp={"v": "rt.dot_gb(dv, a, b)", "a": "rt.dot_gb(v, da, b)"}, name="rt.dot_gb")
+
+# ---- elementwise -------------------------------------------------------------
+unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
+nondiff(rt.seed, rt.zeros_like, rt.sign)

@@ -1,0 +1,292 @@
+"""Pass 6 (forward mode): tangent statements beside the primal ones.
+
+For each active assignment `t = f(a, b)` the pass emits `dt = <jvp of a> + <jvp of b>`
+from the rules' `jvp` templates (`d<param>` = the argument's tangent). The tangent
+follows the assignment; it goes first when the assignment overwrites an argument
+(`z = np.sin(z)`), unless the template reads the result (`ans`): then the old
+argument is read from a saved copy `_z`.
+Control flow is copied as is. Lists used as stacks (`s.append(v)`, `v = s.pop()`,
+as in generated gradients) get a parallel tangent stack `ds`, so the pass also
+differentiates adjoint code (forward-over-reverse).
+"""
+from __future__ import annotations
+
+import re
+
+import gast
+
+from . import ir
+from .activity import Activity, equations
+from .context import Source
+from .errors import NoForwardRuleError, UnsupportedSyntaxError
+from .naming import Namer
+from .primitives import classify, no_rule_error
+from .template import instantiate
+
+
+# ---- analysis: activity with stacks and tuples -------------------------------------
+# Generated gradients bind `_push = _stack.append` and `_pop = _stack.pop`.
+BOUND = {"_push": ("_stack", "append"), "_pop": ("_stack", "pop")}
+
+
+def pop_stack(value) -> str | None:
+    """The stack `s` popped by `s.pop()` (or by the bound `_pop()`), else None."""
+    if not isinstance(value, gast.Call) or value.args or value.keywords:
+        return None
+    func = value.func
+    if isinstance(func, gast.Name) and BOUND.get(func.id, ("", ""))[1] == "pop":
+        return BOUND[func.id][0]
+    if isinstance(func, gast.Attribute) and func.attr == "pop" \
+            and isinstance(func.value, gast.Name):
+        return func.value.id
+    return None
+
+
+def is_pop(value) -> bool:
+    return pop_stack(value) is not None
+
+
+def push_of(stmt):
+    """(stack, pushed atom) for `s.append(v)` (or the bound `_push(v)`), else None."""
+    value = getattr(stmt, "value", None)
+    if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
+            and len(value.args) == 1):
+        return None
+    func = value.func
+    if isinstance(func, gast.Name) and BOUND.get(func.id, ("", ""))[1] == "append":
+        return BOUND[func.id][0], value.args[0]
+    if isinstance(func, gast.Attribute) and func.attr == "append" \
+            and isinstance(func.value, gast.Name):
+        return func.value.id, value.args[0]
+    return None
+
+
+def _edges(fn, source: Source, locals_) -> list[tuple[str, list[str], object]]:
+    """(target, inputs, equation or None) for every data flow in the function."""
+    out = []
+    for eq in equations(fn.body, source, locals_):
+        value = eq.stmt.value
+        if eq.target in BOUND:  # _push = _stack.append: a method, not a value
+            continue
+        if is_pop(value):
+            out.append((eq.target, [pop_stack(value)], None))
+        elif isinstance(value, (gast.Tuple, gast.List)):
+            out.append((eq.target, [e.id for e in value.elts if isinstance(e, gast.Name)],
+                        None))
+        elif eq.prim.kind == "opaque":
+            out.append((eq.target, eq.prim.names(), eq))
+        else:
+            out.append((eq.target, [v for _, v in eq.prim.diff_inputs()], eq))
+    for node in gast.walk(fn):
+        push = push_of(node)
+        if push is not None and isinstance(push[1], gast.Name):
+            out.append((push[0], [push[1].id], None))
+    return out
+
+
+def analyze(fn, source: Source, wrt, locals_) -> Activity:
+    """Varied (depends on `wrt`) and useful (the result depends on it) names."""
+    edges = _edges(fn, source, locals_)
+    result = fn.body[-1].value.id
+    varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
+    useful = _closure({result}, [([t], ins) for t, ins, _ in edges])
+    for target, ins, eq in edges:
+        if eq is not None and eq.prim.kind == "opaque" and target in varied \
+                and target in useful and any(v in varied for v in ins):
+            raise no_rule_error(eq.prim, source)
+    return Activity(frozenset(varied), frozenset(useful), result)
+
+
+def check_reverse(fn, source: Source, wrt, locals_) -> None:
+    """Reverse mode cannot differentiate through a list used as a stack yet (as in
+    the gradient of a function with loops): raise a clear error if one is varied."""
+    edges = _edges(fn, source, locals_)
+    varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
+    for node in gast.walk(fn):
+        push = push_of(node)
+        if push is not None and push[0] in varied:
+            raise UnsupportedSyntaxError(
+                f"{push[0]}.append/.pop of a differentiated value is not supported in "
+                f"reverse mode ({source.name})", source.where(node),
+                hint="for second derivatives of functions with loops use "
+                     "adjoint.hessian_vector_product or adjoint.hessian "
+                     "(forward-over-reverse), or adjoint.jvp of the gradient")
+
+
+def _closure(start: set, flows) -> set:
+    """Smallest superset of `start` closed under `sources -> sinks` flows."""
+    found = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for sources, sinks in flows:
+            if any(s in found for s in sources) and not set(sinks) <= found:
+                found |= set(sinks)
+                changed = True
+    return found
+
+
+# ---- transformation ---------------------------------------------------------------
+class Forward:
+    def __init__(self, source: Source, activity: Activity, namer: Namer, locals_):
+        self.source = source
+        self.activity = activity
+        self.namer = namer
+        self.locals = locals_
+        self.tan = {}  # primal name -> tangent name
+
+    def tangent(self, var: str) -> str:
+        return self.namer.tangent(var, self.tan)
+
+    def active(self, var: str) -> bool:
+        return self.activity.active(var)
+
+    def function(self, fn: gast.FunctionDef, wrt, name: str) -> gast.FunctionDef:
+        """def <name>(params, d<wrt>...): tangent inits; body; return value, dresult."""
+        result = fn.body[-1].value.id
+        params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
+                 for p in params if self.active(p) and p not in wrt]
+        tangents = [ir.name(self.tangent(p), False) for p in wrt]
+        body = self.block(fn.body[:-1])
+        ret = gast.Tuple(elts=[ir.name(result), self.tangent_of(ir.name(result))],
+                         ctx=gast.Load())
+        body = inits + body + [gast.copy_location(gast.Return(value=ret), fn.body[-1])]
+        args = fn.args
+        for t in tangents:
+            t.ctx = gast.Param()
+        defaults = list(args.defaults) + [ir.const(None)] * len(tangents) \
+            if args.defaults else []
+        new_args = gast.arguments(args=list(args.args) + tangents,
+                                  posonlyargs=list(args.posonlyargs), vararg=None,
+                                  kwonlyargs=list(args.kwonlyargs),
+                                  kw_defaults=list(args.kw_defaults), kwarg=None,
+                                  defaults=defaults)
+        new = gast.FunctionDef(name=name, args=new_args, body=body, decorator_list=[],
+                               returns=None, type_comment=None, type_params=[])
+        return gast.copy_location(new, fn)
+
+    def block(self, body) -> list:
+        out = []
+        for stmt in body:
+            if isinstance(stmt, gast.Assign):
+                out.extend(self.assign(stmt))
+            elif isinstance(stmt, gast.If):
+                out.append(_copy(stmt, body=self.block(stmt.body) or [gast.Pass()],
+                                 orelse=self.block(stmt.orelse)))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                out.append(_copy(stmt, body=self.block(stmt.body) or [gast.Pass()]))
+            elif push_of(stmt) is not None and self.active(push_of(stmt)[0]):
+                stack, value = push_of(stmt)
+                dvalue = self.tangent_of(value)
+                push = ir.call(f"{self.tangent(stack)}.append", dvalue)
+                out += [stmt, ir.expr_stmt(push, stmt)]
+            else:
+                out.append(stmt)
+        return out
+
+    def tangent_of(self, atom):
+        """The tangent of an atom (a name or a constant) as an expression."""
+        if isinstance(atom, gast.Name) and self.active(atom.id):
+            return ir.name(self.tangent(atom.id))
+        if isinstance(atom, gast.Constant) and atom.value is None:
+            return ir.const(None)
+        if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)):
+            return ir.const(0.0)
+        return ir.call("rt.zeros_like", atom)
+
+    def assign(self, stmt) -> list:
+        target, value = stmt.targets[0].id, stmt.value
+        if target in BOUND:
+            return [stmt]
+        if is_pop(value):
+            stack = pop_stack(value)
+            if not self.active(stack):
+                return [stmt]
+            pop = ir.call(f"{self.tangent(stack)}.pop")
+            tan = ir.assign(self.tangent(target), pop, stmt) if self.active(target) \
+                else ir.expr_stmt(pop, stmt)
+            return [stmt, tan]
+        if not self.active(target):
+            return [stmt]
+        dt = self.tangent(target)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            elts = [self.tangent_of(e) for e in value.elts]
+            return [stmt, ir.assign(dt, type(value)(elts=elts, ctx=gast.Load()), stmt)]
+        prim = classify(value, self.source, self.locals)
+        if prim.kind == "copy":
+            return [stmt, ir.assign(dt, self.tangent_of(value), stmt)]
+        inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
+        if prim.kind != "rule" or not inputs:
+            zero = self.tangent_of(value) if isinstance(value, gast.Constant) \
+                else ir.call("rt.zeros_like", ir.name(target))
+            return [stmt, ir.assign(dt, zero, stmt)]
+        return self.apply_rule(stmt, prim, inputs)
+
+    def apply_rule(self, stmt, prim, inputs) -> list:
+        target, rule = stmt.targets[0].id, prim.rule
+        templates = []
+        for param, _ in inputs:
+            if param not in rule.jvp:
+                raise NoForwardRuleError(
+                    f"the rule for {rule.name} has no forward-mode (jvp) template for "
+                    f"{param} ({self.source.name})", self.source.where(stmt),
+                    hint=f"give the rule jvp={{'{param}': '...'}} (templates use d{param} "
+                         "for the tangent), or use adjoint.grad (reverse mode)")
+            templates.append(rule.jvp[param])
+        wrap = rule.broadcast and self.may_broadcast(prim, inputs, templates)
+        needs_ans = wrap or any(re.search(r"\bans\b", t) for t in templates)
+        before, args = [], dict(prim.args)
+        overwrites = any(isinstance(n, gast.Name) and n.id == target for n in args.values())
+        after = needs_ans or not overwrites
+        if needs_ans and overwrites:
+            saved = self.namer.fresh("_" + target.lstrip("_"))
+            before.append(ir.assign(saved, ir.name(target), stmt))
+            args = {p: ir.name(saved) if isinstance(n, gast.Name) and n.id == target else n
+                    for p, n in args.items()}
+        defaults = {p.name: gast.parse(p.default or "None", mode="eval").body
+                    for p in rule.params if p.name not in args}
+        args.update(defaults)
+        args["ans"] = ir.name(target)
+        for param, var in inputs:
+            args["d" + param] = ir.name(self.tangent(var))
+        terms = [_drop_defaults(instantiate(t, args), defaults) for t in templates]
+        expr = terms[0]
+        for term in terms[1:]:
+            expr = ir.add(expr, term)
+        if wrap:
+            expr = ir.call("rt.broadcast_like", expr, ir.name(target))
+        tan = ir.assign(self.tangent(target), expr, stmt)
+        return before + ([stmt, tan] if after else [tan, stmt])
+
+    def may_broadcast(self, prim, inputs, templates) -> bool:
+        """The tangent may be smaller than the result: it reads no other operand,
+        and some operand without a tangent is not a Python number."""
+        names = {p for p, _ in prim.args}
+        if any(set(_names(t)) & (names - {p}) for (p, _), t in zip(inputs, templates)):
+            return False
+        active = {p for p, _ in inputs}
+        return any(not (isinstance(n, gast.Constant) and isinstance(n.value, (int, float)))
+                   for p, n in prim.args if p not in active)
+
+
+def _drop_defaults(expr, defaults: dict):
+    """Remove `k=<default>` keywords the user did not pass (`axis=None`)."""
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Call):
+            node.keywords = [k for k in node.keywords if not (
+                k.arg in defaults and isinstance(k.value, gast.Constant)
+                and isinstance(defaults[k.arg], gast.Constant)
+                and k.value.value is defaults[k.arg].value)]
+    return expr
+
+
+def _names(template: str) -> list[str]:
+    return re.findall(r"[A-Za-z_]\w*", template)
+
+
+def _copy(stmt, **fields):
+    new = type(stmt)(**{f: getattr(stmt, f) for f in stmt._fields})
+    for k, v in fields.items():
+        setattr(new, k, v)
+    return gast.copy_location(new, stmt)

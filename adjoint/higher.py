@@ -1,0 +1,159 @@
+"""Forward mode and higher-order derivatives: jvp, hessian_vector_product, hessian,
+jacobian. `jvp` compiles a forward-mode function; the others compose it with `grad`.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from .api import _key, grad
+from .errors import UsageError
+from .pipeline import compile_forward
+
+_CACHE: dict = {}
+
+
+def jvp(fn=None, *, wrt=0, optimize=True):
+    """Forward mode: `jvp(f, wrt=0)(*args, dx)` returns `(f(*args), <f'(args), dx>)`.
+
+    The returned function takes `fn`'s arguments followed by one tangent per `wrt`
+    parameter (named `d<param>`, shaped like it); with several `wrt` parameters
+    the directional derivative is along all of them at once. It has `.source`
+    and `.stages` like `grad`'s result.
+    """
+    if fn is None:
+        return functools.partial(jvp, wrt=wrt, optimize=optimize)
+    key = _key(fn, wrt, optimize, "jvp")
+    hit = _CACHE.get(key)
+    if hit is None:
+        gen, ctx, mod = compile_forward(fn, wrt, optimize_=optimize)
+        hit = _CACHE[key] = _finish(gen, fn, ctx, mod)
+    return hit
+
+
+def _finish(gen, fn, ctx, mod):
+    gen.source = mod.text
+    gen.stages = dict(ctx.stages)
+    gen.wrt = ctx.wrt
+    gen.line_map = dict(mod.line_map)
+    gen.fn = fn
+    gen.__module__ = getattr(fn, "__module__", None)
+    gen.__doc__ = f"Forward mode (value, JVP) of {fn.__name__} with respect to " \
+        f"{', '.join(ctx.wrt)}."
+    return gen
+
+
+def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
+    """`hvp(f, wrt=0)(*args, v)` is H·v, H the Hessian of scalar `f` in `wrt`.
+
+    Forward-over-reverse: the forward mode (`jvp`) of the generated gradient."""
+    if fn is None:
+        return functools.partial(hessian_vector_product, wrt=wrt, optimize=optimize)
+    key = _key(fn, wrt, optimize, "hvp")
+    hit = _CACHE.get(key)
+    if hit is None:
+        inner = jvp(grad(fn, wrt=_single(fn, wrt), optimize=optimize), wrt=wrt,
+                    optimize=optimize)
+
+        def hvp(*args):
+            return inner(*args)[1]
+        hvp.source = inner.source
+        hvp.jvp = inner
+        hit = _CACHE[key] = functools.update_wrapper(hvp, fn, updated=())
+        hit.__doc__ = f"Hessian-vector product of {fn.__name__}."
+    return hit
+
+
+def hessian(fn=None, *, wrt=0, optimize=True):
+    """`hessian(f, wrt=0)(*args)`: the Hessian of scalar `f` in one parameter, with
+    shape `x.shape + x.shape`; one Hessian-vector product per entry of `x`."""
+    if fn is None:
+        return functools.partial(hessian, wrt=wrt, optimize=optimize)
+    hvp = hessian_vector_product(fn, wrt=wrt, optimize=optimize)
+    index = _index(fn, wrt)
+
+    def hess(*args):
+        x = args[index]
+        cols = [hvp(*args, e) for e in _basis(x)]
+        return _assemble(cols, np.shape(x), np.shape(x))
+    return functools.update_wrapper(hess, fn, updated=())
+
+
+def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
+    """`jacobian(f, wrt=0)(*args)` with shape `out.shape + x.shape`.
+
+    mode="reverse": one vector-Jacobian product (`grad` with `grad_out`) per output
+    entry; mode="forward": one `jvp` per input entry."""
+    if fn is None:
+        return functools.partial(jacobian, wrt=wrt, mode=mode, optimize=optimize)
+    if mode not in ("reverse", "forward"):
+        raise UsageError(f"jacobian mode={mode!r} is neither 'reverse' nor 'forward'",
+                         hint="pass mode='reverse' (few outputs) or mode='forward' "
+                              "(few inputs)")
+    index = _index(fn, wrt)
+    single = _single(fn, wrt)
+    if mode == "forward":
+        fwd = jvp(fn, wrt=single, optimize=optimize)
+
+        def jac(*args):
+            x = args[index]
+            out = fwd(*args, _zero(x))[0]
+            cols = [fwd(*args, e)[1] for e in _basis(x)]
+            return _assemble(cols, np.shape(out), np.shape(x))
+    else:
+        vjp = grad(fn, wrt=single, optimize=optimize)
+
+        def jac(*args):
+            out = fn(*args)
+            rows = [np.reshape(vjp(*args, grad_out=e), np.shape(args[index]))
+                    for e in _basis(out)]
+            return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
+    return functools.update_wrapper(jac, fn, updated=())
+
+
+def _single(fn, wrt):
+    if isinstance(wrt, (tuple, list)):
+        if len(wrt) != 1:
+            raise UsageError(f"wrt={wrt!r}: Hessians and Jacobians take one parameter "
+                             f"of {getattr(fn, '__name__', fn)}",
+                             hint="pack the parameters into one array, or ask for "
+                                  "each parameter separately")
+        wrt = wrt[0]
+    return wrt
+
+
+def _index(fn, wrt) -> int:
+    wrt = _single(fn, wrt)
+    if isinstance(wrt, int):
+        return wrt
+    names = list(inspect.signature(fn).parameters)
+    if wrt not in names:
+        raise UsageError(f"wrt={wrt!r} names no parameter of {fn.__name__}",
+                         hint=f"the parameters are: {', '.join(names)}")
+    return names.index(wrt)
+
+
+def _zero(x):
+    return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+
+
+def _basis(x):
+    """Unit vectors shaped like `x` (floats for scalars), in C order."""
+    shape = np.shape(x)
+    if shape == ():
+        return [1.0]
+    out = []
+    for i in range(int(np.prod(shape))):
+        e = np.zeros(int(np.prod(shape)))
+        e[i] = 1.0
+        out.append(e.reshape(shape))
+    return out
+
+
+def _assemble(cols, out_shape, in_shape):
+    """Stack per-input-entry columns into an `out_shape + in_shape` array."""
+    cols = [np.reshape(c, (-1,)) if out_shape else np.reshape(c, ()) for c in cols]
+    mat = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + in_shape)
+    return np.reshape(mat, out_shape + in_shape)

@@ -1,0 +1,240 @@
+"""Forward mode (adjoint.jvp): finite differences along random directions, and the
+identity <grad f(x), v> = jvp f(x; v) for every rule in the table."""
+import importlib.util
+import inspect
+import math
+import pathlib
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+import adjoint
+from adjoint.rules import all_rules
+from golden_cases import CASES
+
+
+def directional_fd(f, args, wrt, tangents, eps=1e-6):
+    """Central difference of f along `tangents` (one per index in `wrt`)."""
+    hi, lo = list(args), list(args)
+    for i, t in zip(wrt, tangents):
+        hi[i] = np.asarray(args[i], dtype=float) + eps * t if np.ndim(args[i]) \
+            else float(args[i]) + eps * t
+        lo[i] = np.asarray(args[i], dtype=float) - eps * t if np.ndim(args[i]) \
+            else float(args[i]) - eps * t
+    return (np.asarray(f(*hi)) - np.asarray(f(*lo))) / (2 * eps)
+
+
+def random_like(x, rng):
+    return rng.normal(size=np.shape(x)) if np.ndim(x) else float(rng.normal())
+
+
+def _indices(fn, wrt):
+    params = list(inspect.signature(fn).parameters)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return [params.index(w) if isinstance(w, str) else w for w in items]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_jvp_matches_finite_differences(name):
+    fn, wrt, make_args = CASES[name]
+    rng = np.random.default_rng(3)
+    args = make_args(rng)
+    idx = _indices(fn, wrt)
+    f = adjoint.jvp(fn, wrt=wrt)
+    for _ in range(3):
+        tangents = [random_like(args[i], rng) for i in idx]
+        value, dvalue = f(*args, *tangents)
+        np.testing.assert_allclose(value, fn(*args))
+        want = directional_fd(fn, args, idx, tangents)
+        np.testing.assert_allclose(dvalue, want, rtol=1e-5, atol=1e-6)
+
+
+def test_jvp_source_names_and_signature():
+    def f(x, y):
+        z = np.sin(x) * y
+        return z
+    g = adjoint.jvp(f, wrt="x")
+    assert "def jvp_f_dx(x, y, dx):" in g.source
+    assert "dz = " in g.source and "return (z, dz)" in g.source
+    assert set(g.stages) == {"parse", "lower", "normalize", "activity", "forward",
+                             "optimize"}
+    x, y = np.array([0.1, 0.2]), np.array([2.0, 3.0])
+    value, dz = g(x, y, np.array([1.0, 0.0]))
+    np.testing.assert_allclose(dz, [np.cos(0.1) * 2.0, 0.0])
+    assert adjoint.jvp(f, wrt="x") is g  # cached
+
+
+def test_jvp_tangent_name_avoids_collision():
+    def f(x, dx):
+        return x * dx
+    g = adjoint.jvp(f, wrt=0)
+    assert "def jvp_f_dx(x, dx, dx2):" in g.source
+    assert g(2.0, 3.0, 1.0) == (6.0, 3.0)
+
+
+def test_jvp_broadcast_tangent_of_scalar():
+    def f(a, B):
+        return np.sum(a + B)
+    # the tangent of a + B has B's shape even though only a varies
+    assert adjoint.jvp(f)(1.0, np.ones(3), 1.0)[1] == 3.0
+
+
+def test_jvp_inactive_result_and_nondiff():
+    def f(x, n):
+        k = np.floor(x)
+        return k * n
+    value, dvalue = adjoint.jvp(f)(np.array([1.5, 2.5]), 2.0, np.ones(2))
+    np.testing.assert_allclose(dvalue, [0.0, 0.0])
+
+
+def test_jvp_while_loop():
+    def newton(a):
+        x = a
+        while abs(x * x - a) > 1e-12:
+            x = 0.5 * (x + a / x)
+        return x
+    _, d = adjoint.jvp(newton)(2.0, 1.0)
+    assert abs(d - 0.5 / math.sqrt(2.0)) < 1e-9
+
+
+def test_missing_jvp_template_is_a_clear_error():
+    def cube(x):
+        return x ** 3
+    adjoint.rules.defrule(cube, "x", x="g * 3 * x ** 2", name="cube_without_jvp")
+    try:
+        def f(x):
+            y = cube(x)
+            return y
+        with pytest.raises(adjoint.NoForwardRuleError) as err:
+            adjoint.jvp(f)(1.0, 1.0)
+        text = str(err.value)
+        assert "cube_without_jvp" in text and "test_forward.py:" in text and "jvp=" in text
+    finally:
+        from adjoint.rules import registry
+        registry._RULES.pop(id(cube))
+        registry._KEEP.pop(id(cube))
+
+
+# ---- every rule: jvp against grad and against finite differences -----------------
+# rule name -> (expression over the parameters, {param: shape or ("pos", shape)},
+#               parameters to differentiate, optional statements before the return)
+RULE_CASES = {
+    "abs": ("abs(x)", {"x": ()}, "x"),
+    "math.cos": ("math.cos(x)", {"x": ()}, "x"),
+    "math.exp": ("math.exp(x)", {"x": ()}, "x"),
+    "math.log": ("math.log(x)", {"x": ("pos", ())}, "x"),
+    "math.pow": ("math.pow(a, b)", {"a": ("pos", ()), "b": ()}, "ab"),
+    "math.sin": ("math.sin(x)", {"x": ()}, "x"),
+    "math.sqrt": ("math.sqrt(x)", {"x": ("pos", ())}, "x"),
+    "math.tan": ("math.tan(x)", {"x": ()}, "x"),
+    "math.tanh": ("math.tanh(x)", {"x": ()}, "x"),
+    "numpy.absolute": ("np.abs(x)", {"x": (3,)}, "x"),
+    "numpy.add": ("np.add(a, b)", {"a": (3,), "b": (2, 3)}, "ab"),
+    "numpy.amax": ("np.amax(x, axis=1)", {"x": (3, 4)}, "x"),
+    "numpy.amin": ("np.amin(x, axis=0)", {"x": (3, 4)}, "x"),
+    "numpy.cos": ("np.cos(x)", {"x": (3,)}, "x"),
+    "numpy.divide": ("np.divide(a, b)", {"a": (2, 3), "b": ("pos", (3,))}, "ab"),
+    "numpy.dot": ("np.dot(a, b)", {"a": (2, 3), "b": (3,)}, "ab"),
+    "numpy.exp": ("np.exp(x)", {"x": (3,)}, "x"),
+    "numpy.log": ("np.log(x)", {"x": ("pos", (3,))}, "x"),
+    "numpy.matmul": ("np.matmul(a, b)", {"a": (2, 3), "b": (3, 4)}, "ab"),
+    "numpy.max": ("np.max(x, axis=0, keepdims=True)", {"x": (3, 4)}, "x"),
+    "numpy.maximum": ("np.maximum(a, b)", {"a": (3,), "b": (2, 3)}, "ab"),
+    "numpy.mean": ("np.mean(x, axis=1)", {"x": (3, 4)}, "x"),
+    "numpy.min": ("np.min(x)", {"x": (3, 4)}, "x"),
+    "numpy.minimum": ("np.minimum(a, b)", {"a": (2, 3), "b": (3,)}, "ab"),
+    "numpy.multiply": ("np.multiply(a, b)", {"a": (2, 1), "b": (3,)}, "ab"),
+    "numpy.ndarray.reshape": ("x.reshape(3, 2)", {"x": (2, 3)}, "x"),
+    "numpy.negative": ("np.negative(x)", {"x": (3,)}, "x"),
+    "numpy.power": ("np.power(a, b)", {"a": ("pos", (3,)), "b": (3,)}, "ab"),
+    "numpy.reshape": ("np.reshape(x, (6,))", {"x": (2, 3)}, "x"),
+    "numpy.sin": ("np.sin(x)", {"x": (3,)}, "x"),
+    "numpy.sqrt": ("np.sqrt(x)", {"x": ("pos", (3,))}, "x"),
+    "numpy.square": ("np.square(x)", {"x": (3,)}, "x"),
+    "numpy.subtract": ("np.subtract(a, b)", {"a": (), "b": (3,)}, "ab"),
+    "numpy.sum": ("np.sum(x, axis=0)", {"x": (3, 4)}, "x"),
+    "numpy.tan": ("np.tan(x)", {"x": (3,)}, "x"),
+    "numpy.tanh": ("np.tanh(x)", {"x": (3,)}, "x"),
+    "numpy.transpose": ("np.transpose(x, (1, 0, 2))", {"x": (2, 3, 4)}, "x"),
+    "operator.add": ("a + b", {"a": (2, 3), "b": ()}, "ab"),
+    "operator.getitem": ("x[1:, ::2]", {"x": (3, 4)}, "x"),
+    "operator.matmul": ("a @ b", {"a": (3,), "b": (3, 2)}, "ab"),
+    "operator.mul": ("a * b", {"a": (3,), "b": (2, 3)}, "ab"),
+    "operator.neg": ("-x", {"x": (3,)}, "x"),
+    "operator.pos": ("+x", {"x": (3,)}, "x"),
+    "operator.pow": ("a ** b", {"a": ("pos", (3,)), "b": ()}, "ab"),
+    "operator.sub": ("a - b", {"a": (3,), "b": (3,)}, "ab"),
+    "operator.truediv": ("a / b", {"a": (3,), "b": ("pos", ())}, "ab"),
+    "ndarray.T": ("x.T", {"x": (2, 3)}, "x"),
+    "rt.broadcast_like": ("rt.broadcast_like(v, x)", {"v": (3,), "x": (2, 3)}, "v"),
+    "rt.dot_ga": ("rt.dot_ga(v, a, b)", {"v": (2,), "a": (2, 3), "b": (3,)}, "vb"),
+    "rt.dot_gb": ("rt.dot_gb(v, a, b)", {"v": (2,), "a": (2, 3), "b": (3,)}, "va"),
+    "rt.fit": ("rt.fit(v, x)", {"v": (3,), "x": (2, 3)}, "v"),
+    "rt.getitem_grad": ("rt.getitem_grad(v, x, 1)", {"v": (4,), "x": (3, 4)}, "v"),
+    "rt.log_or_zero": ("rt.log_or_zero(x)", {"x": ("pos", (3,))}, "x"),
+    "rt.matmul_ga": ("rt.matmul_ga(v, a, b)", {"v": (2, 4), "a": (2, 3), "b": (3, 4)},
+                     "vb"),
+    "rt.matmul_gb": ("rt.matmul_gb(v, a, b)", {"v": (2, 4), "a": (2, 3), "b": (3, 4)},
+                     "va"),
+    "rt.max_grad": ("rt.max_grad(v, x, m, 1)", {"v": (3,), "x": (3, 4)}, "v",
+                    "m = np.max(x, axis=1)"),
+    "rt.max_jvp": ("rt.max_jvp(v, x, m, 1)", {"v": (3, 4), "x": (3, 4)}, "v",
+                   "m = np.max(x, axis=1)"),
+    "rt.mean_grad": ("rt.mean_grad(v, x, 1)", {"v": (3,), "x": (3, 4)}, "v"),
+    "rt.reshape_like": ("rt.reshape_like(v, x)", {"v": (6,), "x": (2, 3)}, "v"),
+    "rt.sum_grad": ("rt.sum_grad(v, x, 0)", {"v": (4,), "x": (3, 4)}, "v"),
+    "rt.transpose_grad": ("rt.transpose_grad(v, (1, 2, 0))", {"v": (2, 3, 4)}, "v"),
+    "rt.unbroadcast": ("rt.unbroadcast(v, x)", {"v": (2, 3), "x": (3,)}, "v"),
+}
+
+
+def _module():
+    lines = ["import math", "import numpy as np", "from adjoint import runtime as rt", ""]
+    for i, (name, case) in enumerate(sorted(RULE_CASES.items())):
+        expr, shapes, _, *pre = case
+        lines += [f"def case_{i}({', '.join(shapes)}):"] + [f"    {s}" for s in pre]
+        lines += [f"    return np.sum(np.sin({expr}))  # {name}", ""]
+    path = pathlib.Path(tempfile.mkdtemp()) / "forward_rule_cases.py"
+    path.write_text("\n".join(lines))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def rule_module():
+    return _module()
+
+
+def test_every_rule_has_a_case():
+    names = {r.name for r in all_rules()} | {"ndarray.T"}
+    missing = sorted(n for n in names if n not in RULE_CASES and not n.startswith("cube"))
+    assert not missing, f"add these rules to RULE_CASES: {missing}"
+
+
+def _arg(spec, rng):
+    pos = isinstance(spec, tuple) and spec[:1] == ("pos",)
+    shape = spec[1] if pos else spec
+    x = rng.uniform(0.5, 2.0, size=shape) if pos else rng.normal(size=shape)
+    return float(x) if shape == () else x
+
+
+@pytest.mark.parametrize("name", sorted(RULE_CASES))
+def test_rule_jvp_agrees_with_grad_and_fd(name, rule_module):
+    i = sorted(RULE_CASES).index(name)
+    fn = getattr(rule_module, f"case_{i}")
+    expr, shapes, params, *_ = RULE_CASES[name]
+    rng = np.random.default_rng(11 + i)
+    for p in params:
+        args = [_arg(s, rng) for s in shapes.values()]
+        k = list(shapes).index(p)
+        v = random_like(args[k], rng)
+        value, d = adjoint.jvp(fn, wrt=p)(*args, v)
+        g = adjoint.grad(fn, wrt=p)(*args)
+        np.testing.assert_allclose(d, np.sum(np.asarray(g) * v), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(d, directional_fd(fn, args, [k], [v]),
+                                   rtol=1e-5, atol=1e-6)

@@ -1,0 +1,179 @@
+"""Second derivatives and Jacobians, each checked against finite differences."""
+import math
+
+import numpy as np
+import pytest
+
+import adjoint
+from conftest import numerical_grad
+from golden_cases import rnn, two_layer_tanh
+
+E0, E1 = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+OBSERVED = (0.3, -0.2)
+
+
+def fd_jacobian(f, args, i, eps=1e-6):
+    """Central-difference Jacobian of (array-valued) f in args[i]: out.shape + x.shape."""
+    x = np.asarray(args[i], dtype=float)
+    out_shape = np.shape(f(*args))
+    jac = np.zeros(out_shape + x.shape)
+    for j in np.ndindex(x.shape):
+        hi, lo = list(args), list(args)
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        hi[i], lo[i] = xp, xm
+        jac[(Ellipsis,) + j] = (np.asarray(f(*hi)) - np.asarray(f(*lo))) / (2 * eps)
+    return jac
+
+
+def scalar_fn(x):
+    y = math.sin(x) * x
+    return math.exp(y) / x
+
+
+def vector_fn(x):
+    y = np.tanh(x * x[0]) + np.sin(x) ** 2
+    return np.sum(y * y) / np.sum(np.exp(x))
+
+
+def looped(x, a):
+    for i in range(6):
+        if x > 0.5:
+            x = math.sin(x) * a + 0.1
+        else:
+            x = math.cos(x) * a
+    return x
+
+
+def reprojection(p):
+    """Bundle-adjustment residual: 15 inputs (rotation, translation, focal length,
+    radial distortion, principal point, aspect, 3-D point), 2 outputs."""
+    w0, w1, w2 = p[0], p[1], p[2]
+    theta = np.sqrt(w0 * w0 + w1 * w1 + w2 * w2)
+    k0, k1, k2 = w0 / theta, w1 / theta, w2 / theta
+    X0, X1, X2 = p[11], p[12], p[13]
+    c, s = np.cos(theta), np.sin(theta)
+    kx = (k0 * X0 + k1 * X1 + k2 * X2) * (1.0 - c)
+    R0 = X0 * c + (k1 * X2 - k2 * X1) * s + k0 * kx
+    R1 = X1 * c + (k2 * X0 - k0 * X2) * s + k1 * kx
+    R2 = X2 * c + (k0 * X1 - k1 * X0) * s + k2 * kx
+    u, v = -(R0 + p[3]) / (R2 + p[5]), -(R1 + p[4]) / (R2 + p[5])
+    r2 = u * u + v * v
+    d = 1.0 + p[7] * r2 + p[8] * r2 * r2
+    ru = p[6] * d * u + p[9] - OBSERVED[0]
+    rv = p[6] * p[14] * d * v + p[10] - OBSERVED[1]
+    return ru * E0 + rv * E1
+
+
+def camera_params(rng):
+    return np.concatenate([[0.3, -0.2, 0.1], [0.1, 0.2, -5.0], [1.5, 0.01, -0.02],
+                           [0.05, -0.03], [1.1], rng.normal(size=3)])
+
+
+# ---- grad of grad -------------------------------------------------------------
+def test_grad_of_grad_scalar_straight_line():
+    gg = adjoint.grad(adjoint.grad(scalar_fn))
+    g = adjoint.grad(scalar_fn)
+    for x in (0.4, 0.7, 1.9):
+        want = (g(x + 1e-6) - g(x - 1e-6)) / 2e-6
+        assert abs(gg(x) - want) < 1e-6 * max(1.0, abs(want))
+    assert "grad_out2=None" in gg.source  # the outer seed does not shadow the inner
+
+
+def test_grad_of_grad_vector_is_a_hessian_vector_product(rng):
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    gg = adjoint.grad(adjoint.grad(vector_fn))
+    got = gg(x, grad_out2=v)
+    want = numerical_grad(lambda x: np.dot(adjoint.grad(vector_fn)(x), v), [x], 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+def test_grad_of_grad_through_a_stack_is_a_clear_error():
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as err:
+        adjoint.grad(adjoint.grad(looped))(0.3, 1.2)
+    assert "hessian_vector_product" in str(err.value)
+
+
+# ---- Hessian-vector products and Hessians (forward over reverse) ----------------
+def test_hvp_matches_finite_differences_of_grad(rng):
+    hvp = adjoint.hessian_vector_product(vector_fn)
+    g = adjoint.grad(vector_fn)
+    x = rng.normal(size=5)
+    for _ in range(3):
+        v = rng.normal(size=5)
+        want = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+        np.testing.assert_allclose(hvp(x, v), want, rtol=1e-5, atol=1e-7)
+    assert "def jvp_dvector_fn_dx_dx(x, dx, *, grad_out=None):" in hvp.source
+
+
+def test_hvp_through_loops_branches_and_stacks():
+    hvp = adjoint.hessian_vector_product(looped)
+    g = adjoint.grad(looped)
+    for x in (0.3, 0.9):
+        want = (g(x + 1e-6, 1.2) - g(x - 1e-6, 1.2)) / 2e-6
+        assert abs(hvp(x, 1.2, 1.0) - want) < 1e-6
+    assert "d_stack.append(" in hvp.source and "d_stack.pop()" in hvp.source
+
+
+def test_hessian_rnn_with_loop(rng):
+    args = [0.5 * rng.normal(size=(3, 3)), rng.normal(size=(3, 2)),
+            rng.normal(size=(4, 2)), rng.normal(size=3)]
+    H = adjoint.hessian(rnn, wrt="Wh")(*args)
+    assert H.shape == (3, 3, 3, 3)
+    want = fd_jacobian(adjoint.grad(rnn, wrt="Wh"), args, 0)
+    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H.reshape(9, 9), H.reshape(9, 9).T, atol=1e-10)
+
+
+def test_hessian_entries_against_second_differences(rng):
+    x = rng.normal(size=3)
+    H = adjoint.hessian(vector_fn)(x)
+    eps = 1e-4
+    for i, j in [(0, 0), (0, 2), (1, 2), (2, 2)]:
+        ei, ej = np.eye(3)[i] * eps, np.eye(3)[j] * eps
+        want = (vector_fn(x + ei + ej) - vector_fn(x + ei - ej) - vector_fn(x - ei + ej)
+                + vector_fn(x - ei - ej)) / (4 * eps * eps)
+        assert abs(H[i, j] - want) < 1e-5
+
+
+def test_hessian_of_a_matrix_parameter(rng):
+    args = [rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4)),
+            rng.normal(size=2), rng.normal(size=3), rng.normal(size=2)]
+    H = adjoint.hessian(two_layer_tanh, wrt="W1")(*args)
+    assert H.shape == (4, 3, 4, 3)
+    want = fd_jacobian(adjoint.grad(two_layer_tanh, wrt="W1"), args, 0)
+    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6)
+
+
+def test_hessian_of_scalar_parameter():
+    H = adjoint.hessian(scalar_fn)(0.7)
+    g = adjoint.grad(scalar_fn)
+    assert np.shape(H) == () and abs(H - (g(0.7 + 1e-6) - g(0.7 - 1e-6)) / 2e-6) < 1e-6
+
+
+# ---- Jacobians ----------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_bundle_adjustment_residual(mode, rng):
+    p = camera_params(rng)
+    J = adjoint.jacobian(reprojection, mode=mode)(p)
+    assert J.shape == (2, 15)
+    np.testing.assert_allclose(J, fd_jacobian(reprojection, [p], 0), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_matrix_output_and_input(mode, rng):
+    def f(W, x):
+        return np.tanh(W @ x)[:, None] * W
+
+    args = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    for wrt in (0, 1):
+        J = adjoint.jacobian(f, wrt=wrt, mode=mode)(*args)
+        np.testing.assert_allclose(J, fd_jacobian(f, args, wrt), rtol=1e-5, atol=1e-7)
+
+
+def test_jacobian_rejects_bad_mode_and_many_wrt():
+    with pytest.raises(adjoint.UsageError):
+        adjoint.jacobian(vector_fn, mode="sideways")
+    with pytest.raises(adjoint.UsageError):
+        adjoint.hessian(two_layer_tanh, wrt=("W1", "W2"))
