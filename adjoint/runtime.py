@@ -166,3 +166,8 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
     """Tangent of `np.max`: the average tangent over the tied extremes."""
     weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
     return np.sum(weights * dx, axis=axis, keepdims=keepdims)
+
+
+# ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
+from .runtime_numpy import *  # noqa: E402,F401,F403
+from .runtime_shape import *  # noqa: E402,F401,F403
