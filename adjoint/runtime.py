@@ -58,8 +58,8 @@ def sum_grad(g, x, axis=None, keepdims=False):
 def mean_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.mean(x, axis, keepdims)`."""
     shape = np.shape(x)
-    count = np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None \
-        else np.prod(shape)
+    count = int(np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None
+                else np.prod(shape))  # a Python int keeps float32 float32
     return sum_grad(g, x, axis, keepdims) / count
 
 
@@ -95,7 +95,7 @@ def matmul_gb(g, a, b):
 
 def getitem_grad(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, 1.0))
     np.add.at(out, index, g)
     return out
 
@@ -104,7 +104,7 @@ def zeros_like(x):
     """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
     if isinstance(x, (int, float, bool)):
         return 0.0
-    return np.zeros(np.shape(x), dtype=np.result_type(x, float))
+    return np.zeros(np.shape(x), dtype=np.result_type(x, 1.0))
 
 
 def fit(g, x):
@@ -159,7 +159,12 @@ def max_grad(g, x, ans, axis=None, keepdims=False):
         g = np.expand_dims(g, _axes(axis, len(shape)))
         ans = np.expand_dims(ans, _axes(axis, len(shape)))
     hit = np.asarray(x) == ans
-    return g * hit / np.sum(hit, axis=axis, keepdims=True)
+    return g * _share(hit, axis, np.result_type(x, g, 1.0))
+
+
+def _share(hit, axis, dtype):
+    """`hit` split evenly among the ties along `axis`, in `dtype` (float32 stays)."""
+    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype, copy=False)
 
 
 def max_jvp(dx, x, ans, axis=None, keepdims=False):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _axes, sum_grad, unbroadcast
+from .runtime import _axes, _share, sum_grad, unbroadcast
 
 __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_grad",
            "norm_grad", "vector_norm_grad", "diagonal_grad", "trace_grad", "diag_grad", "take_grad",
@@ -122,7 +122,7 @@ def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
     if ord is None or ord == 2 or ord == "fro":
         return g * x / ans
     if ord in (np.inf, -np.inf):
-        return g * _ties(np.abs(x), ans, axis_) * np.sign(x)
+        return g * _share(np.abs(x) == ans, axis_, np.result_type(x, 1.0)) * np.sign(x)
     if ord == 1:
         return g * np.sign(x)
     return g * np.sign(x) * np.abs(x) ** (ord - 1) / ans ** (ord - 1)
@@ -134,11 +134,6 @@ def vector_norm_grad(g, x, ans, ord=2, axis=None, keepdims=False):
         return norm_grad(g, x, ans, ord, axis, keepdims)
     flat = norm_grad(np.reshape(g, ()), np.ravel(x), np.reshape(ans, ()), ord, 0, False)
     return np.reshape(flat, np.shape(x))
-
-
-def _ties(v, target, axis):
-    hit = v == target
-    return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
 def _matrix_norm_grad(x, ans, ord, axes):
@@ -158,7 +153,7 @@ def _matrix_norm_grad(x, ans, ord, axes):
         pick = np.max(sums, axis=-2 if rows else -1, keepdims=True) if ord > 0 else \
             np.min(sums, axis=-2 if rows else -1, keepdims=True)
         hit = sums == pick
-        out = np.sign(xm) * hit / np.sum(hit, axis=-2 if rows else -1, keepdims=True)
+        out = np.sign(xm) * _share(hit, -2 if rows else -1, np.result_type(xm, 1.0))
     return np.moveaxis(out, (-2, -1), axes)
 
 
@@ -166,7 +161,7 @@ def _matrix_norm_grad(x, ans, ord, axes):
 def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of `np.diagonal(a, offset, axis1, axis2)`."""
     a = np.asarray(a)
-    out = np.zeros(a.shape, dtype=np.result_type(g, float))
+    out = np.zeros(a.shape, dtype=np.result_type(g, 1.0))
     moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
     n = np.shape(g)[-1]
     i = np.arange(n) + max(-offset, 0)
@@ -188,7 +183,7 @@ def diag_grad(g, v, k=0):
 
 def take_grad(g, a, indices, axis=None):
     out = np.zeros(np.size(a) if axis is None else np.shape(a),
-                   dtype=np.result_type(g, float))
+                   dtype=np.result_type(g, 1.0))
     moved = np.moveaxis(out, 0 if axis is None else axis, 0)
     gm = np.moveaxis(g, tuple(range(axis or 0, (axis or 0) + np.ndim(indices))),
                      tuple(range(np.ndim(indices)))) if axis is not None else g
@@ -198,7 +193,7 @@ def take_grad(g, a, indices, axis=None):
 
 def take_along_axis_grad(g, arr, indices, axis):
     out = np.zeros(np.size(arr) if axis is None else np.shape(arr),
-                   dtype=np.result_type(g, float))
+                   dtype=np.result_type(g, 1.0))
     if axis is None:
         np.add.at(out, indices, g)
         return np.reshape(out, np.shape(arr))

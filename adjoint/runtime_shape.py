@@ -79,7 +79,7 @@ def repeat_grad(g, a, repeats, axis=None):
     owner = np.repeat(np.arange(n), repeats)
     ax = 0 if axis is None else axis
     gm = np.moveaxis(np.asarray(g), ax, 0)
-    out = np.zeros((n,) + gm.shape[1:], dtype=np.result_type(g, float))
+    out = np.zeros((n,) + gm.shape[1:], dtype=np.result_type(g, 1.0))
     np.add.at(out, owner, gm)
     out = np.moveaxis(out, 0, ax)
     return np.reshape(out, np.shape(a))
@@ -104,7 +104,7 @@ def sort_grad(g, a, axis=-1):
     """Adjoint of `np.sort(a, axis)`: send each adjoint back to its element."""
     idx = _sort_index(a, axis)
     out = np.zeros(np.size(a) if axis is None else np.shape(a),
-                   dtype=np.result_type(g, float))
+                   dtype=np.result_type(g, 1.0))
     np.put_along_axis(out, idx, g, axis=axis if axis is not None else 0)
     return np.reshape(out, np.shape(a))
 

@@ -98,7 +98,7 @@ defrule(np.mean, _RED, x="rt.mean_grad(g, x, axis, keepdims)",
 defrule(np.nansum, _RED, x="np.where(np.isnan(x), 0.0, rt.sum_grad(g, x, axis, keepdims))",
         jvp={"x": "np.nansum(np.where(np.isnan(x), 0.0, dx), axis=axis, keepdims=keepdims)"})
 defrule(np.prod, _RED, x="rt.prod_grad(g, x, axis, keepdims)",
-        jvp={"x": "rt.reduce_jvp(rt.prod_grad(1.0, x, axis, keepdims), dx, axis, keepdims)"})
+        jvp={"x": "rt.reduce_jvp(rt.prod_grad(np.ones_like(ans), x, axis, keepdims), dx, axis, keepdims)"})
 for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defrule(_fn, "x, axis=None, out=None, keepdims=False",
             x="rt.max_grad(g, x, ans, axis, keepdims)",
@@ -110,7 +110,7 @@ defrule(np.ptp, "x, axis=None, out=None, keepdims=False",
                   " - rt.max_jvp(dx, x, np.min(x, axis, keepdims=keepdims), axis, keepdims)"})
 _VAR = "x, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
 defrule(np.var, _VAR, x="rt.var_grad(g, x, axis, ddof, keepdims)",
-        jvp={"x": "rt.reduce_jvp(rt.var_grad(1.0, x, axis, ddof, keepdims), dx, axis, "
+        jvp={"x": "rt.reduce_jvp(rt.var_grad(np.ones_like(ans), x, axis, ddof, keepdims), dx, axis, "
                   "keepdims)"})
 defrule(np.std, _VAR, x="rt.var_grad(0.5 * g / ans, x, axis, ddof, keepdims)",
         jvp={"x": "rt.reduce_jvp(rt.var_grad(0.5 / ans, x, axis, ddof, keepdims), dx, "
