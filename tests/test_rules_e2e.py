@@ -171,3 +171,13 @@ def test_missing_rule_names_function_file_line_and_fix():
         adjoint.grad(unknown)
     text = str(err.value)
     assert "np.i0" in text and "test_rules_e2e.py" in text and "defrule" in text
+
+
+def stacked(x):
+    return np.sum(np.stack((x, x)) ** 2)
+
+
+def test_tuple_of_arrays_is_an_error_not_a_zero_gradient():
+    """Until lists of arrays are differentiated, a literal tuple argument is refused."""
+    with pytest.raises(NoGradientRuleError, match="numpy.stack of a tuple"):
+        adjoint.grad(stacked)
