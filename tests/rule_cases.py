@@ -280,3 +280,37 @@ for _n in ("softmax", "log_softmax"):
 
 SYMMETRIC = {"numpy.linalg.cholesky"}
 CASES["float"] = lambda r: [{"x": A(r)}]
+
+# ---- runtime helpers (their rules give higher-order derivatives) -----------------
+_X = lambda r: A(r, 3, 4)  # noqa: E731
+for _n in ("sum_grad", "mean_grad"):
+    CASES["rt." + _n] = lambda r: [{"v": A(r, 3), "x": _X(r), "axis": 1}, {"v": A(r), "x": _X(r)},
+                                   {"v": A(r, 1, 4), "x": _X(r), "axis": 0, "keepdims": True}]
+
+
+def _max_grad(r):
+    x = _X(r)
+    return [{"v": A(r, 3), "x": x, "ans_": x.max(axis=1), "axis": 1},
+            {"v": A(r), "x": x, "ans_": x.max()}]
+
+
+CASES["rt.max_grad"] = _max_grad
+CASES["rt.cumsum_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "axis": 1},
+                                     {"v": A(r, 12), "x": _X(r)}]
+CASES["rt.take_grad"] = lambda r: [{"v": A(r, 3, 3), "a": _X(r), "indices": np.array([0, 2, 2]),
+                                    "axis": 1}]
+CASES["rt.take_along_axis_grad"] = lambda r: [{"v": A(r, 3, 2), "arr": _X(r), "axis": 1,
+                                               "indices": r.integers(0, 4, (3, 2))}]
+CASES["rt.diagonal_grad"] = lambda r: [{"v": A(r, 3), "a": _X(r), "offset": 1}]
+CASES["rt.trace_grad"] = lambda r: [{"v": A(r), "a": _X(r)}]
+CASES["rt.diag_grad"] = lambda r: [{"v": A(r, 4, 4), "w": A(r, 4)}, {"v": A(r, 3), "w": _X(r)}]
+CASES["rt.tile_grad"] = lambda r: [{"v": A(r, 2, 6), "a": A(r, 2, 3), "reps": 2}]
+CASES["rt.repeat_grad"] = lambda r: [{"v": A(r, 6, 4), "a": _X(r), "repeats": 2, "axis": 0}]
+CASES["rt.pad_grad"] = lambda r: [{"v": A(r, 5, 6), "array": _X(r), "pad_width": 1}]
+CASES["rt.sort_grad"] = lambda r: [{"v": A(r, 3, 4), "a": _X(r)}]
+CASES["rt.diff_grad"] = lambda r: [{"v": A(r, 3, 4), "a": A(r, 3, 5)}]
+CASES["rt.transpose_grad"] = lambda r: [{"v": A(r, 2, 3, 4), "axes": (1, 2, 0)}]
+CASES["rt.reshape_like"] = lambda r: [{"v": A(r, 12), "x": _X(r)}]
+CASES["rt.getitem_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "index": np.array([0, 2, 0])}]
+CASES["rt.broadcast_like"] = lambda r: [{"v": A(r, 1, 4), "x": _X(r)}]
+CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(r)}]
