@@ -175,4 +175,5 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
 from .runtime_numpy import *  # noqa: E402,F401,F403
+from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_shape import *  # noqa: E402,F401,F403
