@@ -137,6 +137,10 @@ def _apply(rule, value, args, keywords) -> Prim:
     for p in params:
         if p.name not in given and p.default is None and not p.star:
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name}")
+    for name, node in bound:  # lists of arrays: not differentiated yet, never silently
+        if name in rule.vjp and isinstance(node, (gast.Tuple, gast.List)):
+            return Prim("opaque", value, what=f"{rule.name} of a {type(node).__name__.lower()}"
+                        " of arrays (not differentiable yet)")
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
 

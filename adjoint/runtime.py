@@ -75,8 +75,8 @@ def sum_grad(g, x, axis=None, keepdims=False):
 def mean_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.mean(x, axis, keepdims)`."""
     shape = np.shape(x)
-    count = np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None \
-        else np.prod(shape)
+    count = int(np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None
+                else np.prod(shape))  # a Python int keeps float32 float32
     return sum_grad(g, x, axis, keepdims) / count
 
 
@@ -182,10 +182,21 @@ def max_grad(g, x, ans, axis=None, keepdims=False):
         g = np.expand_dims(g, _axes(axis, len(shape)))
         ans = np.expand_dims(ans, _axes(axis, len(shape)))
     hit = np.asarray(x) == ans
-    return g * hit / np.sum(hit, axis=axis, keepdims=True)
+    return g * _share(hit, axis, np.result_type(x, g, 1.0))
+
+
+def _share(hit, axis, dtype):
+    """`hit` split evenly among the ties along `axis`, in `dtype` (float32 stays)."""
+    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype, copy=False)
 
 
 def max_jvp(dx, x, ans, axis=None, keepdims=False):
     """Tangent of `np.max`: the average tangent over the tied extremes."""
     weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
     return np.sum(weights * dx, axis=axis, keepdims=keepdims)
+
+
+# ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
+from .runtime_numpy import *  # noqa: E402,F401,F403
+from .runtime_linalg import *  # noqa: E402,F401,F403
+from .runtime_shape import *  # noqa: E402,F401,F403

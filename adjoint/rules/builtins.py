@@ -1,7 +1,12 @@
-"""Rules for Python builtins used on numbers (`abs`, `len`, `range`, ...)."""
+"""Rules for Python builtins used on numbers (`abs`, `pow`, `float`, `len`, ...)."""
 import builtins
 
-from .registry import nondiff, unary
+from .registry import binary, defrule, nondiff, unary
 
 unary(builtins.abs, "rt.sign(x)", name="abs")
-nondiff(len, range, int, bool, isinstance, round, print)
+binary(builtins.pow, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans", name="pow")
+binary(builtins.max, "a >= b", "a < b", name="max")   # max(a, b) of two numbers
+binary(builtins.min, "a <= b", "a > b", name="min")
+defrule(builtins.float, "x", x="g", jvp={"x": "dx"}, name="float")
+
+nondiff(len, range, int, bool, isinstance, round, print, divmod, enumerate, zip)

@@ -1,70 +1,150 @@
-"""Rules for NumPy functions and array methods, one line per function.
+"""Rules for NumPy: elementwise functions, selection and reductions; one line each.
 
 Elementwise rules give the derivative; broadcasting is undone by the compiler
 (`rt.unbroadcast`) for every rule declared with `binary` or `broadcast=True`.
+Linear algebra is in `linalg.py`, shape functions in `shape.py`.
+Constants in templates are Python floats (`math.log(2.0)`, never `np.log(2.0)`), so
+float32 inputs keep float32 gradients.
 """
 import numpy as np
 
 from .registry import binary, defrule, method, nondiff, unary
 
-# ---- elementwise unary -------------------------------------------------------
+# ---- elementwise unary: trigonometric and hyperbolic -------------------------
 unary(np.sin, "np.cos(x)")
 unary(np.cos, "-np.sin(x)")
 unary(np.tan, "1.0 + ans * ans")
-unary(np.exp, "ans")
-unary(np.log, "1.0 / x")
-unary(np.sqrt, "0.5 / ans")
+unary(np.arcsin, "1.0 / np.sqrt(1.0 - x * x)")
+unary(np.arccos, "-1.0 / np.sqrt(1.0 - x * x)")
+unary(np.arctan, "1.0 / (1.0 + x * x)")
+unary(np.sinh, "np.cosh(x)")
+unary(np.cosh, "np.sinh(x)")
 unary(np.tanh, "1.0 - ans * ans")
-unary(np.negative, "-1.0")
-unary(np.abs, "np.sign(x)")
+unary(np.arcsinh, "1.0 / np.sqrt(x * x + 1.0)")
+unary(np.arccosh, "1.0 / np.sqrt(x * x - 1.0)")
+unary(np.arctanh, "1.0 / (1.0 - x * x)")
+unary(np.sinc, "np.where(x == 0, 0.0, (np.cos(math.pi * x) - ans) / np.where(x == 0, 1.0, x))")
+unary(np.deg2rad, "math.pi / 180.0")
+unary(np.radians, "math.pi / 180.0")
+unary(np.rad2deg, "180.0 / math.pi")
+unary(np.degrees, "180.0 / math.pi")
+
+# ---- elementwise unary: exponentials, logarithms, powers ---------------------
+unary(np.exp, "ans")
+unary(np.exp2, "ans * math.log(2.0)")
+unary(np.expm1, "ans + 1.0")
+unary(np.log, "1.0 / x")
+unary(np.log2, "1.0 / (x * math.log(2.0))")
+unary(np.log10, "1.0 / (x * math.log(10.0))")
+unary(np.log1p, "1.0 / (1.0 + x)")
+unary(np.sqrt, "0.5 / ans")
+unary(np.cbrt, "1.0 / (3.0 * ans * ans)")
 unary(np.square, "2.0 * x")
+unary(np.reciprocal, "-ans * ans")
+
+# ---- elementwise unary: signs and identities ---------------------------------
+unary(np.absolute, "np.sign(x)")          # np.abs is np.absolute
+unary(np.fabs, "np.sign(x)")
+unary(np.negative, "-1.0")
+unary(np.positive, "1.0")
+for _fn in (np.asarray, np.asanyarray, np.ascontiguousarray, np.array, np.copy):
+    defrule(_fn, "x, dtype=None", x="rt.cast_grad(g, x)", jvp={"x": "dx"})
 
 # ---- elementwise binary ------------------------------------------------------
-binary(np.add, "1", "1", signature="a, b")
+binary(np.add, "1", "1")
 binary(np.subtract, "1", "-1")
 binary(np.multiply, "b", "a")
-binary(np.divide, "1.0 / b", "-ans / b")
+binary(np.divide, "1.0 / b", "-ans / b")  # np.true_divide is np.divide
 binary(np.power, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans")
+binary(np.float_power, "b * np.float_power(a, b - 1)", "rt.log_or_zero(a) * ans")
 binary(np.maximum, "a >= b", "a < b")
 binary(np.minimum, "a <= b", "a > b")
+binary(np.fmax, "a >= b", "a < b")
+binary(np.fmin, "a <= b", "a > b")
+binary(np.arctan2, "b / (a * a + b * b)", "-a / (a * a + b * b)")
+binary(np.hypot, "a / ans", "b / ans")
+binary(np.logaddexp, "np.exp(a - ans)", "np.exp(b - ans)")
+binary(np.logaddexp2, "np.exp2(a - ans)", "np.exp2(b - ans)")
+binary(np.copysign, "np.sign(a) * np.sign(ans)", None)
+binary(np.fmod, "1", "-np.trunc(a / b)")
+binary(np.remainder, "1", "-np.floor(a / b)")  # np.mod is np.remainder
+binary(np.ldexp, "np.ldexp(np.ones_like(a), b)", None)
+
+# ---- selection ---------------------------------------------------------------
+defrule(np.where, "condition, x, y", broadcast=True,
+        x="np.where(condition, g, 0.0)", y="np.where(condition, 0.0, g)",
+        jvp={"x": "np.where(condition, dx, 0.0)", "y": "np.where(condition, 0.0, dy)"})
+defrule(np.clip, "a, a_min=None, a_max=None", broadcast=True,
+        a="g * (ans == a)", a_min="g * (a < a_min)", a_max="g * (a > a_max)",
+        jvp={"a": "da * (ans == a)", "a_min": "da_min * (a < a_min)",
+             "a_max": "da_max * (a > a_max)"})
+defrule(np.take, "a, indices, axis=None", a="rt.take_grad(g, a, indices, axis)",
+        jvp={"a": "np.take(da, indices, axis)"})
+defrule(np.take_along_axis, "arr, indices, axis",
+        arr="rt.take_along_axis_grad(g, arr, indices, axis)",
+        jvp={"arr": "np.take_along_axis(darr, indices, axis)"})
+defrule(np.select, "condlist, choicelist, default=0",
+        choicelist="rt.select_grad(g, condlist, choicelist)",
+        default="rt.select_default_grad(g, condlist, default)",
+        jvp={"choicelist": "np.select(condlist, dchoicelist)",
+             "default": "np.select(condlist, [0.0] * len(condlist), ddefault)"})
 
 # ---- reductions --------------------------------------------------------------
-defrule(np.sum, "x, axis=None, dtype=None, out=None, keepdims=False",
-        x="rt.sum_grad(g, x, axis, keepdims)",
+_RED = "x, axis=None, dtype=None, out=None, keepdims=False"
+defrule(np.sum, _RED, x="rt.sum_grad(g, x, axis, keepdims)",
         jvp={"x": "np.sum(dx, axis=axis, keepdims=keepdims)"})
-defrule(np.mean, "x, axis=None, dtype=None, out=None, keepdims=False",
-        x="rt.mean_grad(g, x, axis, keepdims)",
+defrule(np.mean, _RED, x="rt.mean_grad(g, x, axis, keepdims)",
         jvp={"x": "np.mean(dx, axis=axis, keepdims=keepdims)"})
-for _fn in (np.max, np.min, np.amax, np.amin):
+defrule(np.nansum, _RED, x="np.where(np.isnan(x), 0.0, rt.sum_grad(g, x, axis, keepdims))",
+        jvp={"x": "np.nansum(np.where(np.isnan(x), 0.0, dx), axis=axis, keepdims=keepdims)"})
+defrule(np.prod, _RED, x="rt.prod_grad(g, x, axis, keepdims)",
+        jvp={"x": "rt.reduce_jvp(rt.prod_grad(np.ones_like(ans), x, axis, keepdims), dx, axis, keepdims)"})
+for _fn in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin):
     defrule(_fn, "x, axis=None, out=None, keepdims=False",
             x="rt.max_grad(g, x, ans, axis, keepdims)",
             jvp={"x": "rt.max_jvp(dx, x, ans, axis, keepdims)"})
-
-# ---- linear algebra ----------------------------------------------------------
-defrule(np.dot, "a, b", a="rt.dot_ga(g, a, b)", b="rt.dot_gb(g, a, b)",
-        jvp={"a": "np.dot(da, b)", "b": "np.dot(a, db)"})
-defrule(np.matmul, "a, b", a="rt.matmul_ga(g, a, b)", b="rt.matmul_gb(g, a, b)",
-        jvp={"a": "np.matmul(da, b)", "b": "np.matmul(a, db)"})
-
-# ---- shape -------------------------------------------------------------------
-defrule(np.reshape, "x, shape", x="rt.reshape_like(g, x)",
-        jvp={"x": "np.reshape(dx, shape)"})
-defrule(np.transpose, "x, axes=None", x="rt.transpose_grad(g, axes)",
-        jvp={"x": "np.transpose(dx, axes)"})
-
-defrule(np.ndarray.reshape, "x, *shape", x="rt.reshape_like(g, x)",
-        jvp={"x": "np.reshape(dx, np.shape(ans))"}, name="numpy.ndarray.reshape")
+defrule(np.ptp, "x, axis=None, out=None, keepdims=False",
+        x="rt.max_grad(g, x, np.max(x, axis, keepdims=keepdims), axis, keepdims)"
+          " - rt.max_grad(g, x, np.min(x, axis, keepdims=keepdims), axis, keepdims)",
+        jvp={"x": "rt.max_jvp(dx, x, np.max(x, axis, keepdims=keepdims), axis, keepdims)"
+                  " - rt.max_jvp(dx, x, np.min(x, axis, keepdims=keepdims), axis, keepdims)"})
+_VAR = "x, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
+defrule(np.var, _VAR, x="rt.var_grad(g, x, axis, ddof, keepdims)",
+        jvp={"x": "rt.reduce_jvp(rt.var_grad(np.ones_like(ans), x, axis, ddof, keepdims), dx, axis, "
+                  "keepdims)"})
+defrule(np.std, _VAR, x="rt.var_grad(0.5 * g / ans, x, axis, ddof, keepdims)",
+        jvp={"x": "rt.reduce_jvp(rt.var_grad(0.5 / ans, x, axis, ddof, keepdims), dx, "
+                  "axis, keepdims)"})
+defrule(np.cumsum, "x, axis=None, dtype=None, out=None", x="rt.cumsum_grad(g, x, axis)",
+        jvp={"x": "np.cumsum(dx, axis)"})
+defrule(np.cumprod, "x, axis=None, dtype=None, out=None",
+        x="rt.cumsum_grad(g * ans, x, axis) / x",          # inputs away from zero
+        jvp={"x": "ans * np.cumsum(dx / x, axis)"})
+defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False",
+        a="rt.average_grad(g, a, axis, weights, keepdims)",
+        weights="rt.average_wgrad(g, a, ans, axis, weights, keepdims)",
+        jvp={"a": "np.average(da, axis, weights, keepdims=keepdims)",
+             "weights": "rt.average_wjvp(dweights, a, ans, axis, weights, keepdims)"})
 
 # ---- array methods use the rules above ---------------------------------------
-method("reshape", np.ndarray.reshape)
-method("sum", np.sum)
-method("mean", np.mean)
-method("max", np.max)
-method("min", np.min)
-method("dot", np.dot)
-method("transpose", np.transpose)
+for _name, _fn in (("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max", np.max),
+                   ("min", np.min), ("var", np.var), ("std", np.std),
+                   ("cumsum", np.cumsum), ("cumprod", np.cumprod), ("clip", np.clip),
+                   ("take", np.take), ("copy", np.copy),
+                   ("argmax", np.argmax), ("argmin", np.argmin), ("argsort", np.argsort),
+                   ("nonzero", np.nonzero), ("any", np.any), ("all", np.all),
+                   ("round", np.round)):
+    method(_name, _fn)
 
-# ---- no gradient -------------------------------------------------------------
-nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.zeros_like, np.ones_like,
-        np.arange, np.linspace, np.argmax, np.argmin, np.sign, np.floor, np.ceil,
-        np.round, np.isfinite, np.isnan, np.eye, np.empty, np.full)
+# ---- no gradient: integer-valued, boolean or shape-only results --------------
+nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.full, np.eye,
+        np.identity, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.arange,
+        np.linspace, np.logspace, np.argmax, np.argmin, np.argsort, np.argwhere,
+        np.nonzero, np.flatnonzero, np.searchsorted, np.digitize, np.count_nonzero,
+        np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+        np.floor_divide, np.heaviside, np.signbit, np.isfinite, np.isnan, np.isinf,
+        np.isclose, np.allclose, np.array_equal, np.equal, np.not_equal, np.less,
+        np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
+        np.logical_not, np.logical_xor, np.any, np.all, np.unique, np.bincount,
+        np.histogram, np.result_type, np.broadcast_shapes, np.indices, np.tri,
+        np.random.default_rng)

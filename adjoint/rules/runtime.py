@@ -14,10 +14,10 @@ defrule(rt.broadcast_like, "v, x", v="rt.unbroadcast(g, v)",
 defrule(rt.fit, "v, x", v="rt.unbroadcast(g, v)",
         jvp={"v": "rt.fit(dv, x)"}, name="rt.fit")
 defrule(rt.sum_grad, "v, x, axis=None, keepdims=False",
-        v="np.sum(g, axis=axis, keepdims=keepdims)",
+        v="rt.unbroadcast(np.sum(g, axis=axis, keepdims=keepdims), v)",
         jvp={"v": "rt.sum_grad(dv, x, axis, keepdims)"}, name="rt.sum_grad")
 defrule(rt.mean_grad, "v, x, axis=None, keepdims=False",
-        v="np.mean(g, axis=axis, keepdims=keepdims)",
+        v="rt.unbroadcast(np.mean(g, axis=axis, keepdims=keepdims), v)",
         jvp={"v": "rt.mean_grad(dv, x, axis, keepdims)"}, name="rt.mean_grad")
 defrule(rt.max_grad, "v, x, ans_, axis=None, keepdims=False",
         v="rt.max_jvp(g, x, ans_, axis, keepdims)",
@@ -46,4 +46,29 @@ defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
 
 # ---- elementwise -------------------------------------------------------------
 unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
-nondiff(rt.seed, rt.zeros_like, rt.sign)
+nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes)
+
+# ---- helpers behind the NumPy tables: each is linear in its first argument `v` and
+# uses the others only for shapes/indices, so its adjoint is the forward operation.
+# (Helpers that are bilinear or nonlinear, e.g. rt.prod_grad, have no rule yet: a
+# second derivative through them stops with a no-rule error, never a wrong value.)
+_SHAPE_ONLY = {
+    "cumsum_grad": ("v, x, axis=None", "np.cumsum(g, axis)"),
+    "take_grad": ("v, a, indices, axis=None", "np.take(g, indices, axis)"),
+    "take_along_axis_grad": ("v, arr, indices, axis",
+                             "np.take_along_axis(g, indices, axis)"),
+    "diagonal_grad": ("v, a, offset=0, axis1=0, axis2=1",
+                      "np.diagonal(g, offset, axis1, axis2)"),
+    "trace_grad": ("v, a, offset=0, axis1=0, axis2=1", "np.trace(g, offset, axis1, axis2)"),
+    "diag_grad": ("v, w, k=0", "np.diag(g, k)"),
+    "tile_grad": ("v, a, reps", "np.tile(g, reps)"),
+    "repeat_grad": ("v, a, repeats, axis=None", "np.repeat(g, repeats, axis)"),
+    "pad_grad": ("v, array, pad_width, mode='constant'", "np.pad(g, pad_width)"),
+    "sort_grad": ("v, a, axis=-1", "rt.sort_jvp(g, a, axis)"),
+    "diff_grad": ("v, a, n=1, axis=-1", "np.diff(g, n, axis)"),
+    "cast_grad": ("v, x", "rt.cast_grad(g, v)"),
+}
+for _name, (_sig, _vjp) in _SHAPE_ONLY.items():
+    _fwd = f"rt.{_name}({', '.join(p.split('=')[0].strip() for p in _sig.split(','))})"
+    defrule(getattr(rt, _name), _sig, v=_vjp, jvp={"v": _fwd.replace("(v,", "(dv,", 1)},
+            name=f"rt.{_name}")

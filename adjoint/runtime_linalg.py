@@ -1,0 +1,188 @@
+"""Runtime helpers behind the linear-algebra rules (re-exported by `adjoint.runtime`).
+
+Each helper is pure (never mutates its arguments).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import _axes, _share, unbroadcast
+from .runtime_numpy import _expand
+
+__all__ = ["norm_grad", "vector_norm_grad", "tensordot_ga", "tensordot_gb", "inner_ga",
+           "inner_gb", "einsum_ops", "einsum_grad", "kron_ga", "kron_gb", "cholesky_grad",
+           "cholesky_jvp"]
+
+
+# ---- norms -------------------------------------------------------------------------
+def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of `np.linalg.norm(x, ord, axis, keepdims)` (vector and matrix norms)."""
+    x = np.asarray(x)
+    matrix = (axis is None and x.ndim == 2 and ord is not None) or \
+        (isinstance(axis, tuple) and len(axis) == 2)
+    if axis is None and not matrix:
+        axis_ = tuple(range(x.ndim))
+    else:
+        axis_ = (0, 1) if axis is None else axis
+    g = _expand(g, x.ndim, axis_, keepdims)
+    ans = _expand(ans, x.ndim, axis_, keepdims)
+    if matrix:
+        return g * _matrix_norm_grad(x, ans, ord, _axes(axis_, x.ndim))
+    if ord is None or ord == 2 or ord == "fro":
+        return g * x / ans
+    if ord in (np.inf, -np.inf):
+        return g * _share(np.abs(x) == ans, axis_, np.result_type(x, 1.0)) * np.sign(x)
+    if ord == 1:
+        return g * np.sign(x)
+    return g * np.sign(x) * np.abs(x) ** (ord - 1) / ans ** (ord - 1)
+
+
+def vector_norm_grad(g, x, ans, ord=2, axis=None, keepdims=False):
+    """Adjoint of `np.linalg.vector_norm` (with axis=None: the flattened vector)."""
+    if axis is not None:
+        return norm_grad(g, x, ans, ord, axis, keepdims)
+    flat = norm_grad(np.reshape(g, ()), np.ravel(x), np.reshape(ans, ()), ord, 0, False)
+    return np.reshape(flat, np.shape(x))
+
+
+def _matrix_norm_grad(x, ans, ord, axes):
+    xm = np.moveaxis(x, axes, (-2, -1))
+    if ord in (None, "fro"):
+        out = xm / np.moveaxis(ans, axes, (-2, -1))
+    elif ord in ("nuc", 2, -2):
+        u, s, vt = np.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            out = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            out = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
+    else:  # 1, -1: column sums; inf, -inf: row sums
+        rows = ord in (np.inf, -np.inf)
+        sums = np.sum(np.abs(xm), axis=-1 if rows else -2, keepdims=True)
+        pick = np.max(sums, axis=-2 if rows else -1, keepdims=True) if ord > 0 else \
+            np.min(sums, axis=-2 if rows else -1, keepdims=True)
+        hit = sums == pick
+        out = np.sign(xm) * _share(hit, -2 if rows else -1, np.result_type(xm, 1.0))
+    return np.moveaxis(out, (-2, -1), axes)
+
+
+# ---- products ----------------------------------------------------------------------
+def _td_axes(axes, a_nd):
+    if isinstance(axes, int):
+        return list(range(a_nd - axes, a_nd)), list(range(axes))
+    aa, bb = axes
+    aa = [aa] if isinstance(aa, int) else list(aa)
+    bb = [bb] if isinstance(bb, int) else list(bb)
+    return aa, bb
+
+
+def tensordot_ga(g, a, b, axes=2):
+    aa, bb = _td_axes(axes, np.ndim(a))
+    aa, bb = [i % np.ndim(a) for i in aa], [i % np.ndim(b) for i in bb]
+    a_free = [i for i in range(np.ndim(a)) if i not in aa]
+    b_free = [i for i in range(np.ndim(b)) if i not in bb]
+    g_b = list(range(len(a_free), np.ndim(g)))
+    res = np.tensordot(g, b, axes=(g_b, b_free))
+    perm = a_free + [aa[bb.index(k)] for k in sorted(bb)]
+    return np.transpose(res, np.argsort(perm))
+
+
+def tensordot_gb(g, a, b, axes=2):
+    aa, bb = _td_axes(axes, np.ndim(a))
+    aa, bb = [i % np.ndim(a) for i in aa], [i % np.ndim(b) for i in bb]
+    a_free = [i for i in range(np.ndim(a)) if i not in aa]
+    b_free = [i for i in range(np.ndim(b)) if i not in bb]
+    res = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))
+    perm = [bb[aa.index(k)] for k in sorted(aa)] + b_free
+    return np.transpose(res, np.argsort(perm))
+
+
+def inner_ga(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    nb = np.ndim(b) - 1
+    return np.tensordot(g, b, axes=(list(range(np.ndim(g) - nb, np.ndim(g))),
+                                    list(range(nb))))
+
+
+def inner_gb(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    na = np.ndim(a) - 1
+    return np.tensordot(g, a, axes=(list(range(na)), list(range(na))))
+
+
+def _einsum_parts(subscripts, n):
+    spec = subscripts.replace(" ", "")
+    if "." in spec:
+        raise NotImplementedError("the gradient of einsum with '...' is not supported")
+    ins, _, out = spec.partition("->")
+    ins = ins.split(",")
+    if "->" not in spec:
+        letters = "".join(ins)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if len(ins) != n:
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, got {n}")
+    return ins, out
+
+
+def einsum_ops(subscripts, *ops):
+    """`np.einsum(subscripts, *ops)` with the unused (None) operands dropped."""
+    return np.einsum(subscripts, *[op for op in ops if op is not None])
+
+
+def einsum_grad(g, subscripts, i, *ops):
+    """Adjoint of `np.einsum(subscripts, *ops)` with respect to operand `i`."""
+    ops = [op for op in ops if op is not None]
+    ins, out = _einsum_parts(subscripts, len(ops))
+    mine = ins[i]
+    if len(set(mine)) != len(mine):
+        raise NotImplementedError("the gradient of einsum with a repeated index in "
+                                  f"one operand ({mine!r}) is not supported")
+    others = [s for j, s in enumerate(ins) if j != i]
+    have = set(out).union(*others)
+    target = "".join(c for c in mine if c in have)
+    res = np.einsum(",".join([out] + others) + "->" + target, g,
+                    *[op for j, op in enumerate(ops) if j != i])
+    missing = tuple(k for k, c in enumerate(mine) if c not in have)
+    if missing:
+        res = np.expand_dims(res, missing)
+    return np.broadcast_to(res, np.shape(ops[i]))
+
+
+def _kron_split(g, a, b):
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    gr = np.reshape(g, [s for pair in zip(sa, sb) for s in pair])
+    return gr, sa, sb, nd
+
+
+def kron_ga(g, a, b):
+    gr, sa, sb, nd = _kron_split(g, a, b)
+    bb = np.reshape(b, [s for n in sb for s in (1, n)])
+    return np.reshape(np.sum(gr * bb, axis=tuple(range(1, 2 * nd, 2))), np.shape(a))
+
+
+def kron_gb(g, a, b):
+    gr, sa, sb, nd = _kron_split(g, a, b)
+    aa = np.reshape(a, [s for n in sa for s in (n, 1)])
+    return np.reshape(np.sum(gr * aa, axis=tuple(range(0, 2 * nd, 2))), np.shape(b))
+
+
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    return np.tril(x) - 0.5 * np.eye(x.shape[-1]) * x
+
+
+def cholesky_grad(g, L):
+    """Adjoint of `L = np.linalg.cholesky(a)` (symmetric in `a`)."""
+    Lt = np.swapaxes(L, -1, -2)
+    p = _phi(Lt @ g)
+    s = np.linalg.solve(Lt, np.swapaxes(np.linalg.solve(Lt, np.swapaxes(p, -1, -2)), -1, -2))
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+def cholesky_jvp(da, L):
+    x = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, np.swapaxes(da, -1, -2)), -1, -2))
+    return L @ _phi(x)

@@ -1,0 +1,184 @@
+"""Runtime helpers behind the NumPy rule tables (re-exported by `adjoint.runtime`).
+
+Each helper is pure (never mutates its arguments). Most are linear in `g` and use
+the other arguments only for shapes; their rules live in `adjoint/rules/runtime.py`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .runtime import _axes, sum_grad, unbroadcast
+
+__all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_grad",
+           "diagonal_grad", "trace_grad", "diag_grad", "take_grad", "take_along_axis_grad",
+           "select_grad", "select_default_grad", "average_grad", "average_wgrad",
+           "average_wjvp", "digamma", "polygamma", "logsumexp_grad"]
+
+
+def cast_grad(g, x):
+    """`g` in `x`'s floating dtype (integer inputs keep a float gradient)."""
+    dtype = np.result_type(x)
+    if np.issubdtype(dtype, np.floating) and np.result_type(g) != dtype:
+        return np.asarray(g, dtype=dtype)
+    return g
+
+
+def _expand(g, ndim, axis, keepdims):
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, ndim))
+    return g
+
+
+def count(x, axis=None):
+    """How many elements of `x` a reduction over `axis` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))]))
+
+
+def prod_grad(g, x, axis=None, keepdims=False):
+    """Adjoint of `np.prod`: the product of the other elements (exact at zeros)."""
+    x = np.asarray(x)
+    axes = tuple(range(x.ndim)) if axis is None else _axes(axis, x.ndim)
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    others = np.transpose(others, np.argsort(rest + list(axes)))
+    return _expand(g, x.ndim, axis, keepdims) * others
+
+
+def reduce_jvp(weights, dx, axis=None, keepdims=False):
+    """Tangent of a reduction whose adjoint of ones is `weights`."""
+    return np.sum(weights * dx, axis=axis, keepdims=keepdims)
+
+
+def var_grad(g, x, axis=None, ddof=0, keepdims=False):
+    """Adjoint of `np.var(x, axis, ddof=ddof, keepdims)`."""
+    centred = x - np.mean(x, axis=axis, keepdims=True)
+    return 2.0 * sum_grad(g, x, axis, keepdims) * centred / (count(x, axis) - ddof)
+
+
+def cumsum_grad(g, x, axis=None):
+    """Adjoint of `np.cumsum(x, axis)`: reversed cumulative sum of `g`."""
+    ax = 0 if axis is None else axis
+    out = np.flip(np.cumsum(np.flip(g, ax), ax), ax)
+    return np.reshape(out, np.shape(x))
+
+
+def average_grad(g, a, axis=None, weights=None, keepdims=False):
+    if weights is None:
+        return sum_grad(g, a, axis, keepdims) / count(a, axis)
+    w = _weights_like(weights, a, axis)
+    return sum_grad(g, a, axis, keepdims) * w / np.sum(w, axis=axis, keepdims=True)
+
+
+def average_wgrad(g, a, ans, axis=None, weights=None, keepdims=False):
+    w = _weights_like(weights, a, axis)
+    ans = _expand(ans, np.ndim(a), axis, keepdims)
+    out = sum_grad(g, a, axis, keepdims) * (a - ans) / np.sum(w, axis=axis, keepdims=True)
+    if np.ndim(weights) != np.ndim(a):  # 1-D weights along `axis`
+        other = tuple(i for i in range(np.ndim(a)) if i != axis % np.ndim(a))
+        out = np.sum(out, axis=other)
+    return out
+
+
+def average_wjvp(dw, a, ans, axis=None, weights=None, keepdims=False):
+    w, dw = _weights_like(weights, a, axis), _weights_like(dw, a, axis)
+    centred = a - _expand(ans, np.ndim(a), axis, keepdims)
+    return np.sum(dw * centred, axis=axis, keepdims=keepdims) / \
+        np.sum(w, axis=axis, keepdims=keepdims)
+
+
+def _weights_like(w, a, axis):
+    if np.ndim(w) == np.ndim(a):
+        return np.asarray(w)
+    shape = [1] * np.ndim(a)
+    shape[axis % np.ndim(a)] = -1
+    return np.reshape(w, shape)
+
+
+# ---- diagonals and indexing --------------------------------------------------------
+def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of `np.diagonal(a, offset, axis1, axis2)`."""
+    a = np.asarray(a)
+    out = np.zeros(a.shape, dtype=np.result_type(g, 1.0))
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n = np.shape(g)[-1]
+    i = np.arange(n) + max(-offset, 0)
+    moved[..., i, i + offset] = g  # `moved` is a view of the fresh `out`
+    return out
+
+
+def trace_grad(g, a, offset=0, axis1=0, axis2=1):
+    n = np.diagonal(np.asarray(a), offset, axis1, axis2).shape[-1]
+    return diagonal_grad(np.multiply.outer(g, np.ones(n)), a, offset, axis1, axis2)
+
+
+def diag_grad(g, v, k=0):
+    """Adjoint of `np.diag(v, k)` (builds a matrix from a vector, or extracts)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_grad(g, v, k)
+
+
+def take_grad(g, a, indices, axis=None):
+    out = np.zeros(np.size(a) if axis is None else np.shape(a),
+                   dtype=np.result_type(g, 1.0))
+    moved = np.moveaxis(out, 0 if axis is None else axis, 0)
+    gm = np.moveaxis(g, tuple(range(axis or 0, (axis or 0) + np.ndim(indices))),
+                     tuple(range(np.ndim(indices)))) if axis is not None else g
+    np.add.at(moved, indices, gm)
+    return np.reshape(out, np.shape(a))
+
+
+def take_along_axis_grad(g, arr, indices, axis):
+    out = np.zeros(np.size(arr) if axis is None else np.shape(arr),
+                   dtype=np.result_type(g, 1.0))
+    if axis is None:
+        np.add.at(out, indices, g)
+        return np.reshape(out, np.shape(arr))
+    index = list(np.ix_(*[np.arange(n) for n in np.shape(indices)]))
+    index[axis % np.ndim(arr)] = indices
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+def select_grad(g, condlist, choicelist):
+    """Adjoint of `np.select` for each choice: `g` where it was the first true one."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = []
+    for cond, choice in zip(condlist, choicelist):
+        mine = np.logical_and(cond, ~taken)
+        taken = taken | mine
+        out.append(unbroadcast(np.where(mine, g, 0.0), choice))
+    return out
+
+
+def select_default_grad(g, condlist, default):
+    none = ~np.any(np.broadcast_arrays(*condlist), axis=0)
+    return unbroadcast(np.where(none, g, 0.0), default)
+
+
+# ---- scipy.special (imported only when a scipy rule runs) --------------------------
+def digamma(x):
+    from scipy.special import digamma as psi
+    return psi(x)
+
+
+def polygamma(n, x):
+    from scipy.special import polygamma as pg
+    return pg(n, x)
+
+
+def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False):
+    """Adjoint of `scipy.special.logsumexp(a, axis, b=b, keepdims)`."""
+    nd = np.ndim(a)
+    weights = np.exp(a - _expand(ans, nd, axis, keepdims))
+    if b is not None:
+        weights = weights * b
+    return sum_grad(g, a, axis, keepdims) * weights

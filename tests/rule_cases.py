@@ -1,0 +1,325 @@
+"""Input specs for the generated rule tests (tests/test_rules.py).
+
+`CASES[name]` is a function rng -> list of argument dicts (param name -> value) for
+the rule with that qualified name. A rule without an entry is tested with
+`default_cases`; a rule that needs special inputs (a domain, shapes, integer
+arguments) gets an entry here. `SYMMETRIC` names rules whose input is a
+symmetric matrix (their gradient is checked along symmetric directions).
+"""
+import numpy as np
+
+
+def A(r, *shape):
+    """Random values away from 0 and from the kinks of abs/sign: ±[0.3, 1.5]."""
+    return r.choice([-1.0, 1.0], shape) * r.uniform(0.3, 1.5, shape) if shape else \
+        float(r.choice([-1.0, 1.0]) * r.uniform(0.3, 1.5))
+
+
+def U(r, lo, hi, *shape):
+    return r.uniform(lo, hi, shape) if shape else float(r.uniform(lo, hi))
+
+
+def P(r, *shape):
+    return U(r, 0.5, 2.0, *shape)
+
+
+def well(r, *shape):
+    """Well-conditioned square matrices."""
+    return r.normal(size=shape) + 3.0 * np.eye(shape[-1])
+
+
+def spd(r, n=3):
+    m = r.normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
+
+
+def unary_default(r):
+    return [{"x": A(r, 3, 4)}, {"x": A(r)}]
+
+
+def binary_default(r, dom=A):
+    return [{"a": dom(r, 3, 4), "b": dom(r, 3, 4)}, {"a": dom(r, 3, 1), "b": dom(r, 1, 4)},
+            {"a": dom(r), "b": dom(r, 2, 3)}, {"a": dom(r, 4), "b": dom(r)}]
+
+
+def default_cases(rule, r):
+    """Cases for a rule with no entry: by kind, else (3, 4) arrays for each param."""
+    if rule.elementwise and rule.broadcast:
+        return binary_default(r)
+    if rule.elementwise:
+        return unary_default(r) if not rule.name.startswith("math.") else [{"x": A(r)}]
+    return [{p.name: A(r, 3, 4) for p in rule.params if p.default is None and not p.star}]
+
+
+def reductions(r, extra=None, keepdims=True, shape=(3, 4), name="x"):
+    axes = [None, 0, 1, -1] + ([(0, 1)] if keepdims else [])
+    out = []
+    for axis in axes:
+        for kd in ((False, True) if keepdims else (False,)):
+            case = {name: A(r, *shape), "axis": axis}
+            if keepdims:
+                case["keepdims"] = kd
+            out.append({**case, **(extra or {})})
+    return out
+
+
+def _sq(f, dom):
+    return lambda r: [{"x": dom(r, 3, 4)}, {"x": dom(r)}]
+
+
+def _m(dom):
+    return lambda r: [{"x": dom(r)}]
+
+
+UNIT = lambda r, *s: U(r, -0.9, 0.9, *s)  # noqa: E731
+ABOVE1 = lambda r, *s: U(r, 1.2, 3.0, *s)  # noqa: E731
+PROB = lambda r, *s: U(r, 0.1, 0.9, *s)  # noqa: E731
+
+CASES = {}
+for _n in ("arcsin", "arccos", "arctanh"):
+    CASES[f"numpy.{_n}"] = _sq(None, UNIT)
+CASES["numpy.arccosh"] = _sq(None, ABOVE1)
+for _n in ("log", "log2", "log10", "sqrt", "log1p"):
+    CASES[f"numpy.{_n}"] = _sq(None, P)
+for _n in ("asin", "acos", "atanh"):
+    CASES[f"math.{_n}"] = _m(UNIT)
+CASES["math.acosh"] = _m(ABOVE1)
+for _n in ("log2", "log10", "sqrt", "log1p"):
+    CASES[f"math.{_n}"] = _m(P)
+CASES["math.log"] = lambda r: [{"x": P(r)}, {"x": P(r), "base": U(r, 1.5, 3.0)}]
+for _n in ("numpy.power", "numpy.float_power", "operator.pow", "math.pow", "pow"):
+    CASES[_n] = lambda r: binary_default(r, P)
+CASES["math.pow"] = CASES["pow"] = lambda r: [{"a": P(r), "b": A(r)}]
+for _n in ("math.atan2", "math.hypot", "math.copysign", "math.fmod", "max", "min"):
+    CASES[_n] = lambda r: [{"a": A(r), "b": A(r)}]
+CASES["numpy.ldexp"] = lambda r: [{"a": A(r, 3, 4), "b": r.integers(-2, 3, (3, 4))},
+                                  {"a": A(r, 3, 1), "b": r.integers(-2, 3, (4,))}]
+CASES["numpy.where"] = lambda r: [
+    {"condition": r.random((3, 4)) > 0.5, "x": A(r, 3, 4), "y": A(r, 3, 4)},
+    {"condition": r.random((3, 4)) > 0.5, "x": A(r, 3, 1), "y": A(r)}]
+CASES["numpy.clip"] = lambda r: [
+    {"a": A(r, 3, 4), "a_min": -0.7, "a_max": 0.7},
+    {"a": A(r, 3, 4), "a_min": U(r, -1, 0, 3, 1), "a_max": U(r, 0, 1, 1, 4)},
+    {"a": A(r, 3, 4), "a_min": None, "a_max": 0.5}]
+CASES["numpy.take"] = lambda r: [
+    {"a": A(r, 3, 4), "indices": np.array([0, 2, 2]), "axis": 1},
+    {"a": A(r, 3, 4), "indices": np.array([[1, 5], [5, 11]])},
+    {"a": A(r, 3, 4), "indices": 2, "axis": 0}]
+CASES["numpy.take_along_axis"] = lambda r: [
+    {"arr": A(r, 3, 4), "indices": r.integers(0, 4, (3, 2)), "axis": 1},
+    {"arr": A(r, 3, 4), "indices": r.integers(0, 3, (5, 4)), "axis": 0}]
+CASES["numpy.select"] = lambda r: [
+    {"condlist": [r.random((3, 4)) > 0.5, r.random((3, 4)) > 0.3],
+     "choicelist": [A(r, 3, 4), A(r, 1, 4)], "default": A(r, 3, 1)}]
+for _n in ("sum", "mean", "nansum", "max", "min", "amax", "amin", "nanmax", "nanmin", "ptp"):
+    CASES[f"numpy.{_n}"] = reductions
+CASES["numpy.prod"] = lambda r: reductions(r) + [{"x": np.array([[0.5, 0.0, 2.0],
+                                                                  [1.5, -1.0, 0.0]])}]
+for _n in ("var", "std"):
+    CASES[f"numpy.{_n}"] = lambda r: reductions(r) + reductions(r, {"ddof": 1})[:4]
+for _n in ("cumsum", "cumprod"):
+    CASES[f"numpy.{_n}"] = lambda r: reductions(r, keepdims=False)
+CASES["numpy.average"] = lambda r: reductions(r, name="a") + [
+    {"a": A(r, 3, 4), "axis": 1, "weights": P(r, 4)},
+    {"a": A(r, 3, 4), "axis": 0, "weights": P(r, 3, 4), "keepdims": True},
+    {"a": A(r, 3, 4), "weights": P(r, 3, 4)}]
+
+# ---- linear algebra --------------------------------------------------------------
+_MATMUL = lambda r: [{"a": A(r, 3, 4), "b": A(r, 4, 2)},  # noqa: E731
+                     {"a": A(r, 2, 3, 4), "b": A(r, 4, 5)},
+                     {"a": A(r, 4), "b": A(r, 4, 2)}, {"a": A(r, 3, 4), "b": A(r, 4)},
+                     {"a": A(r, 4), "b": A(r, 4)}]
+for _n in ("numpy.matmul", "numpy.linalg.matmul", "operator.matmul"):
+    CASES[_n] = _MATMUL
+CASES["numpy.dot"] = lambda r: _MATMUL(r)[2:] + [{"a": A(r, 3, 4), "b": A(r, 4, 2)},
+                                                 {"a": A(r), "b": A(r, 3, 4)}]
+CASES["numpy.vdot"] = lambda r: [{"a": A(r, 3, 4), "b": A(r, 3, 4)},
+                                 {"a": A(r, 12), "b": A(r, 3, 4)}]
+CASES["numpy.inner"] = lambda r: [{"a": A(r, 3, 4), "b": A(r, 2, 4)},
+                                  {"a": A(r, 4), "b": A(r, 4)}, {"a": A(r), "b": A(r, 2, 3)},
+                                  {"a": A(r, 2, 3, 4), "b": A(r, 5, 4)}]
+for _n in ("numpy.outer", "numpy.linalg.outer"):
+    CASES[_n] = lambda r: [{"a": A(r, 3), "b": A(r, 4)}]
+CASES["numpy.outer"] = lambda r: [{"a": A(r, 3), "b": A(r, 4)}, {"a": A(r, 2, 2), "b": A(r, 3)}]
+for _n in ("numpy.tensordot", "numpy.linalg.tensordot"):
+    CASES[_n] = lambda r: [
+        {"a": A(r, 3, 4, 5), "b": A(r, 4, 5, 2)},
+        {"a": A(r, 3, 4), "b": A(r, 4, 5), "axes": ([1], [0])},
+        {"a": A(r, 3, 4, 5), "b": A(r, 5, 2, 3), "axes": ([0, 2], [2, 0])},
+        {"a": A(r, 3, 4), "b": A(r, 2), "axes": 0}]
+for _n in ("numpy.vecdot", "numpy.linalg.vecdot"):
+    CASES[_n] = lambda r: [{"a": A(r, 3, 4), "b": A(r, 3, 4)}, {"a": A(r, 3, 4), "b": A(r, 4)}]
+CASES["numpy.vecdot"] = lambda r: [{"a": A(r, 3, 4), "b": A(r, 3, 4)},
+                                   {"a": A(r, 3, 4), "b": A(r, 4)},
+                                   {"a": A(r, 3, 4), "b": A(r, 3, 1), "axis": 0}]
+CASES["numpy.einsum"] = lambda r: [
+    {"subscripts": "ij,jk->ik", "a": A(r, 3, 4), "b": A(r, 4, 2)},
+    {"subscripts": "ij->i", "a": A(r, 3, 4)},
+    {"subscripts": "i,i", "a": A(r, 4), "b": A(r, 4)},
+    {"subscripts": "ij,jk", "a": A(r, 3, 4), "b": A(r, 4, 2)},
+    {"subscripts": "ijk,ik->j", "a": A(r, 2, 3, 4), "b": A(r, 2, 4)},
+    {"subscripts": "ij,jk,kl->il", "a": A(r, 2, 3), "b": A(r, 3, 4), "c": A(r, 4, 2)},
+    {"subscripts": "i,j,k,l->ijkl", "a": A(r, 2), "b": A(r, 3), "c": A(r, 2), "d": A(r, 2)}]
+CASES["numpy.kron"] = lambda r: [{"a": A(r, 2, 3), "b": A(r, 3, 2)},
+                                 {"a": A(r, 2), "b": A(r, 3)}, {"a": A(r, 2, 2), "b": A(r, 3)}]
+CASES["numpy.cross"] = lambda r: [{"a": A(r, 3), "b": A(r, 3)}, {"a": A(r, 4, 3), "b": A(r, 3)}]
+CASES["numpy.diag"] = lambda r: [{"v": A(r, 4)}, {"v": A(r, 4), "k": 1},
+                                 {"v": A(r, 3, 4)}, {"v": A(r, 3, 4), "k": -1}]
+CASES["numpy.diagonal"] = lambda r: [{"a": A(r, 3, 4), "offset": 1},
+                                     {"a": A(r, 2, 3, 4), "offset": -1, "axis1": 1,
+                                      "axis2": 2}]
+CASES["numpy.linalg.diagonal"] = lambda r: [{"a": A(r, 2, 3, 3)}]
+CASES["numpy.trace"] = lambda r: [{"a": A(r, 3, 4)}, {"a": A(r, 3, 4), "offset": 1},
+                                  {"a": A(r, 2, 3, 3), "axis1": 1, "axis2": 2}]
+CASES["numpy.linalg.trace"] = lambda r: [{"a": A(r, 2, 3, 3)}]
+for _n in ("numpy.tril", "numpy.triu"):
+    CASES[_n] = lambda r: [{"m": A(r, 3, 4)}, {"m": A(r, 3, 4), "k": -1}]
+for _n in ("numpy.linalg.inv", "numpy.linalg.det", "numpy.linalg.slogdet"):
+    CASES[_n] = lambda r: [{"a": well(r, 3, 3)}, {"a": well(r, 2, 3, 3)}]
+CASES["numpy.linalg.solve"] = lambda r: [{"a": well(r, 3, 3), "b": A(r, 3)},
+                                         {"a": well(r, 3, 3), "b": A(r, 3, 2)},
+                                         {"a": well(r, 2, 3, 3), "b": A(r, 2, 3, 2)}]
+CASES["numpy.linalg.cholesky"] = lambda r: [{"a": spd(r)}]
+CASES["numpy.linalg.norm"] = lambda r: [
+    {"x": A(r, 4)}, {"x": A(r, 3, 4)}, {"x": A(r, 2, 3, 4)},
+    {"x": A(r, 3, 4), "ord": 2, "axis": 1}, {"x": A(r, 3, 4), "ord": 1, "axis": 0},
+    {"x": A(r, 3, 4), "ord": np.inf, "axis": 1}, {"x": A(r, 3, 4), "ord": -np.inf, "axis": 1},
+    {"x": A(r, 3, 4), "ord": 3, "axis": -1, "keepdims": True},
+    {"x": A(r, 3, 4), "axis": 0, "keepdims": True},
+    {"x": A(r, 3, 4), "ord": "fro"}, {"x": A(r, 3, 4), "ord": "nuc"},
+    {"x": A(r, 3, 4), "ord": 2}, {"x": A(r, 3, 4), "ord": -2},
+    {"x": A(r, 3, 4), "ord": 1}, {"x": A(r, 3, 4), "ord": -1},
+    {"x": A(r, 3, 4), "ord": np.inf, "keepdims": True}, {"x": A(r, 3, 4), "ord": -np.inf},
+    {"x": A(r, 2, 3, 4), "ord": "fro", "axis": (1, 2)},
+    {"x": A(r, 2, 3, 4), "ord": "nuc", "axis": (2, 1), "keepdims": True}]
+CASES["numpy.linalg.vector_norm"] = lambda r: [
+    {"x": A(r, 3, 4)}, {"x": A(r, 3, 4), "axis": 1, "ord": 1},
+    {"x": A(r, 3, 4), "keepdims": True}, {"x": A(r, 3, 4), "axis": 0, "ord": np.inf}]
+CASES["numpy.linalg.matrix_norm"] = lambda r: [
+    {"x": A(r, 2, 3, 4)}, {"x": A(r, 2, 3, 4), "ord": "nuc"},
+    {"x": A(r, 3, 4), "ord": 2, "keepdims": True}, {"x": A(r, 2, 3, 4), "ord": np.inf}]
+CASES["numpy.matrix_transpose"] = lambda r: [{"x": A(r, 2, 3, 4)}]
+
+# ---- shape -----------------------------------------------------------------------
+CASES["numpy.reshape"] = lambda r: [{"x": A(r, 3, 4), "shape": (2, 6)},
+                                    {"x": A(r, 3, 4), "shape": -1}]
+CASES["numpy.ndarray.reshape"] = lambda r: [{"x": A(r, 3, 4), "shape": (2, 6)},
+                                            {"x": A(r, 3, 4), "shape": ((4, 3),)}]
+CASES["numpy.expand_dims"] = lambda r: [{"x": A(r, 3, 4), "axis": 1},
+                                        {"x": A(r, 3, 4), "axis": (0, 3)}]
+CASES["numpy.squeeze"] = lambda r: [{"x": A(r, 3, 1, 4)}, {"x": A(r, 1, 3, 1), "axis": 0}]
+for _n in ("atleast_1d", "atleast_2d", "atleast_3d"):
+    CASES[f"numpy.{_n}"] = lambda r: [{"x": A(r, 4)}, {"x": A(r)}, {"x": A(r, 3, 4)}]
+CASES["numpy.broadcast_to"] = lambda r: [{"x": A(r, 3, 1), "shape": (2, 3, 4)},
+                                         {"x": A(r), "shape": (3,)}]
+CASES["numpy.ndarray.astype"] = lambda r: [{"x": A(r, 3, 4), "dtype": np.float64}]
+CASES["numpy.transpose"] = lambda r: [{"x": A(r, 3, 4)},
+                                      {"x": A(r, 2, 3, 4), "axes": (1, 2, 0)}]
+CASES["numpy.ndarray.transpose"] = lambda r: [{"x": A(r, 3, 4), "axes": ()},
+                                              {"x": A(r, 2, 3, 4), "axes": (1, 2, 0)},
+                                              {"x": A(r, 2, 3, 4), "axes": ((2, 0, 1),)}]
+CASES["numpy.swapaxes"] = lambda r: [{"x": A(r, 2, 3, 4), "axis1": 0, "axis2": 2}]
+CASES["numpy.moveaxis"] = lambda r: [{"x": A(r, 2, 3, 4), "source": 0, "destination": -1},
+                                     {"x": A(r, 2, 3, 4), "source": (0, 1),
+                                      "destination": (2, 0)}]
+CASES["numpy.flip"] = lambda r: [{"m": A(r, 3, 4)}, {"m": A(r, 3, 4), "axis": 1},
+                                 {"m": A(r, 2, 3, 4), "axis": (0, 2)}]
+CASES["numpy.roll"] = lambda r: [{"a": A(r, 3, 4), "shift": 5},
+                                 {"a": A(r, 3, 4), "shift": (1, -2), "axis": (0, 1)}]
+CASES["numpy.rot90"] = lambda r: [{"m": A(r, 3, 4)}, {"m": A(r, 2, 3, 4), "k": 3,
+                                                      "axes": (1, 2)}]
+CASES["numpy.sort"] = lambda r: [{"a": A(r, 3, 4)}, {"a": A(r, 3, 4), "axis": 0},
+                                 {"a": A(r, 3, 4), "axis": None}]
+CASES["numpy.tile"] = lambda r: [{"a": A(r, 2, 3), "reps": 2},
+                                 {"a": A(r, 2, 3), "reps": (2, 1, 2)}]
+CASES["numpy.repeat"] = lambda r: [{"a": A(r, 3, 4), "repeats": 2},
+                                   {"a": A(r, 3, 4), "repeats": [1, 0, 2], "axis": 0},
+                                   {"a": A(r, 3, 4), "repeats": 3, "axis": 1}]
+CASES["numpy.pad"] = lambda r: [{"array": A(r, 3, 4), "pad_width": 1},
+                                {"array": A(r, 3, 4), "pad_width": ((1, 0), (2, 3))}]
+CASES["numpy.diff"] = lambda r: [{"a": A(r, 3, 5)}, {"a": A(r, 4, 3), "n": 2, "axis": 0}]
+CASES["numpy.concatenate"] = lambda r: [
+    {"arrays": [A(r, 2, 3), A(r, 4, 3)]}, {"arrays": [A(r, 3, 2), A(r, 3, 1)], "axis": 1},
+    {"arrays": [A(r, 2, 2), A(r, 3)], "axis": None}]
+CASES["numpy.stack"] = lambda r: [{"arrays": [A(r, 3, 4), A(r, 3, 4)]},
+                                  {"arrays": [A(r, 3), A(r, 3), A(r, 3)], "axis": -1}]
+CASES["numpy.vstack"] = lambda r: [{"tup": [A(r, 3), A(r, 2, 3)]}]
+CASES["numpy.hstack"] = lambda r: [{"tup": [A(r, 3, 2), A(r, 3, 1)]}, {"tup": [A(r, 2), A(r, 3)]}]
+for _n in ("split", "array_split"):
+    CASES[f"numpy.{_n}"] = lambda r: [
+        {"ary": A(r, 6, 4), "indices_or_sections": 3},
+        {"ary": A(r, 3, 5), "indices_or_sections": [1, 4], "axis": 1}]
+CASES["numpy.array_split"] = lambda r: [{"ary": A(r, 5, 4), "indices_or_sections": 2}]
+
+# ---- operators, runtime helpers, scipy.special -----------------------------------
+CASES["operator.getitem"] = lambda r: [
+    {"x": A(r, 3, 4), "index": 1}, {"x": A(r, 3, 4), "index": (slice(None), slice(1, 3))},
+    {"x": A(r, 3, 4), "index": np.array([0, 2, 0])},
+    {"x": A(r, 3, 4), "index": np.array([[True, False, True, True]] * 3)},
+    {"x": A(r, 3, 4), "index": (np.array([0, 1, 1]), np.array([3, 0, 0]))}]
+CASES["rt.unbroadcast"] = lambda r: [{"v": A(r, 3, 4), "like": A(r, 1, 4)},
+                                     {"v": A(r, 2, 3, 4), "like": A(r, 3, 1)}]
+CASES["rt.digamma"] = CASES["rt.polygamma"] = lambda r: [{"n": 1, "x": P(r, 3, 4)}]
+_SP = "scipy.special."
+for _n in ("gammaln", "loggamma", "gamma", "digamma", "entr"):
+    CASES[_SP + _n] = _sq(None, P)
+CASES["rt.digamma"] = CASES[_SP + "psi"] = CASES.pop(_SP + "digamma")
+CASES[_SP + "log1p"] = CASES["numpy.log1p"]
+CASES[_SP + "polygamma"] = lambda r: [{"n": 1, "x": P(r, 3, 4)}, {"n": 2, "x": P(r, 3, 4)}]
+for _n in ("logit", "ndtri"):
+    CASES[_SP + _n] = _sq(None, PROB)
+CASES[_SP + "erfinv"] = _sq(None, UNIT)
+CASES[_SP + "erfcinv"] = _sq(None, lambda r, *s: U(r, 0.2, 1.8, *s))
+for _n in ("betaln", "beta", "xlogy", "xlog1py", "rel_entr", "kl_div"):
+    CASES[_SP + _n] = lambda r: binary_default(r, P)
+CASES[_SP + "logsumexp"] = lambda r: reductions(r, name="a") + [
+    {"a": A(r, 3, 4), "axis": 1, "b": P(r, 3, 4)}]
+for _n in ("softmax", "log_softmax"):
+    CASES[_SP + _n] = lambda r: [{"x": A(r, 3, 4)}, {"x": A(r, 3, 4), "axis": 1},
+                                 {"x": A(r, 3, 4), "axis": (0, 1)}]
+
+SYMMETRIC = {"numpy.linalg.cholesky"}
+CASES["float"] = lambda r: [{"x": A(r)}]
+
+# ---- runtime helpers (their rules give higher-order derivatives) -----------------
+_X = lambda r: A(r, 3, 4)  # noqa: E731
+for _n in ("sum_grad", "mean_grad"):
+    CASES["rt." + _n] = lambda r: [{"v": A(r, 3), "x": _X(r), "axis": 1}, {"v": A(r), "x": _X(r)},
+                                   {"v": A(r, 1, 4), "x": _X(r), "axis": 0, "keepdims": True}]
+
+
+def _max_grad(r):
+    x = _X(r)
+    return [{"v": A(r, 3), "x": x, "ans_": x.max(axis=1), "axis": 1},
+            {"v": A(r), "x": x, "ans_": x.max()}]
+
+
+CASES["rt.max_grad"] = _max_grad
+
+
+def _max_jvp(r):
+    x = _X(r)
+    return [{"v": A(r, 3, 4), "x": x, "ans_": x.max(axis=1), "axis": 1},
+            {"v": A(r, 3, 4), "x": x, "ans_": x.max()}]
+
+
+CASES["rt.max_jvp"] = _max_jvp
+CASES["rt.cumsum_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "axis": 1},
+                                     {"v": A(r, 12), "x": _X(r)}]
+CASES["rt.take_grad"] = lambda r: [{"v": A(r, 3, 3), "a": _X(r), "indices": np.array([0, 2, 2]),
+                                    "axis": 1}]
+CASES["rt.take_along_axis_grad"] = lambda r: [{"v": A(r, 3, 2), "arr": _X(r), "axis": 1,
+                                               "indices": r.integers(0, 4, (3, 2))}]
+CASES["rt.diagonal_grad"] = lambda r: [{"v": A(r, 3), "a": _X(r), "offset": 1}]
+CASES["rt.trace_grad"] = lambda r: [{"v": A(r), "a": _X(r)}]
+CASES["rt.diag_grad"] = lambda r: [{"v": A(r, 4, 4), "w": A(r, 4)}, {"v": A(r, 3), "w": _X(r)}]
+CASES["rt.tile_grad"] = lambda r: [{"v": A(r, 2, 6), "a": A(r, 2, 3), "reps": 2}]
+CASES["rt.repeat_grad"] = lambda r: [{"v": A(r, 6, 4), "a": _X(r), "repeats": 2, "axis": 0}]
+CASES["rt.pad_grad"] = lambda r: [{"v": A(r, 5, 6), "array": _X(r), "pad_width": 1}]
+CASES["rt.sort_grad"] = lambda r: [{"v": A(r, 3, 4), "a": _X(r)}]
+CASES["rt.diff_grad"] = lambda r: [{"v": A(r, 3, 4), "a": A(r, 3, 5)}]
+CASES["rt.transpose_grad"] = lambda r: [{"v": A(r, 2, 3, 4), "axes": (1, 2, 0)}]
+CASES["rt.reshape_like"] = lambda r: [{"v": A(r, 12), "x": _X(r)}]
+CASES["rt.getitem_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "index": np.array([0, 2, 0])}]
+CASES["rt.broadcast_like"] = lambda r: [{"v": A(r, 1, 4), "x": _X(r)}]
+CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(r)}]
