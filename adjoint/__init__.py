@@ -13,7 +13,10 @@ from . import rules  # noqa: E402  (registers the rule tables)
 from .api import grad, value_and_grad  # noqa: E402
 from .errors import (AdjointError, NoGradientRuleError, NonScalarOutputError,  # noqa: E402
                      SourceUnavailableError, UnsupportedSyntaxError, UsageError, WrtError)
+from .check import check_grad  # noqa: E402
+from .errors import GradcheckError, TargetError  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "rules", "AdjointError", "NoGradientRuleError",
            "NonScalarOutputError", "SourceUnavailableError", "UnsupportedSyntaxError",
-           "UsageError", "WrtError", "__version__"]
+           "UsageError", "WrtError", "__version__",
+           "check_grad", "GradcheckError", "TargetError"]
