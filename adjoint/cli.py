@@ -35,10 +35,10 @@ EPILOG = {
 
 def main(argv=None) -> int:
     """Run the command line; return the exit status (0 ok, 1 error, 2 usage)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        return run(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
     except BrokenPipeError:  # e.g. `adjoint rules | head`
         sys.stdout = open(os.devnull, "w")
         return 0
@@ -48,6 +48,12 @@ def main(argv=None) -> int:
     except AdjointError as exc:
         print(f"adjoint: error: {exc}", file=sys.stderr)
         return 1
+
+
+def run(argv=None) -> int:
+    """Parse `argv` and run the command; errors propagate (tests use this)."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
