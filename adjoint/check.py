@@ -64,12 +64,9 @@ def compare(f, args, wrt=0, *, eps=1e-6, rtol=1e-5, atol=1e-6, optimize=True,
     names = _positional(f)
     out = f(*args)
     kwargs, scalar_f = {}, f
-    if np.ndim(out) != 0:
+    if np.ndim(out) != 0:  # check the vector-Jacobian product with a random v
         v = np.random.default_rng(seed).standard_normal(np.shape(out))
-        kwargs = {"grad_out": v}
-
-        def scalar_f(*a):
-            return np.sum(v * f(*a))
+        kwargs, scalar_f = {"grad_out": v}, _projected(f, v)
     got = gfn(*args, **kwargs)
     got = got if isinstance(wrt, (tuple, list)) else (got,)
     results = []
@@ -81,6 +78,12 @@ def compare(f, args, wrt=0, *, eps=1e-6, rtol=1e-5, atol=1e-6, optimize=True,
         want = numerical_grad(scalar_f, args, i, eps)
         results.append(_judge(name, g, want, rtol, atol))
     return results
+
+
+def _projected(f, v):
+    def scalar_f(*args):
+        return np.sum(v * f(*args))
+    return scalar_f
 
 
 def numerical_grad(f, args, i, eps=1e-6):
