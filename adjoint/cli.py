@@ -246,6 +246,8 @@ def _load_file(path: str):
 
 
 def _import(name: str):
+    if os.getcwd() not in sys.path:  # the console script's sys.path lacks the cwd
+        sys.path.insert(0, os.getcwd())
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -25,6 +25,10 @@ SCALE = 2.0
 def loss(W, x, n=3):
     h = np.tanh(W @ x)
     return np.sum(h ** 2) * SCALE + n
+
+
+def entropy(p):
+    return -np.sum(p * np.log(p))
 """
 
 
@@ -111,6 +115,13 @@ def test_check_agrees(capsys, model):
     assert lines[0].split()[:2] == ["argument", "shape"]
     assert lines[1].startswith("W ") and lines[1].endswith("yes")
     assert lines[2].startswith("x ") and lines[2].endswith("yes")
+
+
+def test_check_positive_inputs(capsys, model):
+    path, _ = model
+    status, out, err = run(capsys, "check", f"{path}:entropy", "--args", "p=5",
+                           "--positive")
+    assert status == 0 and out.splitlines()[1].endswith("yes"), err
 
 
 def test_check_disagrees_exits_1(capsys):
