@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import __version__, ir
+from . import __version__, ir, trace
 from .context import Source
 
 LITERALS = (int, float, complex, bool, str, type(None))
@@ -29,6 +29,7 @@ class Module:
     filename: str          # pseudo file name registered in linecache
     namespace: dict        # values the module needs that no import can supply
     line_map: dict         # generated line -> user's line
+    user_file: str = ""     # the user's file those lines are in
 
 
 def render_function(fn: gast.FunctionDef, source: Source, line_map: dict,
@@ -159,15 +160,15 @@ def module(fns, source: Source, doc: str, tag: str = "") -> Module:
     text = "\n".join(lines) + "\n"
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     filename = f"<adjoint {fn.name}{tag} of {where}>"
-    return Module(text, fn.name, filename, namespace, line_map)
+    return Module(text, fn.name, filename, namespace, line_map, source.filename)
 
 
 def load(mod: Module):
     """Compile and execute the module; return the generated function."""
     linecache.cache[mod.filename] = (len(mod.text), None, mod.text.splitlines(True),
                                      mod.filename)
-    code = compile(mod.text, mod.filename, "exec")
-    namespace = {"__name__": f"adjoint.generated.{mod.name}", **mod.namespace}
+    code, guard = trace.compile_module(mod)  # runtime errors name the user's line
+    namespace = {"__name__": f"adjoint.generated.{mod.name}", **mod.namespace, **guard}
     exec(code, namespace)
     return namespace[mod.name]
 

@@ -80,3 +80,12 @@ class NonScalarOutputError(AdjointError, ValueError):
 
 class UsageError(AdjointError):
     """Bad command-line input (a TARGET, --wrt or --args that cannot be used)."""
+
+
+class TargetError(AdjointError):
+    """The user's code failed under the CLI: a TARGET with a syntax error, an
+    exception while importing it, or while `adjoint check` runs it."""
+
+
+class GradcheckError(AdjointError):
+    """`check_grad`: the compiled gradient disagrees with finite differences."""

@@ -25,11 +25,11 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     gast.Global: ("global declarations", "pass the value in as an argument and "
                                          "return the new value"),
     gast.Nonlocal: ("nonlocal declarations", "pass the value in and return it"),
-    gast.Delete: ("del", "let the name go out of scope instead"),
+    gast.Delete: ("del statements", "let the name go out of scope instead"),
     gast.Import: ("imports inside the function", "import at module level"),
     gast.ImportFrom: ("imports inside the function", "import at module level"),
     gast.NamedExpr: ("assignment expressions (:=)", "assign on a line of its own"),
-    gast.Starred: ("star arguments (*args)", "pass the arguments one by one"),
+    gast.Starred: ("star arguments (f(*xs), [*a, *b])", "pass the arguments one by one"),
     gast.Match: ("match statements", "use if/elif/else"),
     gast.Set: ("set literals", "use a tuple or list"),
     gast.SetComp: ("set comprehensions", "use a list comprehension"),

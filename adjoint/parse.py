@@ -62,7 +62,8 @@ def _find_def(module, fn):
     if fn.__name__ == "<lambda>":
         return None
     for node in module.body:
-        if isinstance(node, gast.FunctionDef) and node.name == fn.__name__:
+        if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) \
+                and node.name == fn.__name__:  # async: the fence rejects it
             return node
     return None
 

@@ -62,3 +62,68 @@ def for_else(x):
 def opaque_unused(x, cfg):
     n = np.fft.fft(cfg).real  # not differentiated: depends on cfg only
     return np.sum(x * x) + np.sum(n) * 0.0
+
+
+# ---- appended for the CLI / error-coverage work (line numbers above stay valid)
+
+async def uses_async(x):  # line 69
+    return x
+
+
+def uses_nonlocal(x):
+    y = x
+
+    def inner():
+        nonlocal y  # line 77
+        y = y * 2
+    inner()
+    return y
+
+
+def uses_star_call(x, xs):
+    return np.add(*xs)  # line 84
+
+
+def uses_import(x):
+    import math  # line 88
+    return math.sin(x)
+
+
+def uses_del(x):
+    y = x * 2
+    del y  # line 94
+    return x
+
+
+def uses_yield_from(x):
+    yield from [x]  # line 99
+
+
+def uses_genexp(x):
+    return sum(v * v for v in x)  # line 103
+
+
+def uses_set(x):
+    return len({x, 1.0})  # line 107
+
+
+def uses_fstring(x):
+    print(f"{x}")  # line 111
+    return x
+
+
+def uses_match(x):
+    match x:  # line 116
+        case _:
+            return x
+
+
+def kink(x):
+    y = -x  # at x == 0 the gradient (-1) disagrees with central differences (-0.5)
+    if x > 0:
+        y = x * x
+    return y
+
+
+def shape_bug(W, x):
+    return np.sum(np.tanh(W @ x))  # line 129

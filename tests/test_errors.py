@@ -20,6 +20,16 @@ FILE = "error_cases.py"
     (ec.uses_star_args, 37, "*args"),
     (ec.item_write, 46, "item assignment"),
     (ec.for_else, 58, "for-else"),
+    (ec.uses_async, 69, "async functions"),
+    (ec.uses_nonlocal, 77, "nonlocal"),
+    (ec.uses_star_call, 84, "star arguments"),
+    (ec.uses_import, 88, "imports inside the function"),
+    (ec.uses_del, 94, "del statements"),
+    (ec.uses_yield_from, 99, "yield from"),
+    (ec.uses_genexp, 103, "generator expressions"),
+    (ec.uses_set, 107, "set literals"),
+    (ec.uses_fstring, 111, "f-strings"),
+    (ec.uses_match, 116, "match statements"),
 ])
 def test_unsupported_syntax(fn, line, words):
     with pytest.raises(UnsupportedSyntaxError) as info:
@@ -87,3 +97,42 @@ def test_message_shows_source_line_and_caret():
     lines = str(info.value).splitlines()
     assert lines[1].strip() == "return (y := x * 2) + y  # line 34"
     assert lines[2].strip() == "^"
+
+
+def test_runtime_error_names_generated_and_user_line():
+    g = adjoint.grad(ec.shape_bug, wrt=(0, 1))
+    with pytest.raises(ValueError) as info:
+        g(np.ones((4, 3)), np.ones(4))
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert "in generated line" in note and "W_x = W @ x" in note
+    assert f"{FILE}:129:" in note and "return np.sum(np.tanh(W @ x))" in note
+
+
+def test_runtime_error_in_adjoint_sweep_is_labelled():
+    g = adjoint.grad(ec.nonscalar)
+    with pytest.raises(ValueError) as info:
+        g(np.ones(3), grad_out=np.ones(4))
+    note = "\n".join(getattr(info.value, "__notes__", []))
+    assert "(the adjoint sweep)" in note and f"{FILE}:51:" in note
+
+
+def test_generated_source_is_unchanged_by_the_guard():
+    g = adjoint.grad(ec.shape_bug)
+    import inspect
+    assert inspect.getsource(g) in g.source and "try:" not in g.source
+
+
+def test_check_grad_true_and_false():
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    assert adjoint.check_grad(ec.shape_bug, W, x, wrt=(0, 1)) is True
+    assert adjoint.check_grad(ec.nonscalar, x) is True  # via a random grad_out
+    assert adjoint.check_grad(ec.kink, 0.0, raise_exception=False) is False
+
+
+def test_check_grad_raises_with_table():
+    with pytest.raises(adjoint.GradcheckError) as info:
+        adjoint.check_grad(ec.kink, 0.0)
+    msg = str(info.value)
+    assert isinstance(info.value, AdjointError) and f"{FILE}:121" in msg
+    assert "max abs error" in msg and "5.00e-01" in msg and "NO" in msg

@@ -17,7 +17,7 @@ def listing(nondiff: bool = False) -> list[str]:
     then array methods and attributes; with `nondiff`, the zero-gradient functions."""
     if nondiff:
         return [f"{r.name}  (no gradient)" for r in all_nondiff()]
-    rules = all_rules()
+    rules = [r for r in all_rules() if not r.name.startswith("rt.")]  # internal helpers
     width = max(len(r.name) for r in rules) + 2
     lines = [f"{r.name.ljust(width)}wrt {', '.join(r.diff_params)}  ({_signature(r)})"
              for r in rules]
