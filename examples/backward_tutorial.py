@@ -11,6 +11,7 @@ checked to be equal.
 
 Run: python examples/backward_tutorial.py [--fast]
 """
+import importlib.util
 import sys
 
 import numpy as np
@@ -130,9 +131,7 @@ def main(fast=False, plot=True):
 
     out = dict(x_grad=x_grad, dw=dw, db=db, w_step=w1, b_step=b1, w=w, b=b,
                steps=steps, torch_checked=False)
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         print("(torch is not installed: the PyTorch comparison is skipped)")
     else:
         t_xgrad, t_grads, t_step, t_final = torch_version(x_data, y_data, 0.05, steps)

@@ -26,7 +26,6 @@ def energy(x, k, steps):
     for i in range(steps):
         x = np.tanh(k * x)
         e = e + np.sum(x ** 2)
-    peak = np.max(x)            # computed but not returned: the gradient drops it
     return e / steps
 
 
@@ -49,7 +48,7 @@ def main(fast=False, plot=True):
         if name in ("reverse", "optimize"):
             continue                             # whole modules: shown as a diff below
         print(f"--- {name} ---\n{text.rstrip()}\n")
-    print("--- reverse -> optimize (what dead-code elimination removed) ---")
+    print("--- reverse -> optimize: what dead-code elimination removed ---")
     diff = difflib.unified_diff(denergy.stages["reverse"].splitlines(True),
                                 denergy.stages["optimize"].splitlines(True),
                                 "reverse", "optimize", n=1)
