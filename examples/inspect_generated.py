@@ -91,8 +91,14 @@ def _cli_dump():
                "--wrt", "k"]
     print("$ adjoint dump examples/inspect_generated.py:energy --wrt k")
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    print(done.stdout.rstrip() or done.stderr.rstrip())
-    return done.returncode == 0
+    if done.returncode != 0:
+        print(done.stderr.rstrip())
+        return False
+    lines = done.stdout.rstrip().splitlines()
+    print("\n".join(lines[:12]))
+    print(f"... ({len(lines) - 12} more lines: the module of section 1, "
+          "now from the command line)")
+    return True
 
 
 if __name__ == "__main__":
