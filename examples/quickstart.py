@@ -21,6 +21,8 @@ def main():
     print("The generated gradient function:")
     print()
     print(dloss.source)
+    print("Next: python examples/backward_tutorial.py  (PyTorch's backward() tutorial,")
+    print("side by side), then the other examples listed in README.md.")
     return dw, db
 
 

@@ -25,3 +25,35 @@ def test_quickstart_example_runs(capsys):
     mod = runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="quickstart")
     assert mod["main"]() == (-8.0, -4.0)
     assert "def dloss_dw_b" in capsys.readouterr().out
+
+
+def _block_after(heading: str) -> str:
+    """The first ```python block after a README heading."""
+    text = (ROOT / "README.md").read_text()
+    rest = text[text.index(heading):]
+    start = rest.index("```python\n") + len("```python\n")
+    return rest[start:rest.index("```", start)]
+
+
+def test_readme_listing_is_what_quickstart_generates(capsys):
+    mod = runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="quickstart")
+    mod["main"]()
+    shown = _block_after("`print(dloss.source)` shows")
+    assert shown in capsys.readouterr().out
+
+
+def test_readme_rule_example_works(tmp_path, monkeypatch):
+    import numpy as np
+
+    import adjoint
+    from conftest import numerical_grad
+    code = _block_after("## Adding a gradient rule")
+    code += ("\n\ndef loss(w, x):\n"
+             "    return logsumexp(softplus(x @ w))\n")
+    (tmp_path / "readme_rules.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = __import__("readme_rules")
+    args = (np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.1]]))
+    got = adjoint.grad(mod.loss)(*args)
+    np.testing.assert_allclose(got, numerical_grad(mod.loss, args, 0), rtol=1e-6)
+    assert "from readme_rules import " in adjoint.grad(mod.loss).source
