@@ -88,9 +88,13 @@ def _empty(stmt):
 
 
 def _is_seed(stmt) -> bool:
+    """The reverse sweep starts where the result's adjoint is seeded from grad_out."""
     value = getattr(stmt, "value", None)
-    return isinstance(stmt, gast.Assign) and isinstance(value, gast.Call) \
-        and ir.unparse(value.func) == "rt.seed"
+    if not isinstance(stmt, gast.Assign):
+        return False
+    if isinstance(value, gast.Call):
+        return ir.unparse(value.func) == "rt.seed"
+    return isinstance(value, gast.IfExp) and "grad_out" in ir.unparse(value.test)
 
 
 def free_names(tree) -> list[str]:

@@ -76,10 +76,11 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
         return [gen]
     fast.name, gen.name = gen.name, gen.name + "_arrays"
     a = rev.source.tree.args
-    test = f"rt.numbers({', '.join(names)})"
+    test = f"type({names[0]}) not in rt.NUMBERS" if len(names) == 1 else \
+        f"not rt.numbers({', '.join(names)})"
     call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
         "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + ", grad_out=grad_out)"
-    guard = gast.parse(f"if not ({test}):\n    return {call}\n").body[0]
+    guard = gast.parse(f"if {test}:\n    return {call}\n").body[0]
     fast.body.insert(0, guard)
     return [fast, gen]
 
@@ -156,7 +157,11 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     out_name = _grad_out_name(source, rev.namer)
     if rev.activity.active(result):
         bres = rev.adjoint(result)
-        seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where))
+        if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
+            seed = gast.parse(f"1.0 if {out_name} is None else {out_name}",
+                              mode="eval").body
+        else:
+            seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where))
         out.append(gast.copy_location(ir.assign(bres, seed), body[-1]))
         value_name = result
         if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):

@@ -67,9 +67,13 @@ def unbroadcast_to(g, shape):
 def sum_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.sum(x, axis, keepdims)`: spread `g` back over `x`'s shape."""
     shape = np.shape(x)
+    if not shape:
+        return g
+    if type(g) in NUMBERS:  # a Python number takes x's float type (float32 stays)
+        g = np.asarray(g, dtype=float_dtype(x))
     if not keepdims and axis is not None:
         g = np.expand_dims(g, _axes(axis, len(shape)))
-    return np.broadcast_to(g, shape) if shape else g
+    return np.broadcast_to(g, shape)
 
 
 def mean_grad(g, x, axis=None, keepdims=False):
@@ -111,8 +115,10 @@ def matmul_gb(g, a, b):
 
 
 def float_dtype(*values):
-    """The floating dtype a gradient of these values has (ints become float64)."""
-    dtype = np.result_type(*[np.asarray(v).dtype for v in values])
+    """The floating dtype a gradient of these values has (ints become float64).
+    Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
+    arrays = [np.asarray(v).dtype for v in values if type(v) not in NUMBERS]
+    dtype = np.result_type(*arrays) if arrays else np.dtype(np.float64)
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
