@@ -1,0 +1,145 @@
+"""Building the generated functions from the two sweeps of the reverse pass.
+
+`sweep` records (TBR) and assembles one gradient function; `scalar_fast_path`
+adds the version for Python numbers; `split` (for functions called by the one
+being differentiated) makes a forward function returning its residuals and a
+backward function consuming them.
+"""
+from __future__ import annotations
+
+import os
+
+import gast
+
+from . import ir, scalars, tbr
+from .adjoints import State
+from .context import Context
+from .reverse import Reverse
+
+
+def params(tree) -> list[str]:
+    a = tree.args
+    return [p.id for p in a.posonlyargs + a.args + a.kwonlyargs]
+
+
+def grad_name(name: str, wrt) -> str:
+    base = "lambda" if name == "<lambda>" else name
+    return f"d{base}_d{'_'.join(wrt)}"
+
+
+def sweep(rev: Reverse, body, scalar, ctx, value) -> gast.FunctionDef:
+    """Record (TBR) and assemble both sweeps, given the variables proven 0-d."""
+    rev.scalar, rev.zeroed = scalar, set()
+    rev.saves = record(rev, body, rev.source, rev.namer)
+    return assemble(rev, rev.source, body, ctx, value)
+
+
+def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
+    """For functions of numbers only: a version without any `rt.unbroadcast`, used
+    when every argument is a Python number (checked on entry); `gen` is renamed
+    `<name>_arrays` and kept for everything else. Returns the module's functions."""
+    names = params(rev.source.tree)
+    assumed = scalars.analyze(body, rev.source, locals_, assumed=names)
+    active = rev.activity.varied & rev.activity.useful
+    if not names or not _calls(gen, "rt.unbroadcast") or not active <= assumed:
+        return [gen]
+    fast = sweep(rev, body, assumed, ctx, value)
+    if _calls(fast, "rt.unbroadcast"):
+        return [gen]
+    fast.name, gen.name = gen.name, gen.name + "_arrays"
+    a = rev.source.tree.args
+    test = f"type({names[0]}) not in rt.NUMBERS" if len(names) == 1 else \
+        f"not rt.numbers({', '.join(names)})"
+    call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
+        "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + ", grad_out=grad_out)"
+    guard = gast.parse(f"if {test}:\n    return {call}\n").body[0]
+    fast.body.insert(0, guard)
+    return [fast, gen]
+
+
+def _calls(fn, name: str) -> bool:
+    return any(isinstance(n, gast.Call) and ir.unparse(n.func) == name for n in gast.walk(fn))
+
+
+def record(rev: Reverse, body, source, namer) -> tbr.Saves:
+    """TBR to a fixpoint: replaying a branch or loop that holds saves reads its test."""
+    saves, names = None, {}
+    while True:
+        reads, rev.own = rev.reads(body, saves)
+        new = tbr.analyze(body, params(source.tree), reads, rev.own, namer, rev.steps,
+                          names)
+        if saves is not None and new.dump() == saves.dump():
+            return new
+        saves = new
+
+
+def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:
+    """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
+    result = body[-1].value.id
+    forward = rev.forward(body)
+    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
+    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
+        inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
+        inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
+        inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
+    where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
+    out = []
+    grads = []
+    out_name = _grad_out_name(source, rev.namer)
+    if rev.activity.active(result):
+        bres = rev.adjoint(result)
+        if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
+            seed = gast.parse(f"1.0 if {out_name} is None else {out_name}",
+                              mode="eval").body
+        else:
+            seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where))
+        out.append(gast.copy_location(ir.assign(bres, seed), body[-1]))
+        value_name = result
+        if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):
+            value_name = rev.namer.fresh("value")
+            forward.append(ir.assign(value_name, ir.name(result), body[-1]))
+        out += rev.backward(body, State({bres}))
+    else:
+        value_name = result
+    for p in ctx.wrt:
+        b = rev.adjoint(p)
+        defined = any(isinstance(s, gast.Assign) and s.targets[0].id == b
+                      for s in gast.walk(gast.Module(body=out, type_ignores=[])))
+        if not defined:
+            grads.append(ir.call("rt.zeros_like", ir.name(p)))
+        elif b in rev.zeroed:
+            grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
+        else:
+            grads.append(ir.name(b))
+    ret = grads[0] if len(grads) == 1 and not _many(ctx) else \
+        gast.Tuple(elts=grads, ctx=gast.Load())
+    if value:
+        ret = gast.Tuple(elts=[ir.name(value_name), ret], ctx=gast.Load())
+    stmts = inits + forward + out + [gast.copy_location(gast.Return(value=ret), body[-1])]
+    args = _with_grad_out(source.tree.args, out_name)
+    name = ("value_and_" if value else "") + grad_name(source.name, ctx.wrt)
+    fn = gast.FunctionDef(name=name, args=args, body=stmts, decorator_list=[],
+                          returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(fn, source.tree)
+
+
+def _many(ctx) -> bool:
+    return ctx.wrt_tuple
+
+
+def _target(stmt):
+    return stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
+
+
+def _grad_out_name(source, namer) -> str:
+    """`grad_out`, or `grad_out2` when differentiating a gradient (which has one)."""
+    return "grad_out" if "grad_out" not in params(source.tree) else namer.fresh("grad_out")
+
+
+def _with_grad_out(args, out_name="grad_out"):
+    new = gast.arguments(args=list(args.args), posonlyargs=list(args.posonlyargs),
+                         vararg=None, kwonlyargs=list(args.kwonlyargs) +
+                         [ir.name(out_name, False)], kw_defaults=list(args.kw_defaults) +
+                         [ir.const(None)], kwarg=None, defaults=list(args.defaults))
+    new.kwonlyargs[-1].ctx = gast.Param()
+    return new
