@@ -50,7 +50,23 @@ class Normalizer:
             out.extend(method(stmt))
         return out
 
+    def stmt_FunctionDef(self, node):
+        """A nested def is lifted to module level (calls.py); it leaves no statement."""
+        from .calls import Nested, free_variables
+        enclosing = self.locals | set(self.source.nested)
+        self.source.nested[node.name] = Nested(node, free_variables(node, enclosing),
+                                               self.source)
+        return []
+
     def stmt_Assign(self, node):
+        if isinstance(node.value, gast.Lambda) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):  # f = lambda x: ...
+            lam = node.value
+            ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+            fn = gast.FunctionDef(name=node.targets[0].id, args=lam.args, body=[ret],
+                                  decorator_list=[], returns=None, type_comment=None,
+                                  type_params=[])
+            return self.stmt_FunctionDef(gast.copy_location(fn, node))
         out = []
         first, *rest = node.targets
         value = self.rhs(node.value, out)
@@ -332,7 +348,8 @@ class Normalizer:
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())
         elif not self.is_static(func) and not (
-                isinstance(func, gast.Name) and func.id in ("_push", "_pop")):
+                isinstance(func, gast.Name) and (func.id in ("_push", "_pop")
+                                                 or func.id in self.source.nested)):
             self.fail(node, "calling the result of an expression is not supported",
                       "call a named function")
         args = [self.static_or_atom(a, out) for a in node.args]
@@ -353,6 +370,10 @@ class Normalizer:
     def expr_Subscript(self, node, out):
         return gast.Subscript(value=self.atom(node.value, out),
                               slice=self.index(node.slice, out), ctx=gast.Load())
+
+    def expr_Lambda(self, node, out):
+        self.fail(node, "a lambda must be assigned to a name and called",
+                  "write `f = lambda x: ...` then call f(...), or use a nested def")
 
     def expr_Tuple(self, node, out):
         return gast.Tuple(elts=[self.static_or_atom(e, out) for e in node.elts],

@@ -77,14 +77,9 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
     result = body[-1].value.id
     forward = rev.forward(body)
-    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
-    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
-        inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
-        inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
-        inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
+    inits = _inits(rev)
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
-    grads = []
     out_name = _grad_out_name(source, rev.namer)
     if rev.activity.active(result):
         bres = rev.adjoint(result)
@@ -101,16 +96,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         out += rev.backward(body, State({bres}))
     else:
         value_name = result
-    for p in ctx.wrt:
-        b = rev.adjoint(p)
-        defined = any(isinstance(s, gast.Assign) and s.targets[0].id == b
-                      for s in gast.walk(gast.Module(body=out, type_ignores=[])))
-        if not defined:
-            grads.append(ir.call("rt.zeros_like", ir.name(p)))
-        elif b in rev.zeroed:
-            grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
-        else:
-            grads.append(ir.name(b))
+    grads = _gradients(rev, out, ctx.wrt)
     ret = grads[0] if len(grads) == 1 and not _many(ctx) else \
         gast.Tuple(elts=grads, ctx=gast.Load())
     if value:
@@ -143,3 +129,93 @@ def _with_grad_out(args, out_name="grad_out"):
                          [ir.const(None)], kwarg=None, defaults=list(args.defaults))
     new.kwonlyargs[-1].ctx = gast.Param()
     return new
+
+
+def split(rev: Reverse, source, body, callee) -> tuple:
+    """`<f>_fwd(params)` returning (value, residuals...) and `<f>_bwd(tape, g)`
+    returning the gradients of `callee.wrt` (a tuple when there are several).
+    The backward body is built first; its free names decide the residuals."""
+    rev.scalar, rev.zeroed = frozenset(), set()
+    rev.saves = record(rev, body, source, rev.namer)
+    result = body[-1].value.id
+    forward = rev.forward(body)
+    inits = _inits(rev)
+    tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
+    back = []
+    if rev.activity.active(result):
+        back.append(gast.copy_location(ir.assign(rev.adjoint(result), ir.name(grad)),
+                                       body[-1]))
+        back += rev.backward(body, State({rev.adjoint(result)}))
+    grads = _gradients(rev, back, callee.wrt)
+    ret = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    back.append(gast.copy_location(gast.Return(value=ret), body[-1]))
+    bwd = _function(callee.bwd, [tape, grad], back, source)
+    fwd_body = inits + forward
+    fwd = _function(callee.fwd, None, fwd_body, source)
+    fwd.args = source.tree.args
+    return fwd, bwd, (tape, result)
+
+
+def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):
+    """Finish a split pair: the backward function unpacks exactly the names it reads
+    that the forward function defines; the forward function returns them."""
+    defined = set(params(fwd)) | {n.id for s in fwd.body for n in gast.walk(s)
+                                     if isinstance(n, gast.Name)
+                                     and isinstance(n.ctx, gast.Store)}
+    needed = sorted(n for n in _free(bwd) if n in defined)
+    store = [ir.name("_", True)] + [ir.name(n, True) for n in needed]
+    unpack = gast.Assign(targets=[gast.Tuple(elts=store, ctx=gast.Store())],
+                         value=ir.name(tape), type_comment=None)
+    bwd.body.insert(0, gast.copy_location(unpack, fwd))
+    top = set(params(fwd)) | {n.id for st in fwd.body if isinstance(st, gast.Assign)
+                              for n in gast.walk(st.targets[0]) if isinstance(n, gast.Name)}
+    maybe = [n for n in needed if n not in top]  # set in a branch or loop only
+    fwd.body[:0] = [ir.assign(n, ir.const(None)) for n in maybe]
+    values = [ir.name(result)] + [ir.name(n) for n in needed]
+    fwd.body.append(gast.copy_location(gast.Return(value=gast.Tuple(
+        elts=values, ctx=gast.Load())), fwd.body[-1] if fwd.body else fwd))
+    return fwd, bwd
+
+
+def _free(fn) -> set:
+    stored, loads = set(params(fn)), set()
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name):
+            (stored if isinstance(node.ctx, gast.Store) else loads).add(node.id)
+    return loads - stored
+
+
+def _inits(rev) -> list:
+    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
+    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
+        inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
+        inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
+        inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
+    return inits
+
+
+def _gradients(rev, back, wrt) -> list:
+    grads = []
+    for p in wrt:
+        b = rev.adjoint(p)
+        defined = any(isinstance(n, gast.Name) and n.id == b and isinstance(n.ctx, gast.Store)
+                      for s in back for n in gast.walk(s))
+        if not defined:
+            grads.append(ir.call("rt.zeros_like", ir.name(p)))
+        elif b in rev.zeroed:
+            grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
+        else:
+            grads.append(ir.name(b))
+    return grads
+
+
+def _function(name, arg_names, body, source) -> gast.FunctionDef:
+    args = gast.arguments(args=[ir.name(a) for a in arg_names or []], posonlyargs=[],
+                          vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                          defaults=[])
+    for a in args.args:
+        a.ctx = gast.Param()
+    fn = gast.FunctionDef(name=name, args=args, body=body or [gast.Pass()],
+                          decorator_list=[], returns=None, type_comment=None,
+                          type_params=[])
+    return gast.copy_location(fn, source.tree)

@@ -20,6 +20,7 @@ class Source:
     tree: gast.FunctionDef
     namespace: dict           # globals and closure values the body can see
     closure: frozenset = frozenset()  # names that came from the closure
+    nested: dict = field(default_factory=dict)  # name -> calls.Nested (defs, lambdas)
 
     def where(self, node=None) -> Location:
         if node is None or getattr(node, "lineno", None) is None:

@@ -134,6 +134,7 @@ class Forward:
         self.namer = namer
         self.locals = locals_
         self.tan = {}  # primal name -> tangent name
+        self.program = None  # calls.Program: jvp functions of the user's callees
 
     def tangent(self, var: str) -> str:
         return self.namer.tangent(var, self.tan)
@@ -141,8 +142,10 @@ class Forward:
     def active(self, var: str) -> bool:
         return self.activity.active(var)
 
-    def function(self, fn: gast.FunctionDef, wrt, name: str) -> gast.FunctionDef:
-        """def <name>(params, d<wrt>...): tangent inits; body; return value, dresult."""
+    def function(self, fn: gast.FunctionDef, wrt, name: str,
+                 keyword_tangents: bool = False) -> gast.FunctionDef:
+        """def <name>(params, d<wrt>...): tangent inits; body; return value, dresult.
+        With `keyword_tangents` (a callee's jvp) the tangents are keyword-only."""
         result = fn.body[-1].value.id
         params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
@@ -155,13 +158,21 @@ class Forward:
         args = fn.args
         for t in tangents:
             t.ctx = gast.Param()
-        defaults = list(args.defaults) + [ir.const(None)] * len(tangents) \
-            if args.defaults else []
-        new_args = gast.arguments(args=list(args.args) + tangents,
-                                  posonlyargs=list(args.posonlyargs), vararg=None,
-                                  kwonlyargs=list(args.kwonlyargs),
-                                  kw_defaults=list(args.kw_defaults), kwarg=None,
-                                  defaults=defaults)
+        if keyword_tangents:
+            new_args = gast.arguments(args=list(args.args),
+                                      posonlyargs=list(args.posonlyargs), vararg=None,
+                                      kwonlyargs=list(args.kwonlyargs) + tangents,
+                                      kw_defaults=list(args.kw_defaults) +
+                                      [None] * len(tangents), kwarg=None,
+                                      defaults=list(args.defaults))
+        else:
+            defaults = list(args.defaults) + [ir.const(None)] * len(tangents) \
+                if args.defaults else []
+            new_args = gast.arguments(args=list(args.args) + tangents,
+                                      posonlyargs=list(args.posonlyargs), vararg=None,
+                                      kwonlyargs=list(args.kwonlyargs),
+                                      kw_defaults=list(args.kw_defaults), kwarg=None,
+                                      defaults=defaults)
         new = gast.FunctionDef(name=name, args=new_args, body=body, decorator_list=[],
                                returns=None, type_comment=None, type_params=[])
         return gast.copy_location(new, fn)
@@ -199,6 +210,9 @@ class Forward:
         target, value = stmt.targets[0].id, stmt.value
         if target in BOUND:
             return [stmt]
+        prim = classify(value, self.source, self.locals)
+        if prim.kind == "call":
+            return self.call(stmt, prim)
         if is_pop(value):
             stack = pop_stack(value)
             if not self.active(stack):
@@ -213,7 +227,6 @@ class Forward:
         if isinstance(value, (gast.Tuple, gast.List)):
             elts = [self.tangent_of(e) for e in value.elts]
             return [stmt, ir.assign(dt, type(value)(elts=elts, ctx=gast.Load()), stmt)]
-        prim = classify(value, self.source, self.locals)
         if prim.kind == "copy":
             return [stmt, ir.assign(dt, self.tangent_of(value), stmt)]
         inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
@@ -222,6 +235,32 @@ class Forward:
                 else ir.call("rt.zeros_like", ir.name(target))
             return [stmt, ir.assign(dt, zero, stmt)]
         return self.apply_rule(stmt, prim, inputs)
+
+    def call(self, stmt, prim) -> list:
+        """A user function: `y, dy = jvp_f_dx(a, b, d_x=da)`; a nested function
+        nothing differentiates runs as its lifted copy."""
+        from .calls import Nested
+        target, call = stmt.targets[0].id, stmt.value
+        captured = getattr(prim.callee, "captured", ())
+        keywords = list(call.keywords) + [gast.keyword(arg=c, value=ir.name(c))
+                                          for c in captured]
+        inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
+        if not (self.active(target) and inputs):
+            if isinstance(prim.callee, Nested):
+                primal = gast.Call(func=ir.name(self.program.primal(prim.callee)),
+                                   args=call.args, keywords=keywords)
+                stmt = ir.assign(target, primal, stmt)
+            zero = [ir.assign(self.tangent(target), ir.call("rt.zeros_like",
+                                                             ir.name(target)), stmt)]
+            return [stmt] + (zero if self.active(target) else [])
+        name, tangents = self.program.jvp(prim.callee, [p for p, _ in inputs])
+        keywords += [gast.keyword(arg=tangents[p], value=ir.name(self.tangent(v)))
+                     for p, v in inputs]
+        both = gast.Tuple(elts=[ir.name(target, True), ir.name(self.tangent(target), True)],
+                          ctx=gast.Store())
+        value = gast.Call(func=ir.name(name), args=call.args, keywords=keywords)
+        return [gast.copy_location(gast.Assign(targets=[both], value=value,
+                                               type_comment=None), stmt)]
 
     def apply_rule(self, stmt, prim, inputs) -> list:
         target, rule = stmt.targets[0].id, prim.rule

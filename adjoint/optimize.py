@@ -35,7 +35,11 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
     """Return the body without dead assignments, and the names live on entry."""
     out = []
     for stmt in reversed(body):
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
+            stored = _stored(stmt.targets[0])  # `_ba, _bb = f_bwd(...)`: kept whole
+            live = (live - stored) | names_in(stmt.value) | (names_in(stmt.targets[0])
+                                                              - stored)
+        elif isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             value = stmt.value
             if isinstance(value, gast.Name) and value.id == target:
@@ -104,14 +108,21 @@ def propagate_copies(body) -> list:
     return body
 
 
+def _stored(target) -> set:
+    return {n.id for n in gast.walk(target)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
 def _assigned(stmt) -> set:
+    """Names a statement rebinds or mutates (x = .., a, b = .., x[i] = .., x += ..)."""
     out = set()
     for node in gast.walk(stmt):
         if isinstance(node, (gast.Assign, gast.AugAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-            out |= {t.id for t in targets if isinstance(t, gast.Name)}
-            out |= {t.value.id for t in targets if isinstance(t, gast.Subscript)
-                    and isinstance(t.value, gast.Name)}
+            for t in targets:
+                out |= _stored(t)
+                out |= {n.id for n in gast.walk(t) if isinstance(t, gast.Subscript)
+                        and isinstance(n, gast.Name)}
         elif isinstance(node, gast.For):
             out.add(node.target.id)
     return out

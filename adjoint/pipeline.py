@@ -14,7 +14,8 @@ from .errors import WrtError
 from .naming import Namer
 from .parse import parse
 from .primitives import resolve
-from .assemble import scalar_fast_path, sweep
+from .assemble import residuals, scalar_fast_path, split, sweep
+from .calls import Program
 from .reverse import Reverse
 from .rules import lookup
 
@@ -31,7 +32,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     ctx.wrt = resolve_wrt(source, wrt)
     ctx.wrt_tuple = isinstance(wrt, (tuple, list))
     locals_ = anf.local_names(source.tree)
-    namer = Namer(locals_ | set(source.fn.__code__.co_names))
+    namer = Namer(locals_ | _code_names(source))
     jumps.lower(source, namer)
     ctx.stages["lower"] = ir.unparse(source.tree)
     normal = anf.normalize(source, namer)
@@ -41,17 +42,49 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     rev = Reverse(source, act, namer, locals_)
+    rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
-    fns = scalar_fast_path(rev, body, gen, ctx, value, locals_)
-    ctx.stages["reverse"] = emit.module(fns, source, _doc(source, ctx)).text
+    fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
+    ctx.stages["reverse"] = emit.module(fns + program.functions, source,
+                                        _doc(source, ctx)).text
     if optimize_:
-        fns = [optimize.run(f, lambda call: _pure(call, source)) for f in fns]
+        fns = [(optimize.run(f, lambda call: _pure(call, source)), s) for f, s in fns]
+    fns += program.functions  # the callees' forward/backward pairs (already optimized)
     ctx.stages["optimize"] = emit.module(fns, source, _doc(source, ctx)).text
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def compile_callee(callee, program) -> None:
+    """The forward/backward pair of a function called by the one differentiated."""
+    source = callee.source
+    fence.check(source)
+    locals_ = anf.local_names(source.tree)
+    namer = Namer(locals_ | _code_names(source) | program.taken)
+    jumps.lower(source, namer)
+    normal = anf.normalize(source, namer)
+    locals_ = anf.local_names(normal)
+    forward.check_reverse(normal, source, callee.wrt, locals_)
+    act = activity.analyze(normal, source, callee.wrt, locals_)
+    rev = Reverse(source, act, namer, locals_)
+    rev.program = program
+    body = rev.instrument(normal.body)
+    rev.find_indexed(body, act.result)
+    fwd, bwd, (tape, result) = split(rev, source, body, callee)
+    pure = lambda call: _pure(call, source)  # noqa: E731
+    bwd = optimize.run(bwd, pure)
+    fwd, bwd = residuals(fwd, bwd, tape, result)
+    fwd = optimize.run(fwd, pure)
+    program.taken |= namer.taken
+    program.functions += [(fwd, source), (bwd, source)]
+
+
+def _code_names(source) -> set:
+    code = getattr(source.fn, "__code__", None)
+    return set(code.co_names) if code is not None else set()
 
 
 def compile_forward(fn, wrt, *, optimize_: bool = True):
@@ -66,7 +99,7 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     ctx.wrt = resolve_wrt(source, wrt)
     ctx.wrt_tuple = isinstance(wrt, (tuple, list))
     locals_ = anf.local_names(source.tree)
-    namer = Namer(locals_ | set(source.fn.__code__.co_names))
+    namer = Namer(locals_ | _code_names(source))
     jumps.lower(source, namer)
     ctx.stages["lower"] = ir.unparse(source.tree)
     normal = anf.normalize(source, namer)
@@ -75,14 +108,33 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     act = forward.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     fwd = forward.Forward(source, act, namer, locals_)
+    fwd.program = program = Program(taken=set(namer.taken), compile_jvp=compile_callee_jvp)
     gen = fwd.function(normal, ctx.wrt, jvp_name(source.name, ctx.wrt))
     doc = _forward_doc(source, ctx)
-    ctx.stages["forward"] = emit.module(gen, source, doc).text
+    ctx.stages["forward"] = emit.module([gen] + program.functions, source, doc).text
     if optimize_:
         gen = optimize.run(gen, lambda call: _pure(call, source))
-    ctx.stages["optimize"] = emit.module(gen, source, doc).text
-    mod = emit.module(gen, source, doc, "" if optimize_ else " (unoptimized)")
+    fns = [(gen, source)] + program.functions
+    ctx.stages["optimize"] = emit.module(fns, source, doc).text
+    mod = emit.module(fns, source, doc, "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def compile_callee_jvp(source, wrt, name, tangents, program) -> None:
+    """Forward mode of a function called by the one differentiated."""
+    fence.check(source)
+    namer = Namer(anf.local_names(source.tree) | _code_names(source) | program.taken)
+    jumps.lower(source, namer)
+    normal = anf.normalize(source, namer)
+    locals_ = anf.local_names(normal)
+    act = forward.analyze(normal, source, wrt, locals_)
+    fwd = forward.Forward(source, act, namer, locals_)
+    fwd.program = program
+    fwd.tan.update(tangents)
+    namer.taken |= set(tangents.values())
+    gen = fwd.function(normal, wrt, name, keyword_tangents=True)
+    program.taken |= namer.taken
+    program.functions.append((optimize.run(gen, lambda call: _pure(call, source)), source))
 
 
 def jvp_name(name: str, wrt) -> str:

@@ -33,6 +33,7 @@ class Prim:
     rule: Rule | None = None
     args: tuple = ()               # ((param, node), ...) in the rule's order
     what: str = ""                 # for "opaque": a description of the callee
+    callee: object = None          # for "call": a user function or a calls.Nested
 
     def bound(self) -> dict:
         return dict(self.args)
@@ -41,6 +42,8 @@ class Prim:
         """(param, variable) for every differentiable parameter bound to a name."""
         if self.kind == "copy":
             return [("x", self.node.id)]
+        if self.kind == "call":
+            return [(p, n.id) for p, n in self.args if isinstance(n, gast.Name)]
         if self.kind != "rule":
             return []
         return [(p, n.id) for p, n in self.args
@@ -100,13 +103,37 @@ def _call(value, source, locals_):
         if rule is None:
             return Prim("opaque", value, what=f"method .{func.attr}()")
         return _apply(rule, value, [func.value] + value.args, value.keywords)
+    if isinstance(func, gast.Name) and func.id in source.nested:
+        return _user_call(value, source.nested[func.id], source.nested[func.id].node)
     fn = resolve(func, source.namespace)
     rule = lookup(fn) if fn is not None else None
+    if rule is None and _is_user_function(fn):
+        return _user_call(value, fn, None)
     if rule is None:
         what = ir.unparse(func) if fn is None or not isinstance(fn, types.FunctionType) \
             else f"user function {ir.unparse(func)}"
         return Prim("opaque", value, what=what)
     return _apply(rule, value, value.args, value.keywords)
+
+
+def _is_user_function(fn) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    return isinstance(fn, types.FunctionType) and module.split(".")[0] not in \
+        ("numpy", "scipy", "adjoint") or module.startswith("adjoint.generated")
+
+
+def _user_call(value, callee, tree) -> Prim:
+    """A call to the user's own function: differentiated through its own adjoint."""
+    from .calls import bind, bind_signature
+    bound = bind(tree, value.args, value.keywords) if tree is not None else \
+        bind_signature(callee, value.args, value.keywords)
+    if bound is None:
+        return Prim("opaque", value, what=f"{ir.unparse(value.func)} with arguments "
+                                          "that do not match its parameters")
+    for name in getattr(callee, "captured", ()):  # a nested def reads these too
+        bound.append((name, gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                      type_comment=None)))
+    return Prim("call", value, None, tuple(bound), callee=callee)
 
 
 def _is_global(node, locals_):
@@ -148,8 +175,8 @@ def _apply(rule, value, args, keywords) -> Prim:
 def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     what = prim.what or ir.unparse(prim.node)
     if what.startswith("user function"):
-        hint = ("calls to your own functions are not differentiated yet: inline the "
-                "function body, or register a rule with adjoint.rules.defrule")
+        hint = ("adjoint differentiates your own functions from their source, which "
+                "it cannot read here: register a rule with adjoint.rules.defrule")
     else:
         hint = ("register one: adjoint.rules.defrule(fn, 'x', x='g * <derivative>') "
                 "(see README, 'Adding a gradient rule'), or compute this value outside "

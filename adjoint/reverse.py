@@ -42,6 +42,9 @@ class Reverse:
         self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
         self.ints = set()      # loop counters (always Python ints)
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
+        self.program = None    # calls.Program: the module's other functions
+        self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
+        self.call_temps = {}   # stmt -> names of its per-argument contributions
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -52,6 +55,9 @@ class Reverse:
         target = stmt.targets[0].id
         if not self.activity.active(target):
             return []
+        if stmt in self.calls:  # the callee's backward function reads only its tape
+            _, tape, active = self.calls[stmt]
+            return [(var, ir.name(tape)) for _, var in active]
         prim = self.prim(stmt)
         out = []
         for param, var in prim.diff_inputs():
@@ -119,9 +125,13 @@ class Reverse:
         return any(isinstance(s, gast.Assign) and self.contributions(s) for s in _all([stmt]))
 
     def instrument(self, body) -> list:
-        """Give each while loop a trip counter (the reverse sweep replays the count)."""
+        """Give each while loop a trip counter (the reverse sweep replays the count),
+        and route each call of a user function through its generated pair."""
         out = []
         for stmt in body:
+            if isinstance(stmt, gast.Assign) and self.prim(stmt).kind == "call":
+                out.extend(self.call_site(stmt))
+                continue
             if isinstance(stmt, gast.If):
                 stmt.body, stmt.orelse = self.instrument(stmt.body), self.instrument(stmt.orelse)
             elif isinstance(stmt, (gast.For, gast.While)):
@@ -134,6 +144,46 @@ class Reverse:
                     self.steps.add(stmt.body[0])
             out.append(stmt)
         return out
+
+    def call_site(self, stmt) -> list:
+        """`y = f(a, b)` -> `f_tape = f_fwd(a, b)`, `y = f_tape[0]` when y is active;
+        a nested function nothing differentiates is called through its lifted copy."""
+        from .calls import Nested
+        prim, target = self.prim(stmt), stmt.targets[0].id
+        active = [(p, v) for p, v in prim.diff_inputs() if self.activity.active(v)]
+        call = stmt.value
+        captured = getattr(prim.callee, "captured", ())
+        keywords = list(call.keywords) + [gast.keyword(arg=c, value=ir.name(c))
+                                          for c in captured]
+        if not (self.activity.active(target) and active):
+            if not isinstance(prim.callee, Nested):
+                return [stmt]
+            lifted = self.program.primal(prim.callee)
+            new = gast.Call(func=ir.name(lifted), args=call.args, keywords=keywords)
+            return [ir.assign(target, new, stmt)]
+        callee = self.program.request(prim.callee, [p for p, _ in active])
+        tape = self.namer.fresh(f"{callee.source.name.strip('<>')}_tape")
+        self.locals.add(tape)  # a value the adjoint sweep reads (saved in loops)
+        fwd = gast.Call(func=ir.name(callee.fwd), args=call.args, keywords=keywords)
+        first = ir.assign(tape, fwd, stmt)
+        value = ir.assign(target, gast.Subscript(value=ir.name(tape), slice=ir.const(0),
+                                                 ctx=gast.Load()), stmt)
+        self.calls[value] = (callee, tape, active)
+        return [first, value]
+
+    def call_terms(self, stmt, badj) -> tuple[list, list]:
+        """`_ba, _bb = f_bwd(f_tape, by)`: one statement, then a term per argument."""
+        callee, tape, active = self.calls[stmt]
+        if stmt not in self.call_temps:
+            self.call_temps[stmt] = [self.namer.fresh("_" + self.adjoint(v)) for _, v in active]
+        temps = self.call_temps[stmt]
+        target = ir.name(temps[0], True) if len(temps) == 1 else \
+            gast.Tuple(elts=[ir.name(t, True) for t in temps], ctx=gast.Store())
+        value = gast.Call(func=ir.name(callee.bwd), args=[ir.name(tape), ir.name(badj)],
+                          keywords=[])
+        call = gast.copy_location(gast.Assign(targets=[target], value=value,
+                                              type_comment=None), stmt)
+        return [call], [(v, ir.name(t)) for (_, v), t in zip(active, temps)]
 
     # ---- the forward sweep -------------------------------------------------------
     def forward(self, body) -> list:
@@ -179,7 +229,11 @@ class Reverse:
         elif saved and not stacked:
             old = self.saves.named[stmt]
         if badj is not None and badj in state.defined:
-            contribs = self.contributions(stmt, old=old if stmt in self.own else None)
+            if stmt in self.calls:
+                pre, contribs = self.call_terms(stmt, badj)
+                out += pre
+            else:
+                contribs = self.contributions(stmt, old=old if stmt in self.own else None)
             mine = [e for v, e in contribs if v == target]
             for var, expr in contribs:
                 if var != target:

@@ -1,0 +1,84 @@
+"""Functions that call the user's own functions (test_calls.py)."""
+import math
+
+import numpy as np
+
+from call_helpers import softplus_sum
+
+
+def square_sum(v, scale=1.0):
+    return np.sum(v * v) * scale
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def layer(W, h):
+    return np.tanh(W @ h)
+
+
+def moments(v):
+    return np.mean(v), np.mean(v * v)
+
+
+def uses_module_function(x, w):
+    a = square_sum(x * w)
+    b = square_sum(x, scale=2.0)
+    return a + b
+
+
+def uses_imported_function(x):
+    return softplus_sum(x, beta=2.0) + softplus_sum(x * x)
+
+
+def uses_recursion(x, n):
+    return power(x, n) + power(x, 2)
+
+
+def calls_in_loop_and_branch(W, h, flip):
+    for t in range(3):
+        h = layer(W, h)
+        if flip:
+            h = -layer(W, h)
+    return np.sum(h)
+
+
+def closure_captures_differentiated(x):
+    w = x * 2.0
+
+    def g(t):
+        return t * w + math.sin(t)
+    return g(x) + g(3.0)
+
+
+def lambda_applied_twice(x):
+    sq = lambda t: t * t * x  # noqa: E731
+    return sq(2.0) + sq(x)
+
+
+def nested_closure_inactive(x):
+    k = 3.0
+
+    def scale(t):
+        return t * k
+    c = scale(2.0)
+    return x * c
+
+
+def tuple_return(v):
+    m, s = moments(v)
+    return m * s + s
+
+
+def builtins_mix(xs, y):
+    total = 0.0
+    for i, x in enumerate(xs):
+        total = total + abs(x) * float(i + 1)
+    n = len(xs)
+    big = max(y, 0.5) + min(y, 2.0)
+    if isinstance(n, int):
+        total = total * big / n
+    return total + int(3.7) * y
