@@ -79,9 +79,9 @@ def sum_grad(g, x, axis=None, keepdims=False):
 def mean_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.mean(x, axis, keepdims)`."""
     shape = np.shape(x)
-    count = int(np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None
-                else np.prod(shape))  # a Python int keeps float32 float32
-    return sum_grad(g, x, axis, keepdims) / count
+    n = int(np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None
+            else np.prod(shape))  # a Python int keeps float32 float32
+    return sum_grad(g, x, axis, keepdims) / n
 
 
 def _axes(axis, ndim):
@@ -203,6 +203,28 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 
 
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
-from .runtime_numpy import *  # noqa: E402,F401,F403
-from .runtime_linalg import *  # noqa: E402,F401,F403
-from .runtime_shape import *  # noqa: E402,F401,F403
+from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
+    average_grad, average_wgrad, average_wjvp, cast_grad, count, cumsum_grad, diag_grad,
+    diagonal_grad, digamma, logsumexp_grad, polygamma, prod_grad, reduce_jvp,
+    select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
+    var_grad)
+from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
+    cholesky_grad, cholesky_jvp, einsum_grad, einsum_ops, inner_ga, inner_gb, kron_ga,
+    kron_gb, norm_grad, tensordot_ga, tensordot_gb, vector_norm_grad)
+from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
+    concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
+    sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
+
+__all__ = [  # what generated code may call as rt.<name>
+    "NUMBERS", "average_grad", "average_wgrad", "average_wjvp", "broadcast_like",
+    "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad", "count",
+    "cumsum_grad", "diag_grad", "diagonal_grad", "diff_grad", "digamma", "dot_ga",
+    "dot_gb", "einsum_grad", "einsum_ops", "fit", "float_dtype", "getitem_grad",
+    "hstack_grad", "inner_ga", "inner_gb", "kron_ga", "kron_gb", "log_or_zero",
+    "logsumexp_grad", "matmul_ga", "matmul_gb", "max_grad", "max_jvp", "mean_grad",
+    "norm_grad", "numbers", "pad_grad", "polygamma", "prod_grad", "reduce_jvp",
+    "repeat_grad", "reshape_like", "seed", "select_default_grad", "select_grad",
+    "shape_of", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad",
+    "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
+    "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "unstack",
+    "var_grad", "vector_norm_grad", "vstack_grad", "zeros_like"]

@@ -17,7 +17,7 @@ def uses_class(x):
 
 def uses_with(x):
     with open("f") as fh:  # line 19
-        pass
+        fh.close()
     return x
 
 
@@ -27,7 +27,7 @@ def uses_generator(x):
 
 def uses_global(x):
     global STATE  # line 29
-    return x
+    STATE = x; return x  # noqa: E702
 
 
 def uses_walrus(x):
