@@ -10,6 +10,7 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 NUMBERS = (float, int, bool, np.float64)  # 0-d types: the scalar fast path's guard
+ndarray = np.ndarray
 
 
 def numbers(*values):
@@ -47,6 +48,8 @@ def shape_of(x):
 
 def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
+    if type(g) is ndarray and type(like) is ndarray and g.shape == like.shape:
+        return g  # the common case, checked first: no broadcasting happened
     shape = shape_of(like)
     if shape_of(g) == shape:
         return g
@@ -89,9 +92,17 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axes)
 
 
+def _ndim(x):
+    return x.ndim if type(x) is ndarray else np.ndim(x)
+
+
 def matmul_ga(g, a, b):
     """Adjoint of `a @ b` with respect to `a`, for every ndim combination."""
-    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    a_nd, b_nd = _ndim(a), _ndim(b)
+    if a_nd == 2 and b_nd == 2 and type(g) is ndarray:
+        return g @ b.T  # the common case: matrices, no batch broadcasting
+    if a_nd == 2 and b_nd == 1:
+        return np.multiply.outer(g, b)
     if b_nd == 1:
         out = np.multiply.outer(g, b) if a_nd > 1 else g * b
     elif a_nd == 1:
@@ -103,7 +114,9 @@ def matmul_ga(g, a, b):
 
 def matmul_gb(g, a, b):
     """Adjoint of `a @ b` with respect to `b`, for every ndim combination."""
-    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    a_nd, b_nd = _ndim(a), _ndim(b)
+    if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
+        return a.T @ g  # matrix @ matrix or matrix @ vector
     if a_nd == 1:
         out = np.multiply.outer(a, g) if b_nd > 1 else g * a
     elif b_nd == 1:
