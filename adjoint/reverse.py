@@ -45,6 +45,7 @@ class Reverse:
         self.program = None    # calls.Program: the module's other functions
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions
+        self.shape_only = set()  # names the adjoint sweep reads only for their shape
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -99,8 +100,10 @@ class Reverse:
 
     def reads(self, body, saves: Saves | None = None) -> tuple[dict, set]:
         """Primal names each statement's reverse reads, and self-reading statements.
-        A branch or loop is replayed when it holds active or saved statements."""
+        A branch or loop is replayed when it holds active or saved statements.
+        Also sets `self.shape_only`: names read only for their shape (by unbroadcast)."""
         reads, own = {}, set()
+        value_reads, shape_reads = set(), set()
         for stmt in _all(body):
             if isinstance(stmt, gast.Assign):
                 exprs = [e for _, e in self.contributions(stmt, old=OLD)]
@@ -108,9 +111,15 @@ class Reverse:
                 if OLD in found:
                     own.add(stmt)
                 reads[stmt] = (found - {OLD}) & self.locals
+                for e in exprs:
+                    shapes, values = _shape_and_value_reads(e)
+                    shape_reads |= shapes
+                    value_reads |= values
             elif isinstance(stmt, (gast.If, gast.For, gast.While)) and (
                     self.is_active(stmt) or saves is not None and _holds_saves(stmt, saves)):
                 reads[stmt] = self.control_reads(stmt)
+                value_reads |= reads[stmt]
+        self.shape_only = (shape_reads - value_reads) & self.locals
         return reads, own
 
     def control_reads(self, stmt) -> set:
@@ -193,7 +202,7 @@ class Reverse:
                 continue
             if self.saves.saved(stmt):
                 var = stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
-                out.append(ir.push(var) if stmt in self.saves.stacked else
+                out.append(self.push(var) if stmt in self.saves.stacked else
                            ir.assign(self.saves.named[stmt], ir.name(var), stmt))
             if isinstance(stmt, gast.If):
                 stmt = _copy(stmt, body=self.forward(stmt.body) or [gast.Pass()],
@@ -202,6 +211,12 @@ class Reverse:
                 stmt = _copy(stmt, body=self.forward(stmt.body) or [gast.Pass()])
             out.append(stmt)
         return out
+
+    def push(self, var: str) -> gast.stmt:
+        """Save a value on the stack; only its shape when that is all the sweep reads."""
+        if var in self.shape_only:
+            return ir.expr_stmt(ir.call("_push", ir.call("rt.shape_only", ir.name(var))))
+        return ir.push(var)
 
     # ---- the adjoint sweep -------------------------------------------------------
     def backward(self, body, state: State) -> list:
@@ -349,6 +364,24 @@ def _copy(stmt, **fields):
     for k, v in fields.items():
         setattr(new, k, v)
     return gast.copy_location(new, stmt)
+
+
+def _shape_and_value_reads(expr) -> tuple[set, set]:
+    """Names read only as the shape argument of rt.unbroadcast, and names read whole."""
+    shapes, values = set(), set()
+
+    def visit(node):
+        if isinstance(node, gast.Call) and ir.unparse(node.func) == "rt.unbroadcast" \
+                and isinstance(node.args[1], gast.Name):
+            shapes.add(node.args[1].id)
+            visit(node.args[0])
+            return
+        if isinstance(node, gast.Name):
+            values.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
+    visit(expr)
+    return shapes, values
 
 
 def _holds_saves(stmt, saves: Saves) -> bool:

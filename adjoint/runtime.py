@@ -38,10 +38,21 @@ def seed(ans, grad_out, where=""):
     return 1.0
 
 
+class Shape(tuple):
+    """A saved shape standing in for a value the reverse sweep needs only the shape
+    of (e.g. to undo broadcasting): the forward sweep saves `rt.shape_only(v)`."""
+
+
+def shape_only(value):
+    return Shape(shape_of(value))
+
+
 def shape_of(x):
     """np.shape, without its overhead for Python numbers and arrays."""
     if type(x) in NUMBERS:
         return ()
+    if type(x) is Shape:
+        return tuple(x)
     shape = getattr(x, "shape", None)
     return shape if shape is not None else np.shape(x)
 
@@ -229,7 +240,7 @@ from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
 
 __all__ = [  # what generated code may call as rt.<name>
-    "NUMBERS", "average_grad", "average_wgrad", "average_wjvp", "broadcast_like",
+    "Shape", "shape_only", "NUMBERS", "average_grad", "average_wgrad", "average_wjvp", "broadcast_like",
     "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad", "count",
     "cumsum_grad", "diag_grad", "diagonal_grad", "diff_grad", "digamma", "dot_ga",
     "dot_gb", "einsum_grad", "einsum_ops", "fit", "float_dtype", "getitem_grad",

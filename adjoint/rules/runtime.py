@@ -46,7 +46,8 @@ defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
 
 # ---- elementwise -------------------------------------------------------------
 unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
-nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes)
+nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
+        rt.shape_only)
 
 # ---- helpers behind the NumPy tables: each is linear in its first argument `v` and
 # uses the others only for shapes/indices, so its adjoint is the forward operation.
