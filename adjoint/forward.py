@@ -102,9 +102,11 @@ def check_reverse(fn, source: Source, wrt, locals_) -> None:
     the gradient of a function with loops): raise a clear error if one is varied."""
     edges = _edges(fn, source, locals_)
     varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
+    popped = {pop_stack(n.value) for n in gast.walk(fn)
+              if isinstance(n, gast.Assign) and is_pop(n.value)}
     for node in gast.walk(fn):
-        push = push_of(node)
-        if push is not None and push[0] in varied:
+        push = push_of(node)  # appends alone are reversed by containers.py
+        if push is not None and push[0] in varied and push[0] in popped:
             raise UnsupportedSyntaxError(
                 f"{push[0]}.append/.pop of a differentiated value is not supported in "
                 f"reverse mode ({source.name})", source.where(node),

@@ -35,7 +35,9 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
     """Return the body without dead assignments, and the names live on entry."""
     out = []
     for stmt in reversed(body):
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
+            live = live | names_in(stmt)  # y[i] = v: a write into a live object
+        elif isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             value = stmt.value
             if isinstance(value, gast.Name) and value.id == target:
@@ -89,7 +91,8 @@ def propagate_copies(body) -> list:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 setattr(stmt, field, propagate_copies(getattr(stmt, field)))
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+                and isinstance(stmt.targets[0], gast.Name)):
             continue
         a, b = stmt.targets[0].id, stmt.value.id
         for later in body[i + 1:]:

@@ -9,7 +9,7 @@ import os
 
 import gast
 
-from . import activity, anf, emit, fence, forward, ir, jumps, optimize, scalars, tbr
+from . import activity, anf, containers, emit, fence, forward, ir, jumps, optimize, scalars, tbr
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -44,6 +44,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     rev = Reverse(source, act, namer, locals_)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
+    containers.plan(rev, body, params(source.tree))  # mutations, containers
     gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = scalar_fast_path(rev, body, gen, ctx, value, locals_)
@@ -145,9 +146,9 @@ def _forward_doc(source, ctx) -> str:
 def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:
     """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
     result = body[-1].value.id
-    forward = rev.forward(body)
+    forward = containers.prologue(rev) + rev.forward(body)
     inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
-    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
+    if rev.saves.stacked or containers.uses_stack(rev):  # one stack; its methods bound once (cheaper in loops)
         inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
         inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
         inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
@@ -176,7 +177,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
                       for s in gast.walk(gast.Module(body=out, type_ignores=[])))
         if not defined:
             grads.append(ir.call("rt.zeros_like", ir.name(p)))
-        elif b in rev.zeroed:
+        elif b in rev.zeroed or p in rev.shaped:  # shaped: a plain dict/list/tuple
             grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
         else:
             grads.append(ir.name(b))

@@ -14,7 +14,7 @@ import operator
 
 import gast
 
-from . import ir
+from . import containers, ir
 from .activity import Activity
 from .adjoints import State, accumulate, fresh
 from .context import Source
@@ -42,6 +42,10 @@ class Reverse:
         self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
         self.ints = set()      # loop counters (always Python ints)
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
+        self.shaped = set()    # containers and written arrays: zeroed by rt.zeros_like
+        self.writes = {}       # item write -> name of its saved item (None: stacked)
+        self.copied = []       # parameters written into (copied on entry)
+        self.dicts = set()     # variables known to be dicts (restore with rt.restore)
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -64,6 +68,8 @@ class Reverse:
         g = ir.name(self.adjoint(target))
         if prim.kind == "copy":
             return g
+        if prim.kind == "pack":  # t = (a, b): the adjoint of a is bt[0]
+            return gast.Subscript(value=g, slice=copy.deepcopy(param), ctx=gast.Load())
         args = {}
         for p, node in prim.args:
             if old is not None and isinstance(node, gast.Name) and node.id == target:
@@ -96,7 +102,9 @@ class Reverse:
         A branch or loop is replayed when it holds active or saved statements."""
         reads, own = {}, set()
         for stmt in _all(body):
-            if isinstance(stmt, gast.Assign):
+            if containers.mutated(stmt):
+                reads[stmt] = containers.reads(stmt) & self.locals
+            elif isinstance(stmt, gast.Assign):
                 exprs = [e for _, e in self.contributions(stmt, old=OLD)]
                 found = set().union(*(names_in(e) for e in exprs)) if exprs else set()
                 if OLD in found:
@@ -116,7 +124,8 @@ class Reverse:
         return counter
 
     def is_active(self, stmt) -> bool:
-        return any(isinstance(s, gast.Assign) and self.contributions(s) for s in _all([stmt]))
+        return any(containers.mutated(s) or isinstance(s, gast.Assign) and
+                   self.contributions(s) for s in _all([stmt]))  # mutations: undone
 
     def instrument(self, body) -> list:
         """Give each while loop a trip counter (the reverse sweep replays the count)."""
@@ -141,7 +150,9 @@ class Reverse:
         for stmt in body:
             if isinstance(stmt, gast.Return):
                 continue
-            if self.saves.saved(stmt):
+            if containers.is_write(stmt):
+                out.extend(containers.save(self, stmt))
+            elif self.saves.saved(stmt):
                 var = stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
                 out.append(ir.push(var) if stmt in self.saves.stacked else
                            ir.assign(self.saves.named[stmt], ir.name(var), stmt))
@@ -157,7 +168,11 @@ class Reverse:
     def backward(self, body, state: State) -> list:
         out = []
         for stmt in reversed(body):
-            if isinstance(stmt, gast.Assign):
+            if containers.is_write(stmt):
+                out.extend(containers.backward_write(self, stmt, state))
+            elif containers.appended(stmt):
+                out.extend(containers.backward_append(self, stmt, state))
+            elif isinstance(stmt, gast.Assign):
                 out.extend(self.backward_assign(stmt, state))
             elif isinstance(stmt, gast.If):
                 out.extend(self.backward_if(stmt, state))
@@ -204,7 +219,8 @@ class Reverse:
         for stmt in _all(body):
             if isinstance(stmt, gast.For):
                 self.ints.add(stmt.target.id)
-            if not (isinstance(stmt, gast.Assign) and self.activity.active(stmt.targets[0].id)):
+            if not (isinstance(stmt, gast.Assign) and not containers.is_write(stmt)
+                    and self.activity.active(stmt.targets[0].id)):
                 continue
             prim = self.prim(stmt)
             for param, var in prim.diff_inputs():
@@ -279,7 +295,8 @@ class Reverse:
         for b in adjoints:
             state.assign(b, True)
         return [ir.assign(b, ir.call("rt.zeros_like", ir.name(primal[b]))
-                          if primal[b] in self.indexed else ir.const(0.0), where)
+                          if primal[b] in self.indexed or primal[b] in self.shaped
+                          else ir.const(0.0), where)
                 for b in sorted(adjoints)]
 
 

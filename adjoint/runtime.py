@@ -124,6 +124,8 @@ def float_dtype(*values):
 
 def getitem_grad(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
+    if isinstance(x, (list, tuple, dict)):
+        return container_getitem_grad(g, x, index)
     out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
     np.add.at(out, index, g)
     return out
@@ -133,11 +135,16 @@ def zeros_like(x):
     """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
     if isinstance(x, (int, float, bool)):
         return 0.0
+    if isinstance(x, (list, tuple, dict)):
+        return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))
 
 
 def fit(g, x):
-    """Give a possibly-scalar-zero adjoint the shape and float dtype of `x`."""
+    """Give a possibly-scalar-zero adjoint the shape and float dtype of `x`
+    (for a dict, list or tuple `x`: a plain container of the same kind)."""
+    if isinstance(x, (list, tuple, dict)):
+        return container_fit(g, x)
     if np.shape(g) == np.shape(x):
         return g
     return g + zeros_like(x)
@@ -206,3 +213,4 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 from .runtime_numpy import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_shape import *  # noqa: E402,F401,F403
+from .runtime_containers import *  # noqa: E402,F401,F403
