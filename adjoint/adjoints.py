@@ -18,7 +18,10 @@ import gast
 from . import ir
 
 FRESH_CALLS = {"rt.matmul_ga", "rt.matmul_gb", "rt.dot_ga", "rt.dot_gb",
-               "rt.getitem_grad", "rt.mean_grad", "rt.max_grad", "rt.zeros_like"}
+               "rt.getitem_grad", "rt.mean_grad", "rt.max_grad", "rt.zeros_like",
+               # container adjoints with fresh elements (runtime_containers.py):
+               "rt.unstack", "rt.concatenate_grad", "rt.vstack_grad", "rt.hstack_grad",
+               "rt.sum_list_grad", "rt.copy"}
 
 
 @dataclass

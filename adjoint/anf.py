@@ -77,7 +77,8 @@ class Normalizer:
             return self.unpack(target, value, where)
         if isinstance(target, gast.Subscript):
             out = []
-            return out + self.item_write(target, self.to_atom(value, out), where, out)
+            value = self.to_atom(value, out)
+            return self.item_write(target, value, where, out)
         self.fail(target, "attribute assignment (obj.a = ...) is not supported",
                   "keep the value in a variable, a dict or an array, and return it")
 

@@ -81,6 +81,7 @@ def plan(rev, body, params) -> None:
     rev.copied = [p for p in params if p in targets]
     rev.dicts = set()
     shaped = set(targets)
+    lists = {appended(s)[0] for s in walk(body) if appended(s)}
     for stmt in walk(body):
         if is_write(stmt) and _str_key(stmt.targets[0].slice):
             rev.dicts.add(mutated(stmt))
@@ -91,6 +92,8 @@ def plan(rev, body, params) -> None:
             rev.dicts.add(target)
         if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
             shaped.add(target)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            lists.add(target)
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
                 and _str_key(value.slice):
             shaped.add(value.value.id)
@@ -98,17 +101,23 @@ def plan(rev, body, params) -> None:
         prim = rev.prim(stmt)
         if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
             shaped |= {v for _, v in prim.diff_inputs()}
+    rev.shaped = _copies(body, shaped)
+    _check_concatenation(rev, body, _copies(body, lists))
+
+
+def _copies(body, names: set) -> set:
+    """`names` and every variable copied to or from one of them (`a = b`)."""
+    names = set(names)
     changed = True
-    while changed:  # copies of containers are containers
+    while changed:
         changed = False
         for stmt in walk(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
-                    and not is_write(stmt) and (stmt.value.id in shaped) != \
-                    (stmt.targets[0].id in shaped):
-                shaped |= {stmt.value.id, stmt.targets[0].id}
+                    and not is_write(stmt) and (stmt.value.id in names) != \
+                    (stmt.targets[0].id in names):
+                names |= {stmt.value.id, stmt.targets[0].id}
                 changed = True
-    rev.shaped = shaped
-    _check_concatenation(rev, body, shaped)
+    return names
 
 
 def _plan_saves(rev, body, in_loop) -> None:
@@ -227,6 +236,20 @@ def backward_append(rev, stmt, state: State) -> list:
     else:
         out.append(ir.expr_stmt(part, stmt))
     return out
+
+
+def moves(rev, badj: str, contribs, state: State) -> str | None:
+    """A copy `xs = ys` of a container hands the owned adjoint bxs to bys (bxs is
+    consumed right after): the variable that takes ownership, or None. Only when
+    the adjoint occurs once among the contributions (nothing else aliases it)."""
+    if badj not in state.owned:
+        return None
+    bare = [v for v, e in contribs if isinstance(e, gast.Name) and e.id == badj]
+    uses = sum(ir_names(e) >= {badj} for _, e in contribs)
+    if len(bare) == 1 and uses == 1 and bare[0] in rev.shaped \
+            and rev.adjoint(bare[0]) not in state.defined:
+        return bare[0]
+    return None
 
 
 def _own(b: str, state: State, where) -> list:

@@ -173,7 +173,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         value_name = result
     for p in ctx.wrt:
         b = rev.adjoint(p)
-        defined = any(isinstance(s, gast.Assign) and s.targets[0].id == b
+        defined = any(isinstance(s, gast.Assign) and getattr(s.targets[0], "id", "") == b
                       for s in gast.walk(gast.Module(body=out, type_ignores=[])))
         if not defined:
             grads.append(ir.call("rt.zeros_like", ir.name(p)))

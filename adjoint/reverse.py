@@ -196,10 +196,13 @@ class Reverse:
         if badj is not None and badj in state.defined:
             contribs = self.contributions(stmt, old=old if stmt in self.own else None)
             mine = [e for v, e in contribs if v == target]
+            moves = containers.moves(self, badj, contribs, state)
             for var, expr in contribs:
                 if var != target:
                     out.append(accumulate(self.adjoint(var), expr, state,
                                           var in self.indexed, self.ints, stmt))
+                    if var == moves:
+                        state.assign(self.adjoint(var), True)
             state.discard(badj)
             if mine:
                 total = _sum(mine)

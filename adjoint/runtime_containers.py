@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["GradList", "GradDict", "MISSING", "is_container", "container_zeros",
            "container_getitem_grad", "container_fit", "item", "copy", "item_grad",
-           "sum_list_grad", "list_of", "restore"]
+           "sum_list_grad", "sum_of", "list_of", "restore", "as_array"]
 
 
 class _Missing:
@@ -182,3 +182,17 @@ def sum_list_grad(g, xs):
 def list_of(pieces):
     """A `GradList` of fresh copies of `pieces` (e.g. views into one array)."""
     return GradList(p.copy() if isinstance(p, np.ndarray) else p for p in pieces)
+
+
+def sum_of(g, like):
+    """The adjoint of `sum_list_grad` in its first argument: the total of `g`,
+    shaped like `like` (the inverse spread)."""
+    total = 0.0
+    for gi in (g if is_container(g) else [g]):
+        total = total + gi
+    return _rt().unbroadcast(total, like)
+
+
+def as_array(x):
+    """`np.asarray` that also stacks a list of tangents (forward mode of np.array)."""
+    return np.asarray(x) if not isinstance(x, (list, tuple)) else np.array(list(x))
