@@ -20,7 +20,7 @@ import copy
 import gast
 
 from . import ir
-from .adjoints import State, accumulate
+from .adjoints import State, _basic_index, accumulate
 from .errors import UnsupportedSyntaxError
 from .naming import describe
 from .primitives import Prim
@@ -101,8 +101,40 @@ def plan(rev, body, params) -> None:
         prim = rev.prim(stmt)
         if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
             shaped |= {v for _, v in prim.diff_inputs()}
+    shaped |= _unpacked(body, params)
     rev.shaped = _copies(body, shaped)
+    _index_gathered(rev, body, _copies(body, lists | rev.dicts))
     _check_concatenation(rev, body, _copies(body, lists))
+
+
+def _unpacked(body, params) -> set:
+    """Parameters used only as `p[<constant>]` (e.g. `a, b = p`): containers, whose
+    gradient is returned as a plain tuple/list/dict."""
+    uses = {p: [] for p in params}
+    for stmt in walk(body):
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id in uses:
+                uses[node.id].append(node)
+    found = set()
+    for stmt in walk(body):
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in uses \
+                and isinstance(value.slice, gast.Constant):
+            uses[value.value.id].remove(value.value)
+            found.add(value.value.id)
+    return {p for p in found if not uses[p]}
+
+
+def _index_gathered(rev, body, known: set) -> None:
+    """A container's adjoint gathers `bxs[i] += g` in place only when every index
+    is one element (np.add.at, the fallback for arrays, cannot take a list)."""
+    for stmt in walk(body):
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in known \
+                and not _basic_index(value.slice, rev.ints):
+            rev.indexed.discard(value.value.id)
 
 
 def _copies(body, names: set) -> set:
@@ -258,3 +290,32 @@ def _own(b: str, state: State, where) -> list:
         return []
     state.assign(b, True)
     return [ir.assign(b, ir.call("rt.copy", ir.name(b)), where)]
+
+
+# ---- forward mode ----------------------------------------------------------------
+def forward_prologue(fwd, fn) -> list:
+    """Copy each written parameter (and its tangent) on entry."""
+    targets = {mutated(s) for s in walk(fn.body) if mutated(s)}
+    params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    out = []
+    for p in params:
+        if p in targets:
+            out.append(ir.assign(p, ir.call("rt.copy", ir.name(p)), fn))
+            if fwd.active(p):
+                t = fwd.tangent(p)
+                out.append(ir.assign(t, ir.call("rt.copy", ir.name(t)), fn))
+    return out
+
+
+def forward_write(fwd, stmt) -> list:
+    """`y[i] = v` and, when y is active, `dy[i] = dv` (the tangent object mirrors y)."""
+    obj = stmt.targets[0].value.id
+    if not fwd.active(obj):
+        return [stmt]
+    target = gast.Subscript(value=ir.name(fwd.tangent(obj)),
+                            slice=copy.deepcopy(stmt.targets[0].slice), ctx=gast.Store())
+    value = fwd.tangent_of(stmt.value)
+    if isinstance(value, gast.Call) and ir.unparse(value.func) == "rt.zeros_like":
+        value = ir.const(0.0)
+    tan = gast.Assign(targets=[target], value=value, type_comment=None)
+    return [stmt, gast.copy_location(tan, stmt)]

@@ -150,7 +150,10 @@ def _apply(rule, value, args, keywords) -> Prim:
 
 def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     what = prim.what or ir.unparse(prim.node)
-    if what.startswith("user function"):
+    if what.startswith("attribute ."):
+        hint = ("attributes of a differentiated object are not differentiated: pass the "
+                "arrays themselves (or a dict of arrays) as arguments")
+    elif what.startswith("user function"):
         hint = ("calls to your own functions are not differentiated yet: inline the "
                 "function body, or register a rule with adjoint.rules.defrule")
     else:

@@ -273,6 +273,8 @@ class Reverse:
         out.append(gast.copy_location(loop, stmt))
         if stmt in self.saves.named:  # the loop variable's value from before the loop
             out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
+        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
+            out.append(ir.assign(stmt.target.id, ir.pop(), stmt))
         return out
 
     def replay(self, loop: gast.For):

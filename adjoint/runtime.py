@@ -214,3 +214,5 @@ from .runtime_numpy import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_shape import *  # noqa: E402,F401,F403
 from .runtime_containers import *  # noqa: E402,F401,F403
+from .runtime_containers import (container_fit, container_getitem_grad,  # noqa: E402
+                                 container_zeros)

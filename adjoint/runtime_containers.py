@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["GradList", "GradDict", "MISSING", "is_container", "container_zeros",
            "container_getitem_grad", "container_fit", "item", "copy", "item_grad",
-           "sum_list_grad", "sum_of", "list_of", "restore", "as_array"]
+           "sum_list_grad", "sum_of", "list_of", "restore", "as_array", "add_at"]
 
 
 class _Missing:
@@ -194,5 +194,14 @@ def sum_of(g, like):
 
 
 def as_array(x):
-    """`np.asarray` that also stacks a list of tangents (forward mode of np.array)."""
-    return np.asarray(x) if not isinstance(x, (list, tuple)) else np.array(list(x))
+    """A new array from `x`, stacking a list of tangents (forward mode of np.array)."""
+    return np.array(x) if not isinstance(x, (list, tuple)) else np.array(list(x))
+
+
+def add_at(b, index, g):
+    """Add `g` into the adjoint `b` at `index` in place: np.add.at for arrays (an
+    index may repeat an element), one slot for a list or dict adjoint."""
+    if isinstance(b, (list, dict)):
+        b[index] = _add(b[index] if not isinstance(b, dict) else b.get(index, 0.0), g)
+    else:
+        np.add.at(b, index, g)
