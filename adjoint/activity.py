@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
+from . import containers
 from .context import Source
 from .primitives import Prim, classify, no_rule_error
 
@@ -44,7 +45,10 @@ def equations(body, source: Source, locals_: set[str]) -> list[Equation]:
     """Every assignment in `body`, in program order, loops and branches included."""
     out = []
     for stmt in body:
-        if isinstance(stmt, gast.Assign):
+        mutation = containers.equation(stmt)  # y[i] = v, xs.append(v): y depends on v
+        if mutation is not None:
+            out.append(Equation(mutation[0], mutation[1], stmt))
+        elif isinstance(stmt, gast.Assign):
             out.append(Equation(stmt.targets[0].id,
                                 classify(stmt.value, source, locals_), stmt))
         for field in ("body", "orelse"):

@@ -18,7 +18,10 @@ import gast
 from . import ir
 
 FRESH_CALLS = {"rt.matmul_ga", "rt.matmul_gb", "rt.dot_ga", "rt.dot_gb",
-               "rt.getitem_grad", "rt.mean_grad", "rt.max_grad", "rt.zeros_like"}
+               "rt.getitem_grad", "rt.mean_grad", "rt.max_grad", "rt.zeros_like",
+               # container adjoints with fresh elements (runtime_containers.py):
+               "rt.unstack", "rt.concatenate_grad", "rt.vstack_grad", "rt.hstack_grad",
+               "rt.sum_list_grad", "rt.copy"}
 
 
 @dataclass
@@ -74,14 +77,14 @@ def accumulate(b: str, expr, state: State, indexed: bool, ints, where) -> gast.s
 
 
 def add_at(b: str, expr, ints, where) -> gast.stmt:
-    """`bx[i] += g` (or np.add.at when `i` might repeat an element)."""
+    """`bx[i] += g` (or rt.add_at, i.e. np.add.at, when `i` might repeat an element)."""
     g, _, index = expr.args
     raw = index.slice if _is_s_(index) else index
     if _basic_index(raw, ints):
         target = gast.Subscript(value=ir.name(b), slice=raw, ctx=gast.Store())
         return gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g),
                                   where)
-    return gast.copy_location(ir.expr_stmt(ir.call("np.add.at", ir.name(b), index, g)),
+    return gast.copy_location(ir.expr_stmt(ir.call("rt.add_at", ir.name(b), index, g)),
                               where)
 
 
@@ -96,5 +99,5 @@ def _basic_index(node, ints) -> bool:
     if isinstance(node, gast.Slice):
         return True
     if isinstance(node, gast.Constant):
-        return node.value is None or node.value is Ellipsis or type(node.value) is int
+        return node.value is None or node.value is Ellipsis or type(node.value) in (int, str)
     return isinstance(node, gast.Name) and node.id in ints

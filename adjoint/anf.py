@@ -11,15 +11,20 @@ statement it came from, which later passes use for comments and error messages.
 from __future__ import annotations
 
 import builtins
+import copy
 import types
 
 import gast
 
+from . import comprehension
 from .context import Source
 from .errors import UnsupportedSyntaxError
 from .naming import Namer
 
 ATOMS = (gast.Name, gast.Constant)
+MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
+            "setdefault", "popitem", "sort", "reverse", "__setitem__", "fill",
+            "resize", "put", "itemset"}
 
 
 def _name(id_, ctx=None):
@@ -86,10 +91,32 @@ class Normalizer:
             return [assign(target.id, value, where)]
         if isinstance(target, (gast.Tuple, gast.List)):
             return self.unpack(target, value, where)
-        what = "item assignment (x[i] = ...)" if isinstance(target, gast.Subscript) \
-            else "attribute assignment (obj.a = ...)"
-        self.fail(target, f"{what} is not supported yet",
-                  "build a new array with np.where/np.concatenate, or return the value")
+        if isinstance(target, gast.Subscript):
+            out = []
+            value = self.to_atom(value, out)
+            return self.item_write(target, value, where, out)
+        self.fail(target, "attribute assignment (obj.a = ...) is not supported",
+                  "keep the value in a variable, a dict or an array, and return it")
+
+    def item_write(self, target, value, where, out, index=None) -> list:
+        """`y[i] = v` with atoms: one statement that writes into the object `y`."""
+        name = self.written(target)
+        index = self.index(target.slice, out) if index is None else index
+        sub = gast.Subscript(value=_name(name), slice=index, ctx=gast.Store())
+        node = gast.Assign(targets=[sub], value=value, type_comment=None)
+        return out + [gast.copy_location(node, where)]
+
+    def written(self, target) -> str:
+        """The variable an item write changes (a local; never a global)."""
+        obj = target.value
+        if not isinstance(obj, gast.Name):
+            self.fail(target, "nested item assignment (x[i][j] = ...) is not supported",
+                      "index once (x[i, j] = v for an array), or build the inner "
+                      "value in a variable first and write it with x[i] = row")
+        if obj.id not in self.locals:
+            self.fail(target, f"mutating the global {obj.id} is not supported",
+                      "pass it in as an argument and return the new value")
+        return obj.id
 
     def unpack(self, target, value, where) -> list:
         names = [t for t in target.elts]
@@ -115,6 +142,17 @@ class Normalizer:
         return out
 
     def stmt_AugAssign(self, node):
+        if isinstance(node.target, gast.Subscript):  # y[i] += v: read, op, write
+            out = []
+            value = self.atom(node.value, out)
+            self.written(node.target)
+            index = self.index(node.target.slice, out)
+            read = gast.Subscript(value=_name(node.target.value.id),
+                                  slice=copy.deepcopy(index), ctx=gast.Load())
+            old = self.to_atom(gast.copy_location(read, node), out)
+            op = gast.copy_location(gast.BinOp(left=old, op=node.op, right=value), node)
+            return self.item_write(node.target, self.to_atom(op, out), node, out,
+                                   copy.deepcopy(index))
         if not isinstance(node.target, gast.Name):
             self.bind(node.target, None, node)
         out = []
@@ -247,6 +285,12 @@ class Normalizer:
             return []  # docstrings and bare constants do nothing
         out = []
         if isinstance(node.value, gast.Call):
+            func = node.value.func
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                    and func.attr in MUTATORS and func.value.id not in self.locals:
+                self.fail(node, f"mutating the global {func.value.id} (.{func.attr}) is "
+                          "not supported", "pass it in as an argument and return the "
+                          "new value")
             call = self.rhs(node.value, out)
             return out + [gast.copy_location(gast.Expr(value=call), node)]
         self.rhs(node.value, out)
@@ -383,6 +427,26 @@ class Normalizer:
         return gast.List(elts=[self.static_or_atom(e, out) for e in node.elts],
                          ctx=gast.Load())
 
+    def expr_Dict(self, node, out):
+        if any(k is None for k in node.keys):
+            self.fail(node, "**unpacking in dict literals is not supported",
+                      "write each key: value pair")
+        return gast.Dict(keys=[self.static_or_atom(k, out) for k in node.keys],
+                         values=[self.static_or_atom(v, out) for v in node.values])
+
+    def expr_ListComp(self, node, out):
+        """A loop that appends (see comprehension.py); the value is the list."""
+        result = self.namer.fresh("items" if isinstance(node, gast.ListComp) else "entries")
+        where = self.where
+        self.locals = self.locals | {result}
+        stmts = comprehension.lower(node, result, self.namer)
+        self.locals |= local_names(gast.Module(body=stmts, type_ignores=[]), params=False)
+        out.extend(self.block(stmts))
+        self.where = where
+        return _name(result)
+
+    expr_DictComp = expr_ListComp
+
     def index(self, node, out):
         if isinstance(node, gast.Slice):
             parts = [None if p is None else self.atom(p, out)
@@ -393,9 +457,13 @@ class Normalizer:
         return self.atom(node, out)
 
     def static_or_atom(self, node, out):
+        """Literal tuples of constants stay literal (shapes, axes); a literal that
+        holds a local variable becomes a named temporary (a pack, differentiable)."""
         if isinstance(node, (gast.Tuple, gast.List)):
-            return self.to_atom(self.rhs(node, out), out) \
-                if not all(isinstance(e, ATOMS) for e in node.elts) else node
+            value = self.rhs(node, out)
+            if all(isinstance(e, gast.Constant) or self.is_static(e) for e in value.elts):
+                return value
+            return self.to_atom(value, out)
         return self.atom(node, out)
 
     def is_static(self, node) -> bool:

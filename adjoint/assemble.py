@@ -11,7 +11,7 @@ import os
 
 import gast
 
-from . import ir, scalars, tbr
+from . import containers, ir, scalars, tbr
 from .adjoints import State
 from .context import Context
 from .reverse import Reverse
@@ -76,7 +76,7 @@ def record(rev: Reverse, body, source, namer) -> tbr.Saves:
 def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.FunctionDef:
     """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
     result = body[-1].value.id
-    forward = rev.forward(body)
+    forward = containers.prologue(rev) + rev.forward(body)
     inits = _inits(rev)
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
@@ -138,7 +138,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     rev.scalar, rev.zeroed = frozenset(), set()
     rev.saves = record(rev, body, source, rev.namer)
     result = body[-1].value.id
-    forward = rev.forward(body)
+    forward = containers.prologue(rev) + rev.forward(body)
     inits = _inits(rev)
     tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
     back = []
@@ -187,7 +187,7 @@ def _free(fn) -> set:
 
 def _inits(rev) -> list:
     inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
-    if rev.saves.stacked:  # one stack; its methods bound once (cheaper in loops)
+    if rev.saves.stacked or containers.uses_stack(rev):  # one stack, methods bound once
         inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
         inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
         inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
@@ -202,7 +202,7 @@ def _gradients(rev, back, wrt) -> list:
                       for s in back for n in gast.walk(s))
         if not defined:
             grads.append(ir.call("rt.zeros_like", ir.name(p)))
-        elif b in rev.zeroed:
+        elif b in rev.zeroed or p in rev.shaped:  # shaped: a plain dict/list/tuple
             grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
         else:
             grads.append(ir.name(b))

@@ -40,8 +40,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
 
 # Constructs that later work will support; until then they fail clearly.
 NOT_YET: dict[type, tuple[str, str]] = {
-    gast.ListComp: ("list comprehensions", "build the list with a for loop"),
-    gast.DictComp: ("dict comprehensions", "build the dict with a for loop"),
 }
 
 

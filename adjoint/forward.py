@@ -15,7 +15,7 @@ import re
 
 import gast
 
-from . import ir
+from . import containers, ir
 from .activity import Activity, equations
 from .context import Source
 from .errors import NoForwardRuleError, UnsupportedSyntaxError
@@ -102,9 +102,11 @@ def check_reverse(fn, source: Source, wrt, locals_) -> None:
     the gradient of a function with loops): raise a clear error if one is varied."""
     edges = _edges(fn, source, locals_)
     varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
+    popped = {pop_stack(n.value) for n in gast.walk(fn)
+              if isinstance(n, gast.Assign) and is_pop(n.value)}
     for node in gast.walk(fn):
-        push = push_of(node)
-        if push is not None and push[0] in varied:
+        push = push_of(node)  # appends alone are reversed by containers.py
+        if push is not None and push[0] in varied and push[0] in popped:
             raise UnsupportedSyntaxError(
                 f"{push[0]}.append/.pop of a differentiated value is not supported in "
                 f"reverse mode ({source.name})", source.where(node),
@@ -151,7 +153,7 @@ class Forward:
         inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
                  for p in params if self.active(p) and p not in wrt]
         tangents = [ir.name(self.tangent(p), False) for p in wrt]
-        body = self.block(fn.body[:-1])
+        body = containers.forward_prologue(self, fn) + self.block(fn.body[:-1])
         ret = gast.Tuple(elts=[ir.name(result), self.tangent_of(ir.name(result))],
                          ctx=gast.Load())
         body = inits + body + [gast.copy_location(gast.Return(value=ret), fn.body[-1])]
@@ -180,7 +182,9 @@ class Forward:
     def block(self, body) -> list:
         out = []
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if containers.is_write(stmt):  # y[i] = v; dy[i] = dv
+                out.extend(containers.forward_write(self, stmt))
+            elif isinstance(stmt, gast.Assign):
                 out.extend(self.assign(stmt))
             elif isinstance(stmt, gast.If):
                 out.append(_copy(stmt, body=self.block(stmt.body) or [gast.Pass()],
@@ -227,6 +231,9 @@ class Forward:
         if isinstance(value, (gast.Tuple, gast.List)):
             elts = [self.tangent_of(e) for e in value.elts]
             return [stmt, ir.assign(dt, type(value)(elts=elts, ctx=gast.Load()), stmt)]
+        if isinstance(value, gast.Dict):  # the tangent of a dict: a dict of tangents
+            tans = gast.Dict(keys=value.keys, values=[self.tangent_of(v) for v in value.values])
+            return [stmt, ir.assign(dt, tans, stmt)]
         if prim.kind == "copy":
             return [stmt, ir.assign(dt, self.tangent_of(value), stmt)]
         inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]

@@ -36,9 +36,11 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
     out = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
-            stored = _stored(stmt.targets[0])  # `_ba, _bb = f_bwd(...)`: kept whole
-            live = (live - stored) | names_in(stmt.value) | (names_in(stmt.targets[0])
-                                                              - stored)
+            if isinstance(stmt.targets[0], (gast.Tuple, gast.List)):
+                stored = _stored(stmt.targets[0])  # `_ba, _bb = f_bwd(...)`: kept whole
+                live = (live - stored) | names_in(stmt.value)
+            else:
+                live = live | names_in(stmt)  # y[i] = v: a write into a live object
         elif isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             value = stmt.value
@@ -93,7 +95,8 @@ def propagate_copies(body) -> list:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 setattr(stmt, field, propagate_copies(getattr(stmt, field)))
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+                and isinstance(stmt.targets[0], gast.Name)):
             continue
         a, b = stmt.targets[0].id, stmt.value.id
         for later in body[i + 1:]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 
 
-from . import activity, anf, emit, fence, forward, ir, jumps, optimize, scalars
+from . import activity, anf, containers, emit, fence, forward, ir, jumps, optimize, scalars
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
 from .parse import parse
 from .primitives import resolve
-from .assemble import residuals, scalar_fast_path, split, sweep
+from .assemble import params, residuals, scalar_fast_path, split, sweep
 from .calls import Program
 from .reverse import Reverse
 from .rules import lookup
@@ -45,6 +45,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
+    containers.plan(rev, body, params(source.tree))  # mutations, containers
     gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
@@ -73,6 +74,7 @@ def compile_callee(callee, program) -> None:
     rev.program = program
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
+    containers.plan(rev, body, params(source.tree))
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
     bwd = optimize.run(bwd, pure)

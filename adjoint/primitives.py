@@ -28,7 +28,7 @@ SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 @dataclass(frozen=True)
 class Prim:
-    kind: str                      # "rule" | "copy" | "const" | "nondiff" | "opaque"
+    kind: str                      # "rule" | "copy" | "const" | "nondiff" | "opaque" | "pack"
     node: gast.expr
     rule: Rule | None = None
     args: tuple = ()               # ((param, node), ...) in the rule's order
@@ -44,6 +44,8 @@ class Prim:
             return [("x", self.node.id)]
         if self.kind == "call":
             return [(p, n.id) for p, n in self.args if isinstance(n, gast.Name)]
+        if self.kind == "pack":  # (key expression, element) for tuple/list/dict literals
+            return [(k, n.id) for k, n in self.args if isinstance(n, gast.Name)]
         if self.kind != "rule":
             return []
         return [(p, n.id) for p, n in self.args
@@ -82,6 +84,11 @@ def classify(value, source: Source, locals_: set[str]) -> Prim:
         return _attribute(value, source, locals_)
     if isinstance(value, gast.Call):
         return _call(value, source, locals_)
+    if isinstance(value, (gast.Tuple, gast.List)):  # a pack: element i's adjoint is g[i]
+        return Prim("pack", value, args=tuple((ir.const(i), e)
+                                              for i, e in enumerate(value.elts)))
+    if isinstance(value, gast.Dict):
+        return Prim("pack", value, args=tuple(zip(value.keys, value.values)))
     return Prim("opaque", value, what=f"{type(value).__name__.lower()} literal")
 
 
@@ -164,17 +171,16 @@ def _apply(rule, value, args, keywords) -> Prim:
     for p in params:
         if p.name not in given and p.default is None and not p.star:
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name}")
-    for name, node in bound:  # lists of arrays: not differentiated yet, never silently
-        if name in rule.vjp and isinstance(node, (gast.Tuple, gast.List)):
-            return Prim("opaque", value, what=f"{rule.name} of a {type(node).__name__.lower()}"
-                        " of arrays (not differentiable yet)")
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
 
 
 def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     what = prim.what or ir.unparse(prim.node)
-    if what.startswith("user function"):
+    if what.startswith("attribute ."):
+        hint = ("attributes of a differentiated object are not differentiated: pass the "
+                "arrays themselves (or a dict of arrays) as arguments")
+    elif what.startswith("user function"):
         hint = ("adjoint differentiates your own functions from their source, which "
                 "it cannot read here: register a rule with adjoint.rules.defrule")
     else:

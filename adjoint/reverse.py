@@ -14,7 +14,7 @@ import operator
 
 import gast
 
-from . import ir
+from . import containers, ir
 from .activity import Activity
 from .adjoints import State, accumulate, fresh
 from .context import Source
@@ -46,6 +46,10 @@ class Reverse:
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
+        self.shaped = set()    # containers and written arrays: zeroed by rt.zeros_like
+        self.writes = {}       # item write -> name of its saved item (None: stacked)
+        self.copied = []       # parameters written into (copied on entry)
+        self.dicts = set()     # variables known to be dicts (restore with rt.restore)
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -71,6 +75,8 @@ class Reverse:
         g = ir.name(self.adjoint(target))
         if prim.kind == "copy":
             return g
+        if prim.kind == "pack":  # t = (a, b): the adjoint of a is bt[0]
+            return gast.Subscript(value=g, slice=copy.deepcopy(param), ctx=gast.Load())
         args = {}
         for p, node in prim.args:
             if old is not None and isinstance(node, gast.Name) and node.id == target:
@@ -105,7 +111,9 @@ class Reverse:
         reads, own = {}, set()
         value_reads, shape_reads = set(), set()
         for stmt in _all(body):
-            if isinstance(stmt, gast.Assign):
+            if containers.mutated(stmt):
+                reads[stmt] = containers.reads(stmt) & self.locals
+            elif isinstance(stmt, gast.Assign):
                 exprs = [e for _, e in self.contributions(stmt, old=OLD)]
                 found = set().union(*(names_in(e) for e in exprs)) if exprs else set()
                 if OLD in found:
@@ -131,7 +139,8 @@ class Reverse:
         return counter
 
     def is_active(self, stmt) -> bool:
-        return any(isinstance(s, gast.Assign) and self.contributions(s) for s in _all([stmt]))
+        return any(containers.mutated(s) or isinstance(s, gast.Assign) and
+                   self.contributions(s) for s in _all([stmt]))  # mutations: undone
 
     def instrument(self, body) -> list:
         """Give each while loop a trip counter (the reverse sweep replays the count),
@@ -200,7 +209,9 @@ class Reverse:
         for stmt in body:
             if isinstance(stmt, gast.Return):
                 continue
-            if self.saves.saved(stmt):
+            if containers.is_write(stmt):
+                out.extend(containers.save(self, stmt))
+            elif self.saves.saved(stmt):
                 var = stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
                 out.append(self.push(var) if stmt in self.saves.stacked else
                            ir.assign(self.saves.named[stmt], ir.name(var), stmt))
@@ -222,7 +233,11 @@ class Reverse:
     def backward(self, body, state: State) -> list:
         out = []
         for stmt in reversed(body):
-            if isinstance(stmt, gast.Assign):
+            if containers.is_write(stmt):
+                out.extend(containers.backward_write(self, stmt, state))
+            elif containers.appended(stmt):
+                out.extend(containers.backward_append(self, stmt, state))
+            elif isinstance(stmt, gast.Assign):
                 out.extend(self.backward_assign(stmt, state))
             elif isinstance(stmt, gast.If):
                 out.extend(self.backward_if(stmt, state))
@@ -250,10 +265,13 @@ class Reverse:
             else:
                 contribs = self.contributions(stmt, old=old if stmt in self.own else None)
             mine = [e for v, e in contribs if v == target]
+            moves = containers.moves(self, badj, contribs, state)
             for var, expr in contribs:
                 if var != target:
                     out.append(accumulate(self.adjoint(var), expr, state,
                                           var in self.indexed, self.ints, stmt))
+                    if var == moves:
+                        state.assign(self.adjoint(var), True)
             state.discard(badj)
             if mine:
                 total = _sum(mine)
@@ -273,7 +291,8 @@ class Reverse:
         for stmt in _all(body):
             if isinstance(stmt, gast.For):
                 self.ints.add(stmt.target.id)
-            if not (isinstance(stmt, gast.Assign) and self.activity.active(stmt.targets[0].id)):
+            if not (isinstance(stmt, gast.Assign) and not containers.is_write(stmt)
+                    and self.activity.active(stmt.targets[0].id)):
                 continue
             prim = self.prim(stmt)
             for param, var in prim.diff_inputs():
@@ -323,6 +342,8 @@ class Reverse:
         out.append(gast.copy_location(loop, stmt))
         if stmt in self.saves.named:  # the loop variable's value from before the loop
             out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
+        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
+            out.append(ir.assign(stmt.target.id, ir.pop(), stmt))
         return out
 
     def replay(self, loop: gast.For):
@@ -348,7 +369,8 @@ class Reverse:
         for b in adjoints:
             state.assign(b, True)
         return [ir.assign(b, ir.call("rt.zeros_like", ir.name(primal[b]))
-                          if primal[b] in self.indexed else ir.const(0.0), where)
+                          if primal[b] in self.indexed or primal[b] in self.shaped
+                          else ir.const(0.0), where)
                 for b in sorted(adjoints)]
 
 

@@ -148,6 +148,8 @@ def float_dtype(*values):
 
 def getitem_grad(g, x, index):
     """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
+    if isinstance(x, (list, tuple, dict)):
+        return container_getitem_grad(g, x, index)
     out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
     np.add.at(out, index, g)
     return out
@@ -157,11 +159,16 @@ def zeros_like(x):
     """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
     if isinstance(x, (int, float, bool)):
         return 0.0
+    if isinstance(x, (list, tuple, dict)):
+        return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))
 
 
 def fit(g, x):
-    """Give a possibly-scalar-zero adjoint the shape and float dtype of `x`."""
+    """Give a possibly-scalar-zero adjoint the shape and float dtype of `x`
+    (for a dict, list or tuple `x`: a plain container of the same kind)."""
+    if isinstance(x, (list, tuple, dict)):
+        return container_fit(g, x)
     if np.shape(g) == np.shape(x):
         return g
     return g + zeros_like(x)
@@ -235,20 +242,27 @@ from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     cholesky_grad, cholesky_jvp, einsum_grad, einsum_ops, inner_ga, inner_gb, kron_ga,
     kron_gb, norm_grad, tensordot_ga, tensordot_gb, vector_norm_grad)
+from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
+    GradDict, GradList, MISSING, add_at, as_array, container_fit,
+    container_getitem_grad, container_zeros, copy, is_container, item, item_grad,
+    list_of, restore, sum_list_grad, sum_of)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
 
 __all__ = [  # what generated code may call as rt.<name>
-    "Shape", "shape_only", "NUMBERS", "average_grad", "average_wgrad", "average_wjvp", "broadcast_like",
-    "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad", "count",
+    "GradDict", "GradList", "MISSING", "NUMBERS", "NonScalarOutputError", "Shape",
+    "add_at", "as_array", "average_grad", "average_wgrad", "average_wjvp",
+    "broadcast_like", "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad",
+    "container_fit", "container_getitem_grad", "container_zeros", "copy", "count",
     "cumsum_grad", "diag_grad", "diagonal_grad", "diff_grad", "digamma", "dot_ga",
     "dot_gb", "einsum_grad", "einsum_ops", "fit", "float_dtype", "getitem_grad",
-    "hstack_grad", "inner_ga", "inner_gb", "kron_ga", "kron_gb", "log_or_zero",
-    "logsumexp_grad", "matmul_ga", "matmul_gb", "max_grad", "max_jvp", "mean_grad",
-    "norm_grad", "numbers", "pad_grad", "polygamma", "prod_grad", "reduce_jvp",
-    "repeat_grad", "reshape_like", "seed", "select_default_grad", "select_grad",
-    "shape_of", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad",
-    "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
-    "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "unstack",
-    "var_grad", "vector_norm_grad", "vstack_grad", "zeros_like"]
+    "hstack_grad", "inner_ga", "inner_gb", "is_container", "item", "item_grad",
+    "kron_ga", "kron_gb", "list_of", "log_or_zero", "logsumexp_grad", "matmul_ga",
+    "matmul_gb", "max_grad", "max_jvp", "mean_grad", "norm_grad", "numbers", "pad_grad",
+    "polygamma", "prod_grad", "reduce_jvp", "repeat_grad", "reshape_like", "restore",
+    "seed", "select_default_grad", "select_grad", "shape_of", "shape_only", "sign",
+    "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad", "sum_list_grad",
+    "sum_of", "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb",
+    "tile_grad", "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to",
+    "unstack", "var_grad", "vector_norm_grad", "vstack_grad", "zeros_like"]

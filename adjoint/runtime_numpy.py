@@ -16,7 +16,11 @@ __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_
 
 
 def cast_grad(g, x):
-    """`g` in `x`'s floating dtype (integer inputs keep a float gradient)."""
+    """`g` in `x`'s floating dtype (integer inputs keep a float gradient);
+    for `np.array(list)`: one (copied) slice of `g` per element."""
+    if isinstance(x, (list, tuple)):
+        from .runtime_containers import list_of
+        return list_of(cast_grad(g[i], v) for i, v in enumerate(x))
     dtype = np.result_type(x)
     if np.issubdtype(dtype, np.floating) and np.result_type(g) != dtype:
         return np.asarray(g, dtype=dtype)

@@ -1,11 +1,14 @@
 """Runtime helpers behind the shape and joining rules (re-exported by `adjoint.runtime`).
 
 Each helper is pure and linear in `g`; the other arguments give only shapes.
-Helpers for functions of a *list* of arrays return a list with one adjoint each.
+Helpers for functions of a *list* of arrays return a `GradList` with one adjoint
+each (fresh arrays, so the sweep may accumulate into them).
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .runtime_containers import list_of
 
 __all__ = ["star_axes", "concatenate_grad", "unstack", "vstack_grad", "hstack_grad",
            "split_grad", "tile_grad", "repeat_grad", "pad_grad", "sort_grad", "sort_jvp",
@@ -31,24 +34,25 @@ def concatenate_grad(g, arrays, axis=0):
     if axis is None:
         shapes = [np.shape(a) for a in arrays]
         flat = _pieces(np.ravel(g), [(int(np.prod(s)),) for s in shapes], 0)
-        return [np.reshape(p, s) for p, s in zip(flat, shapes)]
-    return _pieces(g, [np.shape(a) for a in arrays], axis)
+        return list_of(np.reshape(p, s) for p, s in zip(flat, shapes))
+    return list_of(_pieces(g, [np.shape(a) for a in arrays], axis))
 
 
 def unstack(g, axis=0, n=None):
     """Adjoint of `np.stack(arrays, axis)`: the `n` slices of `g` along `axis`."""
-    return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+    return list_of(np.take(g, i, axis=axis) for i in range(np.shape(g)[axis]))
 
 
 def vstack_grad(g, tup):
     shapes = [np.shape(np.atleast_2d(t)) for t in tup]
-    return [np.reshape(p, np.shape(t)) for p, t in zip(_pieces(g, shapes, 0), tup)]
+    return list_of(np.reshape(p, np.shape(t)) for p, t in zip(_pieces(g, shapes, 0), tup))
 
 
 def hstack_grad(g, tup):
     shapes = [np.shape(np.atleast_1d(t)) for t in tup]
     axis = 0 if len(shapes[0]) == 1 else 1
-    return [np.reshape(p, np.shape(t)) for p, t in zip(_pieces(g, shapes, axis), tup)]
+    return list_of(np.reshape(p, np.shape(t))
+                   for p, t in zip(_pieces(g, shapes, axis), tup))
 
 
 def split_grad(g, ary, indices_or_sections, axis=0):

@@ -69,7 +69,9 @@ def analyze(body, source: Source, locals_, assumed=()) -> frozenset:
     """Names provably 0-d throughout the function (flow-insensitive, all definitions)."""
     defs: dict[str, list] = {}
     for stmt in _walk(body):
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            defs.setdefault(stmt.targets[0].value.id, []).append(gast.List(elts=[]))
+        elif isinstance(stmt, gast.Assign):
             defs.setdefault(stmt.targets[0].id, []).append(stmt.value)
         elif isinstance(stmt, gast.For):
             defs.setdefault(stmt.target.id, []).append(None)  # range(...) gives ints

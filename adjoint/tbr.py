@@ -39,7 +39,9 @@ def _target(stmt) -> str:
 
 
 def _assigns(stmt) -> bool:
-    return isinstance(stmt, gast.Assign) or isinstance(stmt, gast.For)
+    """Statements that rebind a name (item writes `y[i] = v` rebind nothing)."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        or isinstance(stmt, gast.For)
 
 
 @dataclass
@@ -62,7 +64,7 @@ def _walk(body, walk: _Walk, loop, defined: set) -> set:
             inner = set(defined) | ({stmt.target.id} if isinstance(stmt, gast.For) else set())
             _walk(stmt.body, walk, loop or stmt, inner)
             walk.span[stmt] = (start, len(walk.order))
-        elif isinstance(stmt, gast.Assign):
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             defined.add(stmt.targets[0].id)
     return defined
 

@@ -42,8 +42,8 @@ def no_rule(x):
     return np.fft.fft(x).real  # line 42
 
 
-def item_write(x):
-    x[0] = 1.0  # line 46
+def mutate_global(x):
+    CACHE[0] = x  # line 46
     return np.sum(x)
 
 
@@ -127,3 +127,6 @@ def kink(x):
 
 def shape_bug(W, x):
     return np.sum(np.tanh(W @ x))  # line 129
+
+
+CACHE = [0.0]  # a global that mutate_global writes into

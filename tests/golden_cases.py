@@ -115,6 +115,27 @@ def early_return(x):
     return y * 3.0
 
 
+def append_stack(x):
+    rows = []
+    for i in range(x.shape[0]):
+        rows.append(np.sin(x[i]) * x)
+    return np.sum(np.stack(rows) ** 2)
+
+
+def write_loop(x):
+    y = np.zeros(x.shape[0])
+    for i in range(1, x.shape[0]):
+        y[i] = y[i - 1] * 0.5 + x[i] ** 2
+    return np.sum(y * x)
+
+
+def write_copy(x, w):
+    y = x.copy()
+    y[1:] += w * x[:-1]
+    parts = [y[1:], np.sin(w)]
+    return np.sum(sum(parts) ** 2)
+
+
 def _onehot(rng):
     return np.eye(3)[rng.integers(0, 3, size=5)]
 
@@ -142,4 +163,7 @@ CASES = {
     "continue_rows": (continue_rows, (0, 1), lambda r: [r.normal(size=(5, 3)),
                                                           r.normal(size=3)]),
     "early_return": (early_return, 0, lambda r: [0.5]),
+    "append_stack": (append_stack, 0, lambda r: [r.normal(size=3)]),
+    "write_loop": (write_loop, 0, lambda r: [r.normal(size=4)]),
+    "write_copy": (write_copy, (0, 1), lambda r: [r.normal(size=4), r.normal(size=3)]),
 }

@@ -323,3 +323,6 @@ CASES["rt.reshape_like"] = lambda r: [{"v": A(r, 12), "x": _X(r)}]
 CASES["rt.getitem_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "index": np.array([0, 2, 0])}]
 CASES["rt.broadcast_like"] = lambda r: [{"v": A(r, 1, 4), "x": _X(r)}]
 CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(r)}]
+CASES["rt.item_grad"] = lambda r: [{"v": A(r, 3, 4), "index": 1, "like": A(r, 4)},
+                                   {"v": A(r, 3, 4), "index": np.s_[0:2], "like": A(r, 1, 4)}]
+CASES["rt.sum_list_grad"] = lambda r: [{"v": A(r, 4), "xs": A(r, 3, 4)}]

@@ -18,7 +18,7 @@ FILE = "error_cases.py"
     (ec.uses_global, 29, "global"),
     (ec.uses_walrus, 34, ":="),
     (ec.uses_star_args, 37, "*args"),
-    (ec.item_write, 46, "item assignment"),
+    (ec.mutate_global, 46, "mutating the global CACHE"),
     (ec.for_else, 58, "for-else"),
     (ec.uses_async, 69, "async functions"),
     (ec.uses_nonlocal, 77, "nonlocal"),

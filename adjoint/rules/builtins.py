@@ -8,5 +8,8 @@ binary(builtins.pow, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans", name="pow")
 binary(builtins.max, "a >= b", "a < b", name="max")   # max(a, b) of two numbers
 binary(builtins.min, "a <= b", "a > b", name="min")
 defrule(builtins.float, "x", x="g", jvp={"x": "dx"}, name="float")
+defrule(builtins.sum, "xs, start=0", xs="rt.sum_list_grad(g, xs)",
+        start="rt.unbroadcast(g, start)", jvp={"xs": "sum(dxs)", "start": "dstart"},
+        name="sum")   # sum(list): every element gets g
 
 nondiff(len, range, int, bool, isinstance, round, print, divmod, enumerate, zip)

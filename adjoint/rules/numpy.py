@@ -48,7 +48,7 @@ unary(np.fabs, "np.sign(x)")
 unary(np.negative, "-1.0")
 unary(np.positive, "1.0")
 for _fn in (np.asarray, np.asanyarray, np.ascontiguousarray, np.array, np.copy):
-    defrule(_fn, "x, dtype=None", x="rt.cast_grad(g, x)", jvp={"x": "dx"})
+    defrule(_fn, "x, dtype=None", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"})
 
 # ---- elementwise binary ------------------------------------------------------
 binary(np.add, "1", "1")

@@ -47,7 +47,16 @@ defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
 # ---- elementwise -------------------------------------------------------------
 unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
 nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
-        rt.shape_only)
+        rt.shape_only, rt.item, rt.is_container)
+
+# ---- containers (runtime_containers.py) ----------------------------------------
+defrule(rt.copy, "x", x="g", jvp={"x": "rt.copy(dx)"}, name="rt.copy")
+defrule(rt.item_grad, "v, index, like", v="rt.getitem_grad(g, v, index)",
+        jvp={"v": "rt.item_grad(dv, index, like)"}, name="rt.item_grad")
+defrule(rt.sum_list_grad, "v, xs", v="rt.sum_of(g, v)",
+        jvp={"v": "rt.sum_list_grad(dv, xs)"}, name="rt.sum_list_grad")
+defrule(rt.as_array, "x", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"},
+        name="rt.as_array")
 
 # ---- helpers behind the NumPy tables: each is linear in its first argument `v` and
 # uses the others only for shapes/indices, so its adjoint is the forward operation.

@@ -1,0 +1,321 @@
+"""Mutations in the reverse pass: `xs.append(v)` and item writes `y[i] = v`.
+
+A mutation is undone in the reverse sweep at its own position, so every statement
+before it sees its objects exactly as the forward sweep did (TBR stays about
+rebinding names only):
+
+    forward                       reverse
+    xs.append(v)                  xs.pop();  bv (+)= bxs.pop()
+    _push(rt.item(y, i))          bv (+)= rt.item_grad(by, i, v);  by[i] = 0.0
+    y[i] = v                      y[i] = _pop()          (rt.restore for dicts)
+
+Outside loops the overwritten item is kept in a named copy instead of the stack.
+A parameter the function writes into is copied on entry (`x = rt.copy(x)`), so
+the caller's arrays, lists and dicts are never changed.
+"""
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from . import ir
+from .adjoints import State, _basic_index, accumulate
+from .errors import UnsupportedSyntaxError
+from .naming import describe
+from .primitives import Prim
+
+# Rules whose list-valued argument makes the variable bound to it a container.
+LIST_ARGS = {"numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack", "sum"}
+
+
+def is_write(stmt) -> bool:
+    """`y[i] = v` (after normalisation: atoms only)."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+
+
+def appended(stmt):
+    """(list name, appended atom) for `xs.append(v)`, else None."""
+    value = getattr(stmt, "value", None)
+    if isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) \
+            and isinstance(value.func, gast.Attribute) and value.func.attr == "append" \
+            and isinstance(value.func.value, gast.Name) and len(value.args) == 1 \
+            and not value.keywords and value.func.value.id not in ("_stack",):
+        return value.func.value.id, value.args[0]
+    return None
+
+
+def mutated(stmt) -> str | None:
+    """The variable a mutation statement changes, else None."""
+    if is_write(stmt):
+        return stmt.targets[0].value.id
+    found = appended(stmt)
+    return found[0] if found else None
+
+
+def equation(stmt):
+    """(target, Prim) of a mutation for activity analysis: `y` depends on `v`."""
+    if is_write(stmt):
+        return stmt.targets[0].value.id, Prim("pack", stmt.value,
+                                              args=((stmt.targets[0].slice, stmt.value),))
+    found = appended(stmt)
+    if found:
+        return found[0], Prim("pack", stmt.value, args=((None, found[1]),))
+    return None
+
+
+def walk(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from walk(getattr(stmt, field, []) or [])
+
+
+# ---- planning (before TBR) ---------------------------------------------------------
+def plan(rev, body, params) -> None:
+    """Decide how each mutation is saved, which parameters are copied on entry,
+    which adjoints are containers (zeroed with rt.zeros_like) and which are dicts."""
+    rev.writes = {}
+    _plan_saves(rev, body, False)
+    targets = {mutated(s) for s in walk(body) if mutated(s)}
+    rev.copied = [p for p in params if p in targets]
+    rev.dicts = set()
+    shaped = set(targets)
+    lists = {appended(s)[0] for s in walk(body) if appended(s)}
+    for stmt in walk(body):
+        if is_write(stmt) and _str_key(stmt.targets[0].slice):
+            rev.dicts.add(mutated(stmt))
+        if not isinstance(stmt, gast.Assign) or is_write(stmt):
+            continue
+        value, target = stmt.value, stmt.targets[0].id
+        if isinstance(value, gast.Dict):
+            rev.dicts.add(target)
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            shaped.add(target)
+        if isinstance(value, (gast.Tuple, gast.List)):
+            lists.add(target)
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                and _str_key(value.slice):
+            shaped.add(value.value.id)
+            rev.dicts.add(value.value.id)
+        prim = rev.prim(stmt)
+        if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
+            shaped |= {v for _, v in prim.diff_inputs()}
+    shaped |= _unpacked(body, params)
+    rev.shaped = _copies(body, shaped)
+    _index_gathered(rev, body, _copies(body, lists | rev.dicts))
+    _check_concatenation(rev, body, _copies(body, lists))
+
+
+def _unpacked(body, params) -> set:
+    """Parameters used only as `p[<constant>]` (e.g. `a, b = p`): containers, whose
+    gradient is returned as a plain tuple/list/dict."""
+    uses = {p: [] for p in params}
+    for stmt in walk(body):
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id in uses:
+                uses[node.id].append(node)
+    found = set()
+    for stmt in walk(body):
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in uses \
+                and isinstance(value.slice, gast.Constant):
+            uses[value.value.id].remove(value.value)
+            found.add(value.value.id)
+    return {p for p in found if not uses[p]}
+
+
+def _index_gathered(rev, body, known: set) -> None:
+    """A container's adjoint gathers `bxs[i] += g` in place only when every index
+    is one element (np.add.at, the fallback for arrays, cannot take a list)."""
+    for stmt in walk(body):
+        value = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Assign) and isinstance(value, gast.Subscript) \
+                and isinstance(value.value, gast.Name) and value.value.id in known \
+                and not _basic_index(value.slice, rev.ints):
+            rev.indexed.discard(value.value.id)
+
+
+def _copies(body, names: set) -> set:
+    """`names` and every variable copied to or from one of them (`a = b`)."""
+    names = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for stmt in walk(body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
+                    and not is_write(stmt) and (stmt.value.id in names) != \
+                    (stmt.targets[0].id in names):
+                names |= {stmt.value.id, stmt.targets[0].id}
+                changed = True
+    return names
+
+
+def _plan_saves(rev, body, in_loop) -> None:
+    for stmt in body:
+        if is_write(stmt):
+            base = describe(gast.Subscript(value=stmt.targets[0].value,
+                                           slice=stmt.targets[0].slice, ctx=gast.Load()))
+            rev.writes[stmt] = None if in_loop else rev.namer.fresh(
+                "_" + (base or stmt.targets[0].value.id + "_item").lstrip("_"))
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, []) or []
+            _plan_saves(rev, inner, in_loop or isinstance(stmt, (gast.For, gast.While)))
+
+
+def _str_key(node) -> bool:
+    return isinstance(node, gast.Constant) and isinstance(node.value, str)
+
+
+def _check_concatenation(rev, body, shaped) -> None:
+    for stmt in walk(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.BinOp) \
+                and isinstance(stmt.value.op, (gast.Add, gast.Mult)) \
+                and rev.activity.active(stmt.targets[0].id if not is_write(stmt) else ""):
+            sides = [stmt.value.left, stmt.value.right]
+            if any(isinstance(s, gast.Name) and s.id in shaped for s in sides):
+                raise UnsupportedSyntaxError(
+                    f"joining or repeating lists with + or * is not differentiated "
+                    f"({rev.source.name})", rev.source.where(stmt),
+                    hint="append in a loop, or use np.concatenate / np.stack on arrays")
+
+
+def reads(stmt) -> set:
+    """Primal names the reverse of a mutation reads (for TBR)."""
+    if is_write(stmt):
+        found = ir_names(stmt.targets[0]) | ir_names(stmt.value)
+        return found
+    found = appended(stmt)
+    return {found[0]} | ir_names(found[1]) if found else set()
+
+
+def ir_names(node) -> set:
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def prologue(rev) -> list:
+    """`x = rt.copy(x)` for each parameter the function writes into."""
+    return [ir.assign(p, ir.call("rt.copy", ir.name(p)), rev.source.tree)
+            for p in rev.copied]
+
+
+def uses_stack(rev) -> bool:
+    return any(v is None for v in rev.writes.values())
+
+
+# ---- the forward sweep -------------------------------------------------------------
+def save(rev, stmt) -> list:
+    """The statement that keeps the item a write overwrites."""
+    obj, index = stmt.targets[0].value, stmt.targets[0].slice
+    old = ir.call("rt.item", ir.name(obj.id), _index_value(index))
+    name = rev.writes[stmt]
+    if name is None:
+        return [ir.expr_stmt(ir.call("_push", old), stmt)]
+    return [ir.assign(name, old, stmt)]
+
+
+def _index_value(index):
+    from .template import as_value
+    index = copy.deepcopy(index)
+    has_slice = isinstance(index, gast.Slice) or isinstance(index, gast.Tuple) and any(
+        isinstance(e, gast.Slice) for e in index.elts)
+    return as_value(index) if has_slice else index
+
+
+# ---- the adjoint sweep -------------------------------------------------------------
+def backward_write(rev, stmt, state: State) -> list:
+    """Reverse of `y[i] = v`: v's adjoint is by[i]; by[i] is zeroed; y[i] restored."""
+    obj, index, value = stmt.targets[0].value.id, stmt.targets[0].slice, stmt.value
+    out = []
+    if rev.activity.active(obj):
+        by = rev.adjoint(obj)
+        if by in state.defined:
+            if isinstance(value, gast.Name) and rev.activity.active(value.id):
+                part = ir.call("rt.item_grad", ir.name(by), _index_value(index),
+                               ir.name(value.id))
+                out.append(accumulate(rev.adjoint(value.id), part, state,
+                                      value.id in rev.indexed, rev.ints, stmt))
+            out += _own(by, state, stmt)
+            zero = gast.Subscript(value=ir.name(by), slice=copy.deepcopy(index),
+                                  ctx=gast.Store())
+            out.append(gast.copy_location(gast.Assign(targets=[zero], value=ir.const(0.0),
+                                                      type_comment=None), stmt))
+    name = rev.writes[stmt]
+    old = ir.call("_pop") if name is None else ir.name(name)
+    if obj in rev.dicts:
+        out.append(ir.expr_stmt(ir.call("rt.restore", ir.name(obj), _index_value(index),
+                                        old), stmt))
+    else:
+        back = gast.Subscript(value=ir.name(obj), slice=copy.deepcopy(index),
+                              ctx=gast.Store())
+        out.append(gast.copy_location(gast.Assign(targets=[back], value=old,
+                                                  type_comment=None), stmt))
+    return out
+
+
+def backward_append(rev, stmt, state: State) -> list:
+    """Reverse of `xs.append(v)`: pop the list, and pop v's adjoint off bxs."""
+    xs, value = appended(stmt)
+    out = [ir.expr_stmt(ir.call(f"{xs}.pop"), stmt)]
+    bxs = rev.adjoint(xs) if rev.activity.active(xs) else None
+    if bxs is None or bxs not in state.defined:
+        return out
+    out += _own(bxs, state, stmt)
+    part = ir.call(f"{bxs}.pop")
+    if isinstance(value, gast.Name) and rev.activity.active(value.id):
+        out.append(accumulate(rev.adjoint(value.id), part, state, False, rev.ints, stmt))
+    else:
+        out.append(ir.expr_stmt(part, stmt))
+    return out
+
+
+def moves(rev, badj: str, contribs, state: State) -> str | None:
+    """A copy `xs = ys` of a container hands the owned adjoint bxs to bys (bxs is
+    consumed right after): the variable that takes ownership, or None. Only when
+    the adjoint occurs once among the contributions (nothing else aliases it)."""
+    if badj not in state.owned:
+        return None
+    bare = [v for v, e in contribs if isinstance(e, gast.Name) and e.id == badj]
+    uses = sum(ir_names(e) >= {badj} for _, e in contribs)
+    if len(bare) == 1 and uses == 1 and bare[0] in rev.shaped \
+            and rev.adjoint(bare[0]) not in state.defined:
+        return bare[0]
+    return None
+
+
+def _own(b: str, state: State, where) -> list:
+    """Copy an adjoint the sweep does not own before changing it in place."""
+    if b in state.owned:
+        return []
+    state.assign(b, True)
+    return [ir.assign(b, ir.call("rt.copy", ir.name(b)), where)]
+
+
+# ---- forward mode ----------------------------------------------------------------
+def forward_prologue(fwd, fn) -> list:
+    """Copy each written parameter (and its tangent) on entry."""
+    targets = {mutated(s) for s in walk(fn.body) if mutated(s)}
+    params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    out = []
+    for p in params:
+        if p in targets:
+            out.append(ir.assign(p, ir.call("rt.copy", ir.name(p)), fn))
+            if fwd.active(p):
+                t = fwd.tangent(p)
+                out.append(ir.assign(t, ir.call("rt.copy", ir.name(t)), fn))
+    return out
+
+
+def forward_write(fwd, stmt) -> list:
+    """`y[i] = v` and, when y is active, `dy[i] = dv` (the tangent object mirrors y)."""
+    obj = stmt.targets[0].value.id
+    if not fwd.active(obj):
+        return [stmt]
+    target = gast.Subscript(value=ir.name(fwd.tangent(obj)),
+                            slice=copy.deepcopy(stmt.targets[0].slice), ctx=gast.Store())
+    value = fwd.tangent_of(stmt.value)
+    if isinstance(value, gast.Call) and ir.unparse(value.func) == "rt.zeros_like":
+        value = ir.const(0.0)
+    tan = gast.Assign(targets=[target], value=value, type_comment=None)
+    return [stmt, gast.copy_location(tan, stmt)]

@@ -1,0 +1,207 @@
+"""Runtime helpers for tuples, lists and dicts (re-exported by `adjoint.runtime`).
+
+The adjoint of a list or tuple is a `GradList`, of a dict a `GradDict`. Adding two
+of them adds element-wise (key-wise), never concatenates; the scalar `0.0` (an
+adjoint that is still zero) is the neutral element on either side, and nested
+containers add recursively. So `bx = bx + c`, `bx += c` and `bx[i] += g` work for
+containers exactly as for arrays. Every helper that returns a container adjoint
+gives it fresh elements (never views of its input), so the sweep may update them
+in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["GradList", "GradDict", "MISSING", "is_container", "container_zeros",
+           "container_getitem_grad", "container_fit", "item", "copy", "item_grad",
+           "sum_list_grad", "sum_of", "list_of", "restore", "as_array", "add_at"]
+
+
+class _Missing:
+    """Marks a dict key that did not exist before a write (restored by deleting it)."""
+
+    def __repr__(self):
+        return "rt.MISSING"
+
+
+MISSING = _Missing()
+
+
+def _is_zero(v) -> bool:
+    return type(v) in (float, int) and v == 0
+
+
+def _add(a, b):
+    if _is_zero(a) and not is_container(b):
+        return b + 0.0 if b is not None else a  # a new object, never `b` itself
+    if _is_zero(b) and not is_container(a):
+        return a + 0.0
+    if isinstance(a, dict) or isinstance(b, dict):
+        a = {} if _is_zero(a) else a
+        b = {} if _is_zero(b) else b
+        return GradDict({k: _add(a.get(k, 0.0), b.get(k, 0.0))
+                         for k in list(a) + [k for k in b if k not in a]})
+    if is_container(a) or is_container(b):
+        a = [0.0] * len(b) if _is_zero(a) else a
+        b = [0.0] * len(a) if _is_zero(b) else b
+        if len(a) != len(b):
+            raise ValueError(f"adding list adjoints of lengths {len(a)} and {len(b)}")
+        return GradList(_add(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+class GradList(list):
+    """The adjoint of a list or tuple: `+` adds element-wise."""
+
+    def __add__(self, other):
+        return _add(self, other)
+
+    def __radd__(self, other):
+        return _add(other, self)
+
+    def __iadd__(self, other):
+        total = _add(self, other)
+        self[:] = total  # the slots change; the elements are never mutated
+        return self
+
+    def __getitem__(self, index):
+        out = list.__getitem__(self, index)
+        return GradList(out) if isinstance(index, slice) else out
+
+    def __repr__(self):
+        return f"GradList({list.__repr__(self)})"
+
+
+class GradDict(dict):
+    """The adjoint of a dict: `+` adds key-wise (a missing key is zero)."""
+
+    def __add__(self, other):
+        return _add(self, other)
+
+    def __radd__(self, other):
+        return _add(other, self)
+
+    def __iadd__(self, other):
+        total = _add(self, other)
+        self.clear()
+        self.update(total)
+        return self
+
+    def __repr__(self):
+        return f"GradDict({dict.__repr__(self)})"
+
+
+def is_container(x) -> bool:
+    return isinstance(x, (list, tuple, dict))
+
+
+def _rt():
+    from . import runtime  # the helpers for single arrays (imported lazily: a cycle)
+    return runtime
+
+
+def container_zeros(x):
+    """A zero adjoint shaped like the container `x` (fresh zeros per element;
+    0.0 for entries that are not numbers, arrays or containers, e.g. strings)."""
+    zeros = _rt().zeros_like
+
+    def leaf(v):
+        return zeros(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
+                                          np.generic)) else 0.0
+    if isinstance(x, dict):
+        return GradDict({k: leaf(v) for k, v in x.items()})
+    return GradList(leaf(v) for v in x)
+
+
+def container_getitem_grad(g, x, index):
+    """Adjoint of `x[index]` for a container: zeros with `g` added at `index`."""
+    out = container_zeros(x)
+    if isinstance(index, slice):
+        for i, gi in zip(range(*index.indices(len(x))), g):
+            out[i] = _add(out[i], gi)
+    else:
+        out[index] = _add(out[index], g)
+    return out
+
+
+def container_fit(g, x):
+    """A returned gradient: a plain dict/list/tuple shaped like `x` (zeros filled)."""
+    fit = _rt().fit
+    if isinstance(x, dict):
+        return {k: fit(0.0 if _is_zero(g) else g.get(k, 0.0), v) for k, v in x.items()}
+    parts = [fit(0.0 if _is_zero(g) else gi, v)
+             for gi, v in zip([0.0] * len(x) if _is_zero(g) else g, x)]
+    return tuple(parts) if isinstance(x, tuple) else parts
+
+
+def item(x, index):
+    """`x[index]`, copied when it is a view into an array (saved before a write).
+    A missing dict key gives `MISSING`."""
+    if isinstance(x, dict):
+        return x.get(index, MISSING)
+    value = x[index]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def restore(x, index, old):
+    """Undo a write: put `old` back at `index` (delete a key that was `MISSING`)."""
+    if old is MISSING:
+        del x[index]
+    else:
+        x[index] = old
+
+
+def copy(x):
+    """A copy the differentiated code may write into (the caller's object is kept)."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, (list, dict)):
+        return type(x)(x)
+    return x
+
+
+def item_grad(g, index, v):
+    """The adjoint of `v` in `y[index] = v`: `g[index]` copied, summed to `v`'s shape."""
+    if _is_zero(g):
+        return 0.0
+    if isinstance(g, (list, dict)):
+        return g[index] if not isinstance(g, dict) else g.get(index, 0.0)
+    part = _rt().unbroadcast(g[index], v)
+    return part.copy() if isinstance(part, np.ndarray) else part
+
+
+def sum_list_grad(g, xs):
+    """Adjoint of the builtin `sum(xs)`: `g` for every element (summed to its shape)."""
+    unbroadcast = _rt().unbroadcast
+    if isinstance(xs, np.ndarray):
+        return np.array(np.broadcast_to(g, np.shape(xs)))
+    return GradList(np.array(unbroadcast(g, x)) if np.ndim(x) else unbroadcast(g, x)
+                    for x in xs)
+
+
+def list_of(pieces):
+    """A `GradList` of fresh copies of `pieces` (e.g. views into one array)."""
+    return GradList(p.copy() if isinstance(p, np.ndarray) else p for p in pieces)
+
+
+def sum_of(g, like):
+    """The adjoint of `sum_list_grad` in its first argument: the total of `g`,
+    shaped like `like` (the inverse spread)."""
+    total = 0.0
+    for gi in (g if is_container(g) else [g]):
+        total = total + gi
+    return _rt().unbroadcast(total, like)
+
+
+def as_array(x):
+    """A new array from `x`, stacking a list of tangents (forward mode of np.array)."""
+    return np.array(x) if not isinstance(x, (list, tuple)) else np.array(list(x))
+
+
+def add_at(b, index, g):
+    """Add `g` into the adjoint `b` at `index` in place: np.add.at for arrays (an
+    index may repeat an element), one slot for a list or dict adjoint."""
+    if isinstance(b, (list, dict)):
+        b[index] = _add(b[index] if not isinstance(b, dict) else b.get(index, 0.0), g)
+    else:
+        np.add.at(b, index, g)

@@ -1,0 +1,367 @@
+"""Tuples, lists, dicts and in-place writes: gradients against finite differences,
+the caller's objects left unchanged, forward mode, and clear errors."""
+import copy
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import adjoint
+from adjoint.errors import NoGradientRuleError, UnsupportedSyntaxError
+from conftest import assert_grad_matches, numerical_grad
+
+
+# ---- tuples -----------------------------------------------------------------------
+def tuple_pack_index(a, b):
+    t = (a, b * 2.0)
+    u, v = t
+    return u * v + t[0] * t[1] ** 2
+
+
+def tuple_swap(a, b):
+    for _ in range(3):
+        a, b = b, a * b
+    return a + 2.0 * b
+
+
+def tuple_of_arrays(x):
+    pair = (np.sin(x), x ** 2)
+    first, second = pair
+    return np.sum(first * second) + np.sum(pair[1])
+
+
+# ---- lists ------------------------------------------------------------------------
+def list_literal(x, y):
+    xs = [x, y * x, np.cos(y)]
+    return np.sum(xs[0] * xs[1]) + np.sum(xs[2])
+
+
+def list_append_stack(x):
+    rows = []
+    for i in range(x.shape[0]):
+        rows.append(np.sin(x[i]) * x)
+    return np.sum(np.stack(rows) ** 2)
+
+
+def list_read_write(x):
+    xs = [x[0], x[1], x[2]]
+    xs[1] = xs[0] * xs[2]
+    xs[0] = np.sin(xs[1])
+    return xs[0] + xs[1] * xs[2]
+
+
+def list_comprehension(x):
+    ys = [np.tanh(x[i]) * x[i + 1] for i in range(x.shape[0] - 1) if i != 1]
+    return sum(ys)
+
+
+def list_sum_of_arrays(x, w):
+    parts = [x * w, np.sin(x), w]
+    return np.sum(sum(parts) ** 2)
+
+
+def list_concatenate(x):
+    pieces = []
+    for i in range(3):
+        pieces.append(x[i:] * i)
+    return np.sum(np.concatenate(pieces) ** 2)
+
+
+def array_of_scalars(a, b):
+    v = np.array([a, a * b, np.sin(b)])
+    return np.sum(v ** 2) + v[1]
+
+
+def stack_literal(x):
+    return np.sum(np.stack([x, np.sin(x)], axis=1) ** 3)
+
+
+def nested_comprehension(x):
+    grid = [[x[i] * x[j] for j in range(3)] for i in range(2)]
+    return sum([sum(row) for row in grid])
+
+
+# ---- dicts ------------------------------------------------------------------------
+def dict_literal_read_write(x):
+    d = {"a": x, "b": x * 2.0}
+    d["c"] = d["a"] * d["b"]
+    d["a"] = np.sin(d["a"])
+    return np.sum(d["a"] + d["c"])
+
+
+def dict_params(params, x):
+    h = np.tanh(params["W"] @ x + params["b"])
+    return np.sum(h ** 2) * params["scale"]
+
+
+def dict_comprehension(x):
+    d = {k: x * (k + 1) for k in range(3)}
+    return np.sum(d[0] * d[2]) + np.sum(d[1])
+
+
+def dict_keys_loop(params):
+    total = 0.0
+    for k in ["w", "v"]:
+        total = total + np.sum(params[k] ** 2)
+    return total
+
+
+# ---- in-place writes into arrays ----------------------------------------------------
+def write_in_loop(x):
+    y = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        y[i] = np.sin(x[i]) * x[i]
+    return np.sum(y * x)
+
+
+def slice_add(x):
+    y = np.zeros(5)
+    y[1:4] += x * 2.0
+    y[0:3] += x ** 2
+    return np.sum(y ** 2)
+
+
+def overwrite_used_value(x):
+    y = x * 2.0
+    s = np.sum(y * y)      # reads y before it is overwritten
+    y[1] = np.sin(x[0])    # the old y[1] must come back for s's adjoint
+    y[0:2] += x[1:3]
+    return s + np.sum(y ** 3)
+
+
+def overwrite_in_loop(x):
+    y = x.copy()
+    total = 0.0
+    for i in range(1, x.shape[0]):
+        total = total + y[i] * y[i - 1]
+        y[i] = np.tanh(y[i - 1] + y[i])
+    return total + np.sum(y)
+
+
+def write_into_parameter(x):
+    x[0] = x[1] * x[2]
+    x[2:] *= 3.0
+    return np.sum(x ** 2)
+
+
+def write_into_list_parameter(xs):
+    xs[0] = xs[0] * xs[1]
+    xs.append(xs[0] ** 2)
+    return sum(xs)
+
+
+def write_into_dict_parameter(d):
+    d["w"] = d["w"] * 2.0
+    d["extra"] = np.sin(d["w"])
+    return np.sum(d["w"] * d["extra"])
+
+
+def write_branchy(x, flag):
+    y = np.zeros(3)
+    for i in range(3):
+        if x[i] > flag:
+            y[i] = x[i] ** 2
+        else:
+            y[i] = -x[i]
+    return np.sum(y * x)
+
+
+def rng_args(*shapes):
+    return lambda r: [r.normal(size=s) if s else float(r.normal()) for s in shapes]
+
+
+CASES = [
+    (tuple_pack_index, (0, 1), rng_args((), ())),
+    (tuple_swap, (0, 1), lambda r: [0.9, 1.1]),
+    (tuple_of_arrays, 0, rng_args((4,))),
+    (list_literal, (0, 1), rng_args((3,), (3,))),
+    (list_append_stack, 0, rng_args((4,))),
+    (list_read_write, 0, rng_args((3,))),
+    (list_comprehension, 0, rng_args((5,))),
+    (list_sum_of_arrays, (0, 1), rng_args((3,), (3,))),
+    (list_concatenate, 0, rng_args((4,))),
+    (array_of_scalars, (0, 1), rng_args((), ())),
+    (stack_literal, 0, rng_args((3,))),
+    (nested_comprehension, 0, rng_args((3,))),
+    (dict_literal_read_write, 0, rng_args((3,))),
+    (dict_comprehension, 0, rng_args((3,))),
+    (write_in_loop, 0, rng_args((5,))),
+    (slice_add, 0, rng_args((3,))),
+    (overwrite_used_value, 0, rng_args((4,))),
+    (overwrite_in_loop, 0, rng_args((5,))),
+    (write_into_parameter, 0, rng_args((4,))),
+    (write_branchy, 0, lambda r: [r.normal(size=3), 0.1]),
+]
+
+
+@pytest.mark.parametrize("fn, wrt, make_args", CASES, ids=[c[0].__name__ for c in CASES])
+def test_gradient_matches_finite_differences(fn, wrt, make_args):
+    args = make_args(np.random.default_rng(5))
+    before = copy.deepcopy(args)
+    idx = wrt if isinstance(wrt, tuple) else (wrt,)
+    assert_grad_matches(adjoint.grad(fn, wrt=wrt), fn, args, wrt=idx)
+    for a, b in zip(args, before):  # the caller's inputs are unchanged
+        np.testing.assert_array_equal(a, b)
+
+
+def _fd_dict(f, d, key, eps=1e-6):
+    def at(v):
+        e = dict(d)
+        e[key] = v
+        return f(e)
+    return numerical_grad(at, [d[key]], 0, eps)
+
+
+def test_dict_parameter_gets_a_plain_dict_gradient():
+    params = {"W": np.random.default_rng(0).normal(size=(2, 3)), "b": np.array([0.1, -0.2]),
+              "scale": 2.0, "name": "net"}
+    x = np.arange(3.0)
+    before = copy.deepcopy(params)
+    g = adjoint.grad(dict_params)(params, x)
+    assert type(g) is dict and list(g) == list(params)
+    for k in ("W", "b", "scale"):
+        want = _fd_dict(lambda p: dict_params(p, x), params, k)
+        np.testing.assert_allclose(g[k], want, rtol=1e-5, atol=1e-6)
+    assert g["name"] == 0.0
+    assert params.keys() == before.keys()
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])
+
+
+def test_dict_read_by_loop_variable_key():
+    params = {"w": np.array([1.0, -2.0]), "v": np.array([0.5])}
+    g = adjoint.grad(dict_keys_loop)(params)
+    np.testing.assert_allclose(g["w"], 2 * params["w"])
+    np.testing.assert_allclose(g["v"], 2 * params["v"])
+
+
+def test_list_parameter_written_and_appended_is_unchanged():
+    xs = [np.array([1.0, 2.0]), np.array([0.5, -1.0])]
+    before = [x.copy() for x in xs]
+    g = adjoint.grad(write_into_list_parameter)(xs)
+    assert type(g) is list and len(g) == 2 and len(xs) == 2
+    for x, b in zip(xs, before):
+        np.testing.assert_array_equal(x, b)
+    for i in range(2):  # finite differences, one list element at a time
+        def f(v, i=i):
+            ys = list(xs)
+            ys[i] = v
+            return np.sum(write_into_list_parameter(ys))
+        want = numerical_grad(f, [xs[i]], 0)
+        np.testing.assert_allclose(g[i], want, rtol=1e-5, atol=1e-6)
+
+
+def test_dict_parameter_written_is_unchanged_and_new_key_removed():
+    d = {"w": np.array([0.3, -0.7])}
+    g = adjoint.grad(write_into_dict_parameter)(d)
+    assert list(d) == ["w"] and list(g) == ["w"]
+    np.testing.assert_array_equal(d["w"], [0.3, -0.7])
+    want = _fd_dict(write_into_dict_parameter, d, "w")
+    np.testing.assert_allclose(g["w"], want, rtol=1e-5, atol=1e-6)
+
+
+def test_tuple_parameter_gradient_is_a_tuple():
+    def f(t):
+        a, b = t
+        return np.sum(a * b)
+    t = (np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    g = adjoint.grad(f)(t)
+    assert type(g) is tuple
+    np.testing.assert_allclose(g[0], t[1])
+    np.testing.assert_allclose(g[1], t[0])
+
+
+# ---- attribute reads on objects that are not differentiated --------------------------
+Config = namedtuple("Config", "lr scale")
+
+
+@dataclass
+class Hyper:
+    decay: float
+
+
+class Plain:
+    weight = 3.0
+
+
+def with_config(x, cfg, hyper, plain):
+    return np.sum(x * cfg.lr) * hyper.decay + np.sum(x ** 2) * plain.weight * cfg.scale
+
+
+def test_attribute_reads_on_config_objects():
+    x = np.array([0.5, -1.5])
+    args = [x, Config(0.1, 2.0), Hyper(0.9), Plain()]
+    assert_grad_matches(adjoint.grad(with_config), with_config, args)
+
+
+def test_differentiated_object_attribute_is_a_clear_error():
+    with pytest.raises(NoGradientRuleError) as err:
+        adjoint.grad(with_config, wrt="cfg")
+    text = str(err.value)
+    assert "test_containers.py" in text and "attribute .lr" in text
+    assert "pass the arrays themselves" in text
+
+
+# ---- errors ---------------------------------------------------------------------------
+STATE = []
+
+
+def appends_to_global(x):
+    STATE.append(x)
+    return x * 2.0
+
+
+def list_concatenation(x):
+    xs = [x]
+    ys = xs + [x * 2.0]
+    return sum(ys)
+
+
+def nested_write(x):
+    m = [[x, x], [x, x]]
+    m[0][1] = x * 3.0
+    return sum(m[0])
+
+
+def attribute_write(x, cfg):
+    cfg.lr = x
+    return x
+
+
+@pytest.mark.parametrize("fn, words", [
+    (appends_to_global, "mutating the global STATE"),
+    (list_concatenation, "joining or repeating lists"),
+    (nested_write, "nested item assignment"),
+    (attribute_write, "attribute assignment"),
+])
+def test_unsupported_mutations_name_the_line(fn, words):
+    with pytest.raises(UnsupportedSyntaxError) as err:
+        adjoint.grad(fn)
+    text = str(err.value)
+    line = fn.__code__.co_firstlineno + 1 + (fn is list_concatenation) \
+        + (fn is nested_write)  # the offending statement
+    assert f"test_containers.py:{line}" in text and words in text
+
+
+# ---- forward mode ----------------------------------------------------------------------
+@pytest.mark.parametrize("fn, wrt, make_args", [
+    (tuple_of_arrays, 0, rng_args((4,))),
+    (list_append_stack, 0, rng_args((4,))),
+    (dict_literal_read_write, 0, rng_args((3,))),
+    (write_in_loop, 0, rng_args((5,))),
+    (overwrite_used_value, 0, rng_args((4,))),
+    (write_into_parameter, 0, rng_args((4,))),
+    (list_comprehension, 0, rng_args((5,))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_forward_mode(fn, wrt, make_args):
+    r = np.random.default_rng(2)
+    (x,) = make_args(r)
+    before = x.copy()
+    v = r.normal(size=x.shape)
+    value, dvalue = adjoint.jvp(fn, wrt=wrt)(x, v)
+    eps = 1e-6
+    want = (fn(x.copy() + eps * v) - fn(x.copy() - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(value, fn(x.copy()))
+    np.testing.assert_allclose(dvalue, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(x, before)
