@@ -1,0 +1,74 @@
+"""Reverse mode, control flow in the adjoint sweep: branches are replayed from their
+recorded test, loops run backwards over the same iterations."""
+from __future__ import annotations
+
+import gast
+
+from . import ir
+from .adjoints import State
+
+
+class ControlFlow:
+    """Methods of reverse.Reverse for `if`, `for` and `while` in the adjoint sweep."""
+
+    def backward_if(self, stmt, state: State) -> list:
+        a, b = state.copy(), state.copy()
+        body = self.backward(stmt.body, a)
+        orelse = self.backward(stmt.orelse, b)
+        joined = a.defined | b.defined
+        body += self.zeros(joined - a.defined, stmt, a)
+        orelse += self.zeros(joined - b.defined, stmt, b)
+        state.absorb(State(joined, a.owned & b.owned))
+        if not body and not orelse:
+            return []
+        return [gast.copy_location(gast.If(test=ir.name(stmt.test.id),
+                                           body=body or [gast.Pass()], orelse=orelse), stmt)]
+
+    def backward_loop(self, stmt, state: State) -> list:
+        """The body's reverse must start every iteration in the same state: adjoints
+        it defines are zeroed before the loop; ones it consumes, at its end."""
+        entry = state.copy()
+        while True:
+            end = entry.copy()
+            body = self.backward(stmt.body, end)
+            fill = entry.defined - end.defined
+            owned = end.owned | fill
+            if end.defined <= entry.defined and entry.owned <= owned:
+                break
+            entry = State(entry.defined | end.defined, entry.owned & owned)
+            entry.owned |= entry.defined - state.defined  # zeroed before the loop
+        body += self.zeros(fill, stmt, end)
+        out = self.zeros(entry.defined - state.defined, stmt, state)
+        state.absorb(entry)
+        if not body:
+            return out
+        if isinstance(stmt, gast.For):
+            rev = self.replay(stmt)
+            loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
+                            orelse=[], type_comment=None)
+        else:
+            rng = ir.call("range", ir.name(self.counters[stmt]))
+            loop = gast.For(target=ir.name("_", True), iter=rng, body=body, orelse=[],
+                            type_comment=None)
+        out.append(gast.copy_location(loop, stmt))
+        if stmt in self.saves.named:  # the loop variable's value from before the loop
+            out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
+        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
+            out.append(ir.assign(stmt.target.id, ir.pop(), stmt))
+        return out
+
+    def replay(self, loop: gast.For):
+        """The iterations of a range loop, last first: reversed(range(...)), or for a
+        loop that may break after n_iter steps, reversed(range(...)[:n_iter])."""
+        rng = loop.iter
+        backwards = rng.func.id == "reversed"  # for i in reversed(range(...))
+        seq = rng.args[0] if backwards else rng
+        if loop in self.counters:
+            if backwards:
+                seq = gast.Subscript(value=seq, slice=gast.Slice(
+                    lower=None, upper=None, step=ir.const(-1)), ctx=gast.Load())
+            seq = gast.Subscript(value=seq, slice=gast.Slice(
+                lower=None, upper=ir.name(self.counters[loop]), step=None), ctx=gast.Load())
+        elif backwards:
+            return seq  # the reverse of reversed(range(...)) is the range
+        return ir.call("reversed", seq)
