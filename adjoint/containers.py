@@ -64,11 +64,7 @@ def equation(stmt):
     return None
 
 
-def walk(body):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from walk(getattr(stmt, field, []) or [])
+walk = ir.statements
 
 
 # ---- planning (before TBR) ---------------------------------------------------------

@@ -62,3 +62,11 @@ def pop() -> gast.Call:
 def unparse(node) -> str:
     """Source text of a gast node, by the standard library's unparser."""
     return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
+
+
+def statements(body):
+    """Every statement of a block, depth first, into if/for/while bodies."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from statements(getattr(stmt, field, []) or [])

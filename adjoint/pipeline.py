@@ -23,21 +23,26 @@ STAGES = ("parse", "lower", "normalize", "activity", "tbr", "reverse", "optimize
 FORWARD_STAGES = ("parse", "lower", "normalize", "activity", "forward", "optimize")
 
 
+def front_end(source, ctx=None, taken=()):
+    """fence -> lower jumps -> normalize: (normal form, namer, its local names).
+    Records the stages in `ctx` when given (callees compile without one)."""
+    stages = ctx.stages if ctx is not None else {}
+    stages["parse"] = ir.unparse(source.tree)
+    fence.check(source)
+    namer = Namer(anf.local_names(source.tree) | _code_names(source) | set(taken))
+    jumps.lower(source, namer)
+    stages["lower"] = ir.unparse(source.tree)
+    normal = anf.normalize(source, namer)
+    stages["normalize"] = ir.unparse(normal)
+    return normal, namer, anf.local_names(normal)
+
+
 def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     """Compile the adjoint of `fn`; return (generated function, Context, Module)."""
     source = parse(fn)
-    ctx = Context(source, (), optimize_)
-    ctx.stages["parse"] = ir.unparse(source.tree)
-    fence.check(source)
-    ctx.wrt = resolve_wrt(source, wrt)
-    ctx.wrt_tuple = isinstance(wrt, (tuple, list))
-    locals_ = anf.local_names(source.tree)
-    namer = Namer(locals_ | _code_names(source))
-    jumps.lower(source, namer)
-    ctx.stages["lower"] = ir.unparse(source.tree)
-    normal = anf.normalize(source, namer)
-    ctx.stages["normalize"] = ir.unparse(normal)
-    locals_ = anf.local_names(normal)
+    ctx = Context(source, resolve_wrt(source, wrt), optimize_,
+                  wrt_tuple=isinstance(wrt, (tuple, list)))
+    normal, namer, locals_ = front_end(source, ctx)
     forward.check_reverse(normal, source, ctx.wrt, locals_)  # stacks: forward mode only
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
@@ -62,12 +67,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
 def compile_callee(callee, program) -> None:
     """The forward/backward pair of a function called by the one differentiated."""
     source = callee.source
-    fence.check(source)
-    locals_ = anf.local_names(source.tree)
-    namer = Namer(locals_ | _code_names(source) | program.taken)
-    jumps.lower(source, namer)
-    normal = anf.normalize(source, namer)
-    locals_ = anf.local_names(normal)
+    normal, namer, locals_ = front_end(source, taken=program.taken)
     forward.check_reverse(normal, source, callee.wrt, locals_)
     act = activity.analyze(normal, source, callee.wrt, locals_)
     rev = Reverse(source, act, namer, locals_)
@@ -95,18 +95,9 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     The function takes `fn`'s arguments plus a tangent `d<p>` for each `wrt` parameter
     and returns `(value, directional derivative)`."""
     source = parse(fn)
-    ctx = Context(source, (), optimize_, mode="forward")
-    ctx.stages["parse"] = ir.unparse(source.tree)
-    fence.check(source)
-    ctx.wrt = resolve_wrt(source, wrt)
-    ctx.wrt_tuple = isinstance(wrt, (tuple, list))
-    locals_ = anf.local_names(source.tree)
-    namer = Namer(locals_ | _code_names(source))
-    jumps.lower(source, namer)
-    ctx.stages["lower"] = ir.unparse(source.tree)
-    normal = anf.normalize(source, namer)
-    ctx.stages["normalize"] = ir.unparse(normal)
-    locals_ = anf.local_names(normal)
+    ctx = Context(source, resolve_wrt(source, wrt), optimize_, mode="forward",
+                  wrt_tuple=isinstance(wrt, (tuple, list)))
+    normal, namer, locals_ = front_end(source, ctx)
     act = forward.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     fwd = forward.Forward(source, act, namer, locals_)
@@ -124,11 +115,7 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
 
 def compile_callee_jvp(source, wrt, name, tangents, program) -> None:
     """Forward mode of a function called by the one differentiated."""
-    fence.check(source)
-    namer = Namer(anf.local_names(source.tree) | _code_names(source) | program.taken)
-    jumps.lower(source, namer)
-    normal = anf.normalize(source, namer)
-    locals_ = anf.local_names(normal)
+    normal, namer, locals_ = front_end(source, taken=program.taken)
     act = forward.analyze(normal, source, wrt, locals_)
     fwd = forward.Forward(source, act, namer, locals_)
     fwd.program = program

@@ -148,8 +148,4 @@ def _breaks(body) -> bool:
     return False
 
 
-def _all(body):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _all(getattr(stmt, field, []) or [])
+_all = ir.statements
