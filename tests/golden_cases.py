@@ -136,6 +136,25 @@ def write_copy(x, w):
     return np.sum(sum(parts) ** 2)
 
 
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def calls_recursion(x):
+    return power(x, 3) + 2.0 * power(x, 1)
+
+
+def calls_closure(W, xs):
+    def layer(v):
+        return np.tanh(W @ v)
+    total = 0.0
+    for v in xs:
+        total = total + np.sum(layer(v) ** 2)
+    return total
+
+
 def _onehot(rng):
     return np.eye(3)[rng.integers(0, 3, size=5)]
 
@@ -163,6 +182,9 @@ CASES = {
     "continue_rows": (continue_rows, (0, 1), lambda r: [r.normal(size=(5, 3)),
                                                           r.normal(size=3)]),
     "early_return": (early_return, 0, lambda r: [0.5]),
+    "calls_recursion": (calls_recursion, 0, lambda r: [1.3]),
+    "calls_closure": (calls_closure, "W", lambda r: [0.5 * r.normal(size=(3, 3)),
+                                                    r.normal(size=(4, 3))]),
     "append_stack": (append_stack, 0, lambda r: [r.normal(size=3)]),
     "write_loop": (write_loop, 0, lambda r: [r.normal(size=4)]),
     "write_copy": (write_copy, (0, 1), lambda r: [r.normal(size=4), r.normal(size=3)]),
