@@ -365,3 +365,29 @@ def test_forward_mode(fn, wrt, make_args):
     np.testing.assert_allclose(value, fn(x.copy()))
     np.testing.assert_allclose(dvalue, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("body,method", [
+    ("xs = [x]\n    xs.extend([x * 2.0])\n    return np.sum(np.stack(xs))", "extend"),
+    ("d = {'a': x}\n    d.update({'b': x})\n    return np.sum(d['a'])", "update"),
+    ("y = x * 1.0\n    y.sort()\n    return np.sum(y[:2])", "sort"),
+])
+def test_untracked_in_place_methods_are_refused(tmp_path, body, method):
+    import importlib.util
+    path = tmp_path / f"untracked_{method}.py"
+    path.write_text(f"import numpy as np\n\ndef f(x):\n    {body}\n")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(mod.f)(np.arange(3.0))
+    assert f".{method}(" in str(info.value) and f"{path.name}:5" in str(info.value)
+
+
+def test_in_place_methods_on_constants_are_fine():
+    def f(x):
+        idx = [2, 0, 1]
+        idx.sort()
+        return np.sum(x[idx] ** 2)
+    x = np.arange(3.0)
+    np.testing.assert_allclose(adjoint.grad(f)(x), 2 * x)
