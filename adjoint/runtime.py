@@ -222,17 +222,21 @@ from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
     select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
     var_grad)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
-    cholesky_grad, cholesky_jvp, einsum_grad, einsum_ops, inner_ga, inner_gb, kron_ga,
-    kron_gb, norm_grad, tensordot_ga, tensordot_gb, vector_norm_grad)
+    cholesky_grad, cholesky_jvp, einsum_ga, einsum_gb, einsum_gc, einsum_gd, einsum_ops,
+    inner_ga, inner_gb, kron_ga, kron_gb, norm_grad, phi, tensordot_ga, tensordot_gb,
+    vector_norm_grad)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
+from .runtime_higher import (  # noqa: E402  (rt.<name> for each)
+    group, norm_curved, norm_power, pairs, pairs_one, pairs_t, prod_hess, ungroup,
+    weights_back, weights_like)
 
 __all__ = [  # what generated code may call as rt.<name>
     "NUMBERS", "average_grad", "average_wgrad", "average_wjvp", "broadcast_like",
     "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad", "count",
     "cumsum_grad", "diag_grad", "diagonal_grad", "diff_grad", "digamma", "dot_ga",
-    "dot_gb", "einsum_grad", "einsum_ops", "fit", "float_dtype", "getitem_grad",
+    "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype", "getitem_grad",
     "hstack_grad", "inner_ga", "inner_gb", "kron_ga", "kron_gb", "log_or_zero",
     "logsumexp_grad", "matmul_ga", "matmul_gb", "max_grad", "max_jvp", "mean_grad",
     "norm_grad", "numbers", "pad_grad", "polygamma", "prod_grad", "reduce_jvp",
@@ -240,4 +244,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "shape_of", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad",
     "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
     "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "unstack",
-    "var_grad", "vector_norm_grad", "vstack_grad", "zeros_like"]
+    "var_grad", "vector_norm_grad", "vstack_grad", "zeros_like",
+    # helpers only the rules of helpers call (higher derivatives)
+    "group", "norm_curved", "norm_power", "pairs", "pairs_one", "pairs_t", "phi",
+    "prod_hess", "ungroup", "weights_back", "weights_like"]
