@@ -260,3 +260,15 @@ def test_second_derivative_of_spectral_norm_is_a_clear_error(rng):
         return np.linalg.norm(x, ord="nuc")
     with pytest.raises(NotImplementedError, match="ord='nuc'"):
         adjoint.hessian(f)(rng.normal(size=(3, 3)))
+
+
+@pytest.mark.parametrize("fn, shape", [(prod_fn, (2, 3)), (var_fn, (3, 2)),
+                                       (norm_fn, (2, 3)), (cholesky_fn, (3, 2))],
+                         ids=["prod", "var", "norm", "cholesky"])
+def test_third_derivative_through_the_rules_of_helper_rules(fn, shape, rng):
+    """grad of grad of grad: runs the templates of the helpers' rules themselves."""
+    x, v, w = (rng.normal(size=shape) for _ in range(3))
+    gg = adjoint.grad(adjoint.grad(fn))
+    got = adjoint.grad(gg)(x, grad_out2=v, grad_out3=w)
+    want = numerical_grad(lambda x: np.sum(gg(x, grad_out2=v) * w), [x], 0, eps=1e-5)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
