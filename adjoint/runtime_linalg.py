@@ -10,8 +10,8 @@ from .runtime import _axes, _share, unbroadcast
 from .runtime_numpy import _expand
 
 __all__ = ["norm_grad", "vector_norm_grad", "tensordot_ga", "tensordot_gb", "inner_ga",
-           "inner_gb", "einsum_ops", "einsum_grad", "kron_ga", "kron_gb", "cholesky_grad",
-           "cholesky_jvp"]
+           "inner_gb", "einsum_ops", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd",
+           "kron_ga", "kron_gb", "phi", "cholesky_grad", "cholesky_jvp"]
 
 
 # ---- norms -------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def einsum_ops(subscripts, *ops):
     return np.einsum(subscripts, *[op for op in ops if op is not None])
 
 
-def einsum_grad(g, subscripts, i, *ops):
+def _einsum_grad(g, subscripts, i, ops):
     """Adjoint of `np.einsum(subscripts, *ops)` with respect to operand `i`."""
     ops = [op for op in ops if op is not None]
     ins, out = _einsum_parts(subscripts, len(ops))
@@ -148,6 +148,24 @@ def einsum_grad(g, subscripts, i, *ops):
     if missing:
         res = np.expand_dims(res, missing)
     return np.broadcast_to(res, np.shape(ops[i]))
+
+
+def einsum_ga(g, subscripts, a, b=None, c=None, d=None):
+    """Adjoint of `np.einsum(subscripts, a, b, c, d)` in `a` (one helper per operand,
+    so each helper's own rule knows statically which operand it is)."""
+    return _einsum_grad(g, subscripts, 0, (a, b, c, d))
+
+
+def einsum_gb(g, subscripts, a, b, c=None, d=None):
+    return _einsum_grad(g, subscripts, 1, (a, b, c, d))
+
+
+def einsum_gc(g, subscripts, a, b, c, d=None):
+    return _einsum_grad(g, subscripts, 2, (a, b, c, d))
+
+
+def einsum_gd(g, subscripts, a, b, c, d):
+    return _einsum_grad(g, subscripts, 3, (a, b, c, d))
 
 
 def _kron_split(g, a, b):
@@ -170,19 +188,19 @@ def kron_gb(g, a, b):
     return np.reshape(np.sum(gr * aa, axis=tuple(range(0, 2 * nd, 2))), np.shape(b))
 
 
-def _phi(x):
-    """Lower triangle with the diagonal halved."""
+def phi(x):
+    """Lower triangle with the diagonal halved (linear and self-adjoint)."""
     return np.tril(x) - 0.5 * np.eye(x.shape[-1]) * x
 
 
 def cholesky_grad(g, L):
     """Adjoint of `L = np.linalg.cholesky(a)` (symmetric in `a`)."""
     Lt = np.swapaxes(L, -1, -2)
-    p = _phi(Lt @ g)
+    p = phi(Lt @ g)
     s = np.linalg.solve(Lt, np.swapaxes(np.linalg.solve(Lt, np.swapaxes(p, -1, -2)), -1, -2))
     return 0.5 * (s + np.swapaxes(s, -1, -2))
 
 
 def cholesky_jvp(da, L):
     x = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, np.swapaxes(da, -1, -2)), -1, -2))
-    return L @ _phi(x)
+    return L @ phi(x)

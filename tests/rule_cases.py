@@ -326,3 +326,119 @@ CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(
 CASES["rt.item_grad"] = lambda r: [{"v": A(r, 3, 4), "index": 1, "like": A(r, 4)},
                                    {"v": A(r, 3, 4), "index": np.s_[0:2], "like": A(r, 1, 4)}]
 CASES["rt.sum_list_grad"] = lambda r: [{"v": A(r, 4), "xs": A(r, 3, 4)}]
+
+# ---- helpers with list, bilinear and nonlinear rules (adjoint/rules/runtime_higher.py)
+_C2 = lambda r: [r.random((3, 4)) > 0.5, r.random((3, 4)) > 0.3]  # noqa: E731
+CASES["rt.sort_jvp"] = lambda r: [{"v": A(r, 3, 4), "a": _X(r)},
+                                  {"v": A(r, 3, 4), "a": _X(r), "axis": 0},
+                                  {"v": A(r, 3, 4), "a": _X(r), "axis": None}]
+CASES["rt.concatenate_grad"] = lambda r: [
+    {"v": A(r, 6, 3), "arrays": [A(r, 2, 3), A(r, 4, 3)]},
+    {"v": A(r, 3, 3), "arrays": [A(r, 3, 2), A(r, 3, 1)], "axis": 1},
+    {"v": A(r, 7), "arrays": [A(r, 2, 2), A(r, 3)], "axis": None}]
+CASES["rt.unstack"] = lambda r: [{"v": A(r, 2, 3, 4)}, {"v": _X(r), "axis": 1, "n": 4}]
+CASES["rt.vstack_grad"] = lambda r: [{"v": A(r, 3, 3), "tup": [A(r, 3), A(r, 2, 3)]}]
+CASES["rt.hstack_grad"] = lambda r: [{"v": A(r, 3, 3), "tup": [A(r, 3, 2), A(r, 3, 1)]},
+                                     {"v": A(r, 5), "tup": [A(r, 2), A(r, 3)]}]
+CASES["rt.split_grad"] = lambda r: [
+    {"v": [A(r, 2, 4), A(r, 2, 4), A(r, 2, 4)], "ary": A(r, 6, 4), "indices_or_sections": 3},
+    {"v": [A(r, 3, 1), A(r, 3, 3), A(r, 3, 1)], "ary": A(r, 3, 5),
+     "indices_or_sections": [1, 4], "axis": 1}]
+CASES["rt.select_grad"] = lambda r: [{"v": _X(r), "condlist": _C2(r),
+                                      "choicelist": [A(r, 3, 4), A(r, 1, 4)]}]
+CASES["rt.select_default_grad"] = lambda r: [{"v": _X(r), "condlist": _C2(r),
+                                              "default": A(r, 3, 1)}]
+for _n in ("inner", "tensordot", "kron"):
+    for _s in ("ga", "gb"):
+        CASES[f"rt.{_n}_{_s}"] = lambda r, _n=_n: [
+            {**c, "v": A(r, *np.shape(getattr(np, _n)(c["a"], c["b"], **(
+                {"axes": c["axes"]} if "axes" in c else {}))))}
+            for c in CASES[f"numpy.{_n}"](r)]
+
+
+def _einsum_cases(r):
+    out = []
+    for c in CASES["numpy.einsum"](r):
+        ops = [c[k] for k in "abcd" if k in c]
+        out.append({**c, "v": A(r, *np.shape(np.einsum(c["subscripts"], *ops)))})
+    return out
+
+
+CASES["rt.einsum_ops"] = lambda r: CASES["numpy.einsum"](r)
+for _k in "abcd":
+    CASES[f"rt.einsum_g{_k}"] = lambda r, _k=_k: [c for c in _einsum_cases(r) if _k in c]
+CASES["rt.reduce_jvp"] = lambda r: [
+    {"w": _X(r), "t": _X(r), "axis": 1}, {"w": _X(r), "t": _X(r)},
+    {"w": _X(r), "t": _X(r), "axis": 0, "keepdims": True}]
+_ZEROS = np.array([[0.5, 0.0, 2.0, 1.5], [1.5, -1.0, 0.0, 0.0], [0.7, 1.1, -0.4, 0.9]])
+CASES["rt.prod_grad"] = lambda r: [
+    {"v": A(r, 3), "x": _X(r), "axis": 1}, {"v": A(r), "x": _X(r)},
+    {"v": A(r, 1, 4), "x": _X(r), "axis": 0, "keepdims": True},
+    {"v": A(r, 3), "x": _ZEROS, "axis": 1}, {"v": A(r), "x": _ZEROS}]
+CASES["rt.prod_hess"] = lambda r: [
+    {"u": _X(r), "x": _X(r), "axis": 1}, {"u": _X(r), "x": _X(r)},
+    {"u": _X(r), "x": _ZEROS, "axis": 1}, {"u": _X(r), "x": _ZEROS, "axis": (0, 1)}]
+CASES["rt.group"] = lambda r: [{"v": _X(r)}, {"v": A(r, 2, 3, 4), "axis": (0, 2)}]
+CASES["rt.ungroup"] = lambda r: [{"v": A(r, 12), "x": _X(r)},
+                                 {"v": A(r, 3, 8), "x": A(r, 2, 3, 4), "axis": (0, 2)}]
+for _n in ("pairs", "pairs_one"):
+    CASES[f"rt.{_n}"] = lambda r: [{"x": _X(r)}, {"x": _X(r), "axis": 1}]
+CASES["rt.pairs_t"] = lambda r: [{"c": A(r, 12, 12), "x": _X(r)},
+                                 {"c": A(r, 3, 4, 4), "x": _X(r), "axis": 1}]
+CASES["rt.var_grad"] = lambda r: [
+    {"v": A(r, 3), "x": _X(r), "axis": 1}, {"v": A(r), "x": _X(r), "ddof": 1},
+    {"v": A(r, 1, 4), "x": _X(r), "axis": 0, "keepdims": True}]
+
+
+def _average(r, helper):
+    """(v or t, a, ans_, axis, weights, keepdims) cases for the np.average helpers."""
+    out = []
+    for axis, w, kd in ((1, P(r, 4), False), (0, P(r, 3, 4), True), (None, P(r, 3, 4), False),
+                        (0, P(r, 3), False)):
+        a = _X(r)
+        ans = np.average(a, axis, w, keepdims=kd) if kd else np.average(a, axis, w)
+        first = P(r, *np.shape(w)) if helper == "wjvp" else A(r, *np.shape(ans))
+        case = {"a": a, "axis": axis, "weights": w, "keepdims": kd,
+                ("t" if helper == "wjvp" else "v"): first}
+        if helper != "grad":
+            case["ans_"] = ans + A(r, *np.shape(ans)) * 0.1  # any value: an input here
+        out.append(case)
+    return out
+
+
+CASES["rt.average_grad"] = lambda r: _average(r, "grad") + [{"v": A(r, 3), "a": _X(r),
+                                                             "axis": 1}]
+CASES["rt.average_wgrad"] = lambda r: _average(r, "wgrad")
+CASES["rt.average_wjvp"] = lambda r: _average(r, "wjvp")
+CASES["rt.weights_like"] = lambda r: [{"w": A(r, 4), "a": _X(r), "axis": 1},
+                                      {"w": _X(r), "a": _X(r)}]
+CASES["rt.weights_back"] = lambda r: [{"c": _X(r), "w": A(r, 4), "a": _X(r), "axis": 1},
+                                      {"c": _X(r), "w": _X(r), "a": _X(r)}]
+
+
+def _norm(r, kind):
+    """Smooth cases only: at the flat ones (inf, max) a finite difference in ans_
+    breaks the ties the adjoint is built from."""
+    specs = [(A(r, 4), {}), (_X(r), {}), (_X(r), {"ord": 3, "axis": 1}),
+             (_X(r), {"ord": 1.5, "axis": 0, "keepdims": True}), (_X(r), {"ord": 1, "axis": 1})]
+    if kind == "norm":
+        specs += [(_X(r), {"ord": "fro"}), (A(r, 2, 3, 4), {"axis": (1, 2)})]
+    out = []
+    for x, kw in specs:
+        flat = kind == "vector" and "axis" not in kw  # vector_norm is NumPy >= 2
+        ans = np.linalg.norm(np.ravel(x) if flat else x, **kw)
+        out.append({"v": A(r, *np.shape(ans)), "x": x, "ans_": ans * U(r, 0.8, 1.2), **kw})
+    return out
+
+
+CASES["rt.norm_grad"] = lambda r: _norm(r, "norm")
+CASES["rt.vector_norm_grad"] = lambda r: _norm(r, "vector")
+CASES["rt.phi"] = lambda r: [{"v": A(r, 3, 3)}, {"v": A(r, 2, 3, 3)}]
+CASES["rt.cholesky_jvp"] = lambda r: [{"t": A(r, 3, 3), "L": np.linalg.cholesky(spd(r))}]
+CASES["rt.cholesky_grad"] = lambda r: [{"v": A(r, 3, 3), "L": np.linalg.cholesky(spd(r))}]
+CASES["rt.logsumexp_grad"] = lambda r: [
+    {"v": A(r, 3), "a": _X(r), "ans_": A(r, 3), "axis": 1},
+    {"v": A(r), "a": _X(r), "ans_": A(r)},
+    {"v": A(r, 1, 4), "a": _X(r), "ans_": A(r, 1, 4), "axis": 0, "keepdims": True}]
+CASES["rt.sum_of"] = lambda r: [{"v": [A(r, 3, 4), A(r, 3, 4)], "like": _X(r)},
+                                {"v": [A(r, 4), A(r, 3, 4)], "like": _X(r)}]

@@ -257,3 +257,17 @@ def test_rule_level_list_adjoints():
     want = np.zeros((6, 2))
     want[2:4] = 1.0
     np.testing.assert_array_equal(got, want)
+
+
+def test_every_runtime_helper_a_template_calls_has_a_rule():
+    """Generated code calls `rt.<name>` from rule templates; a helper without a rule
+    of its own would stop a second derivative (grad of grad, hessian) there."""
+    import re
+    called = set()
+    for rule in all_rules():
+        for text in list(rule.vjp.values()) + list(rule.jvp.values()):
+            called.update(re.findall(r"\brt\.(\w+)", text))
+    missing = sorted(n for n in called if getattr(rt, n, None) is None
+                     or lookup(getattr(rt, n)) is None)
+    assert not missing, f"runtime helpers without a rule: {missing}"
+    assert {"prod_grad", "cholesky_grad", "einsum_ga", "prod_hess"} <= called

@@ -60,8 +60,8 @@ defrule(rt.as_array, "x", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"},
 
 # ---- helpers behind the NumPy tables: each is linear in its first argument `v` and
 # uses the others only for shapes/indices, so its adjoint is the forward operation.
-# (Helpers that are bilinear or nonlinear, e.g. rt.prod_grad, have no rule yet: a
-# second derivative through them stops with a no-rule error, never a wrong value.)
+# (Helpers that are bilinear or nonlinear, e.g. rt.prod_grad, have their rules in
+# runtime_higher.py.) A list-valued `v` or result holds one adjoint per array.
 _SHAPE_ONLY = {
     "cumsum_grad": ("v, x, axis=None", "np.cumsum(g, axis)"),
     "take_grad": ("v, a, indices, axis=None", "np.take(g, indices, axis)"),
@@ -77,6 +77,17 @@ _SHAPE_ONLY = {
     "sort_grad": ("v, a, axis=-1", "rt.sort_jvp(g, a, axis)"),
     "diff_grad": ("v, a, n=1, axis=-1", "np.diff(g, n, axis)"),
     "cast_grad": ("v, x", "rt.cast_grad(g, v)"),
+    "sort_jvp": ("v, a, axis=-1", "rt.sort_grad(g, a, axis)"),
+    "concatenate_grad": ("v, arrays, axis=0", "np.concatenate(g, axis)"),
+    "unstack": ("v, axis=0, n=None", "np.stack(g, axis)"),
+    "vstack_grad": ("v, tup", "np.vstack(g)"),
+    "hstack_grad": ("v, tup", "np.hstack(g)"),
+    "split_grad": ("v, ary, indices_or_sections, axis=0",
+                   "np.array_split(g, indices_or_sections, axis)"),
+    "select_grad": ("v, condlist, choicelist",
+                    "rt.broadcast_like(np.select(condlist, g, 0.0), v)"),
+    "select_default_grad": ("v, condlist, default", "rt.broadcast_like(np.select("
+                            "condlist, [0.0] * len(condlist), g), v)"),
 }
 for _name, (_sig, _vjp) in _SHAPE_ONLY.items():
     _fwd = f"rt.{_name}({', '.join(p.split('=')[0].strip() for p in _sig.split(','))})"
