@@ -35,6 +35,7 @@ class Normalizer(Loops, Expressions):
         self.source = source
         self.namer = namer
         self.where = None  # the user statement being normalised
+        self.aliases = {}  # name -> bound list method it stands for (`_push`)
 
     # ---- statements ------------------------------------------------------------
     def block(self, stmts) -> list:
@@ -57,6 +58,12 @@ class Normalizer(Loops, Expressions):
         return []
 
     def stmt_Assign(self, node):
+        value, target = node.value, node.targets[0]
+        if isinstance(target, gast.Name) and isinstance(value, gast.Attribute) \
+                and isinstance(value.value, gast.Name) and value.attr in ("append", "pop") \
+                and value.value.id in self.locals:  # _push = _stack.append (gradients)
+            self.aliases[target.id] = value
+            return []
         if isinstance(node.value, gast.Lambda) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name):  # f = lambda x: ...
             lam = node.value

@@ -2,6 +2,7 @@
 sub-expressions it needs are emitted as statements first."""
 from __future__ import annotations
 
+import copy
 import types
 
 import gast
@@ -90,6 +91,8 @@ class Expressions:
 
     def expr_Call(self, node, out):
         func = node.func
+        if isinstance(func, gast.Name) and func.id in self.aliases:  # _push(v)
+            func = copy.deepcopy(self.aliases[func.id])
         if isinstance(func, gast.Attribute) and not self.is_static(func):
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())

@@ -188,9 +188,10 @@ def _free(fn) -> set:
 def _inits(rev) -> list:
     inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
     if rev.saves.stacked or containers.uses_stack(rev):  # one stack, methods bound once
-        inits.append(ir.assign("_stack", gast.List(elts=[], ctx=gast.Load())))
-        inits.append(ir.assign("_push", gast.parse("_stack.append", mode="eval").body))
-        inits.append(ir.assign("_pop", gast.parse("_stack.pop", mode="eval").body))
+        stack, push, pop = rev.stack
+        inits.append(ir.assign(stack, gast.List(elts=[], ctx=gast.Load())))
+        inits.append(ir.assign(push, gast.parse(f"{stack}.append", mode="eval").body))
+        inits.append(ir.assign(pop, gast.parse(f"{stack}.pop", mode="eval").body))
     return inits
 
 

@@ -40,8 +40,19 @@ def appended(stmt):
     if isinstance(stmt, gast.Expr) and isinstance(value, gast.Call) \
             and isinstance(value.func, gast.Attribute) and value.func.attr == "append" \
             and isinstance(value.func.value, gast.Name) and len(value.args) == 1 \
-            and not value.keywords and value.func.value.id not in ("_stack",):
+            and not value.keywords:
         return value.func.value.id, value.args[0]
+    return None
+
+
+def popped(stmt):
+    """(list name, target) for `v = xs.pop()` (as in the stack of a gradient), else None."""
+    value = getattr(stmt, "value", None)
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+            and isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr == "pop" and isinstance(value.func.value, gast.Name) \
+            and not value.args and not value.keywords:
+        return value.func.value.id, stmt.targets[0].id
     return None
 
 
@@ -49,7 +60,7 @@ def mutated(stmt) -> str | None:
     """The variable a mutation statement changes, else None."""
     if is_write(stmt):
         return stmt.targets[0].value.id
-    found = appended(stmt)
+    found = appended(stmt) or popped(stmt)
     return found[0] if found else None
 
 
@@ -61,6 +72,9 @@ def equation(stmt):
     found = appended(stmt)
     if found:
         return found[0], Prim("pack", stmt.value, args=((None, found[1]),))
+    found = popped(stmt)
+    if found:  # v = xs.pop(): v depends on xs
+        return found[1], Prim("pop", stmt.value, args=(("xs", ir.name(found[0])),))
     return None
 
 
@@ -208,7 +222,10 @@ def reads(stmt) -> set:
         found = ir_names(stmt.targets[0]) | ir_names(stmt.value)
         return found
     found = appended(stmt)
-    return {found[0]} | ir_names(found[1]) if found else set()
+    if found:
+        return {found[0]} | ir_names(found[1])
+    found = popped(stmt)
+    return set(found) if found else set()
 
 
 def ir_names(node) -> set:
@@ -232,7 +249,7 @@ def save(rev, stmt) -> list:
     old = ir.call("rt.item", ir.name(obj.id), _index_value(index))
     name = rev.writes[stmt]
     if name is None:
-        return [ir.expr_stmt(ir.call("_push", old), stmt)]
+        return [ir.expr_stmt(ir.call(rev.stack.push, old), stmt)]
     return [ir.assign(name, old, stmt)]
 
 
@@ -263,7 +280,7 @@ def backward_write(rev, stmt, state: State) -> list:
             out.append(gast.copy_location(gast.Assign(targets=[zero], value=ir.const(0.0),
                                                       type_comment=None), stmt))
     name = rev.writes[stmt]
-    old = ir.call("_pop") if name is None else ir.name(name)
+    old = ir.call(rev.stack.pop) if name is None else ir.name(name)
     if obj in rev.dicts:
         out.append(ir.expr_stmt(ir.call("rt.restore", ir.name(obj), _index_value(index),
                                         old), stmt))
@@ -288,6 +305,22 @@ def backward_append(rev, stmt, state: State) -> list:
         out.append(accumulate(rev.adjoint(value.id), part, state, False, rev.ints, stmt))
     else:
         out.append(ir.expr_stmt(part, stmt))
+    return out
+
+
+def backward_pop(rev, stmt, state: State, bv: str | None) -> list:
+    """Reverse of `v = xs.pop()`: put v back on xs, and v's adjoint on bxs."""
+    xs, v = popped(stmt)
+    out = [ir.expr_stmt(ir.call(f"{xs}.append", ir.name(v)), stmt)]
+    if not rev.activity.active(xs):
+        return out
+    bxs = rev.adjoint(xs)
+    if bxs not in state.defined:  # the elements still on xs have no adjoint yet
+        out.append(ir.assign(bxs, ir.call("rt.zeros_like", ir.name(xs)), stmt))
+        state.assign(bxs, True)
+    out += _own(bxs, state, stmt)
+    part = ir.name(bv) if bv is not None and bv in state.defined else ir.const(0.0)
+    out.append(ir.expr_stmt(ir.call(f"{bxs}.append", part), stmt))
     return out
 
 

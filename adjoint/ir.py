@@ -51,12 +51,12 @@ def is_comment(stmt) -> bool:
         and isinstance(stmt.value.value, Comment)
 
 
-def push(value: str) -> gast.Expr:
-    return expr_stmt(call("_push", name(value)))
+def push(value: str, push_name: str = "_push") -> gast.Expr:
+    return expr_stmt(call(push_name, name(value)))
 
 
-def pop() -> gast.Call:
-    return call("_pop")
+def pop(pop_name: str = "_pop") -> gast.Call:
+    return call(pop_name)
 
 
 def unparse(node) -> str:

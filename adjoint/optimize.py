@@ -23,7 +23,8 @@ def is_pure(value, pure_call) -> bool:
     for node in gast.walk(value):
         if isinstance(node, gast.Call):
             func = ir.unparse(node.func)
-            if func == "rt.seed" or func.startswith("_stack") or func in ("_push", "_pop"):
+            if func == "rt.seed" or func.startswith(("_stack", "_push", "_pop")) \
+                    or func.endswith((".append", ".pop")):
                 return False
             if not (func.startswith(PURE_PREFIXES) or func in PURE_BUILTINS
                     or pure_call(node)):

@@ -43,7 +43,6 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     ctx = Context(source, resolve_wrt(source, wrt), optimize_,
                   wrt_tuple=isinstance(wrt, (tuple, list)))
     normal, namer, locals_ = front_end(source, ctx)
-    forward.check_reverse(normal, source, ctx.wrt, locals_)  # stacks: forward mode only
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     rev = Reverse(source, act, namer, locals_)
@@ -68,7 +67,6 @@ def compile_callee(callee, program) -> None:
     """The forward/backward pair of a function called by the one differentiated."""
     source = callee.source
     normal, namer, locals_ = front_end(source, taken=program.taken)
-    forward.check_reverse(normal, source, callee.wrt, locals_)
     act = activity.analyze(normal, source, callee.wrt, locals_)
     rev = Reverse(source, act, namer, locals_)
     rev.program = program

@@ -42,7 +42,7 @@ class Prim:
         """(param, variable) for every differentiable parameter bound to a name."""
         if self.kind == "copy":
             return [("x", self.node.id)]
-        if self.kind == "call":
+        if self.kind in ("call", "pop"):
             return [(p, n.id) for p, n in self.args if isinstance(n, gast.Name)]
         if self.kind == "pack":  # (key expression, element) for tuple/list/dict literals
             return [(k, n.id) for k, n in self.args if isinstance(n, gast.Name)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import operator
+from typing import NamedTuple
 
 import gast
 
@@ -24,6 +25,12 @@ from .template import instantiate
 from .reverse_control import ControlFlow
 from .reverse_plan import Planning, _all
 from .tbr import Saves
+
+class StackNames(NamedTuple):
+    stack: str
+    push: str
+    pop: str
+
 
 class Reverse(Planning, ControlFlow):
     """Both sweeps. Planning before TBR (reads, call sites): reverse_plan.py;
@@ -48,6 +55,10 @@ class Reverse(Planning, ControlFlow):
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
+        # the one stack and its bound methods; fresh names when differentiating code
+        # that has its own (a gradient of a gradient)
+        self.stack = StackNames("_stack", "_push", "_pop") if "_stack" not in locals_ \
+            else StackNames(*(namer.fresh(n) for n in ("_stack", "_push", "_pop")))
         self.shaped = set()    # containers and written arrays: zeroed by rt.zeros_like
         self.writes = {}       # item write -> name of its saved item (None: stacked)
         self.copied = []       # parameters written into (copied on entry)
@@ -128,8 +139,9 @@ class Reverse(Planning, ControlFlow):
     def push(self, var: str) -> gast.stmt:
         """Save a value on the stack; only its shape when that is all the sweep reads."""
         if var in self.shape_only:
-            return ir.expr_stmt(ir.call("_push", ir.call("rt.shape_only", ir.name(var))))
-        return ir.push(var)
+            return ir.expr_stmt(ir.call(self.stack.push,
+                                        ir.call("rt.shape_only", ir.name(var))))
+        return ir.push(var, self.stack.push)
 
     # ---- the adjoint sweep -------------------------------------------------------
     def backward(self, body, state: State) -> list:
@@ -157,10 +169,14 @@ class Reverse(Planning, ControlFlow):
             if stmt not in self.popped:
                 self.popped[stmt] = self.namer.fresh("_" + target.lstrip("_"))
             old = self.popped[stmt]
-            out.append(ir.assign(old, ir.pop(), stmt))
+            out.append(ir.assign(old, ir.pop(self.stack.pop), stmt))
         elif saved and not stacked:
             old = self.saves.named[stmt]
-        if badj is not None and badj in state.defined:
+        if containers.popped(stmt):  # v = xs.pop(): v's adjoint goes back onto bxs
+            out += containers.backward_pop(self, stmt, state, badj)
+            if badj is not None:
+                state.discard(badj)
+        elif badj is not None and badj in state.defined:
             if stmt in self.calls:
                 pre, contribs = self.call_terms(stmt, badj)
                 out += pre
@@ -182,7 +198,7 @@ class Reverse(Planning, ControlFlow):
         elif badj is not None:
             state.discard(badj)
         if stacked and old is None:
-            out.append(ir.assign(target, ir.pop(), stmt))
+            out.append(ir.assign(target, ir.pop(self.stack.pop), stmt))
         elif saved:
             out.append(ir.assign(target, ir.name(old), stmt))
         return out

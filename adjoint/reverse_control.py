@@ -28,15 +28,16 @@ class ControlFlow:
         """The body's reverse must start every iteration in the same state: adjoints
         it defines are zeroed before the loop; ones it consumes, at its end."""
         entry = state.copy()
-        while True:
+        for attempt in range(12):  # defined only grows; owned settles (or is dropped)
             end = entry.copy()
             body = self.backward(stmt.body, end)
             fill = entry.defined - end.defined
-            owned = end.owned | fill
-            if end.defined <= entry.defined and entry.owned <= owned:
+            defined = entry.defined | end.defined
+            zeroed = defined - state.defined  # zero-initialised before the loop: owned
+            owned = (state.owned | zeroed) & (end.owned | fill) if attempt < 10 else set()
+            if defined == entry.defined and owned == entry.owned:
                 break
-            entry = State(entry.defined | end.defined, entry.owned & owned)
-            entry.owned |= entry.defined - state.defined  # zeroed before the loop
+            entry = State(defined, owned)
         body += self.zeros(fill, stmt, end)
         out = self.zeros(entry.defined - state.defined, stmt, state)
         state.absorb(entry)
@@ -54,7 +55,7 @@ class ControlFlow:
         if stmt in self.saves.named:  # the loop variable's value from before the loop
             out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
         elif stmt in self.saves.stacked:  # (pushed before an inner loop)
-            out.append(ir.assign(stmt.target.id, ir.pop(), stmt))
+            out.append(ir.assign(stmt.target.id, ir.pop(self.stack.pop), stmt))
         return out
 
     def replay(self, loop: gast.For):

@@ -89,10 +89,29 @@ def test_grad_of_grad_vector_is_a_hessian_vector_product(rng):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
 
 
-def test_grad_of_grad_through_a_stack_is_a_clear_error():
-    with pytest.raises(adjoint.UnsupportedSyntaxError) as err:
-        adjoint.grad(adjoint.grad(looped))(0.3, 1.2)
-    assert "hessian_vector_product" in str(err.value)
+def test_grad_of_grad_through_loops_and_the_stack():
+    """The inner gradient pushes and pops values on its stack; the outer one
+    reverses those (a pop is undone by pushing back) on a stack of its own."""
+    dd = adjoint.grad(adjoint.grad(looped))
+    g = adjoint.grad(looped)
+    for x in (0.3, 0.9):
+        want = (g(x + 1e-6, 1.2) - g(x - 1e-6, 1.2)) / 2e-6
+        assert dd(x, 1.2) == pytest.approx(want, rel=1e-5, abs=1e-7)
+    assert "_stack2" in dd.source and "_stack.append(" in dd.source
+
+
+def test_grad_of_grad_of_a_vector_gradient_through_a_loop():
+    """grad of the RNN's gradient in h, against a direction v (grad_out2): H v."""
+    import control_cases as cc
+    rng = np.random.default_rng(3)
+    args = [0.5 * rng.normal(size=(3, 3)), rng.normal(size=(3, 2)), rng.normal(size=(4, 2)),
+            rng.normal(size=3)]
+    v = rng.normal(size=3)
+    g = adjoint.grad(cc.rnn, wrt="h")
+    hv = adjoint.grad(g, wrt="h")(*args, grad_out2=v)
+    hi = g(*args[:3], args[3] + 1e-6 * v)
+    lo = g(*args[:3], args[3] - 1e-6 * v)
+    np.testing.assert_allclose(hv, (hi - lo) / 2e-6, rtol=1e-5, atol=1e-7)
 
 
 # ---- Hessian-vector products and Hessians (forward over reverse) ----------------
