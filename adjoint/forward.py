@@ -97,24 +97,6 @@ def analyze(fn, source: Source, wrt, locals_) -> Activity:
     return Activity(frozenset(varied), frozenset(useful), result)
 
 
-def check_reverse(fn, source: Source, wrt, locals_) -> None:
-    """Reverse mode cannot differentiate through a list used as a stack yet (as in
-    the gradient of a function with loops): raise a clear error if one is varied."""
-    edges = _edges(fn, source, locals_)
-    varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
-    popped = {pop_stack(n.value) for n in gast.walk(fn)
-              if isinstance(n, gast.Assign) and is_pop(n.value)}
-    for node in gast.walk(fn):
-        push = push_of(node)  # appends alone are reversed by containers.py
-        if push is not None and push[0] in varied and push[0] in popped:
-            raise UnsupportedSyntaxError(
-                f"{push[0]}.append/.pop of a differentiated value is not supported in "
-                f"reverse mode ({source.name})", source.where(node),
-                hint="for second derivatives of functions with loops use "
-                     "adjoint.hessian_vector_product or adjoint.hessian "
-                     "(forward-over-reverse), or adjoint.jvp of the gradient")
-
-
 def _closure(start: set, flows) -> set:
     """Smallest superset of `start` closed under `sources -> sinks` flows."""
     found = set(start)
