@@ -18,7 +18,7 @@ import gast
 from . import containers, ir
 from .activity import Activity, equations
 from .context import Source
-from .errors import NoForwardRuleError, UnsupportedSyntaxError
+from .errors import NoForwardRuleError
 from .naming import Namer
 from .primitives import classify, no_rule_error
 from .template import instantiate
