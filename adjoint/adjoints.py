@@ -50,7 +50,7 @@ def fresh(expr) -> bool:
     if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant)):
         return True
     if isinstance(expr, gast.Call):
-        func = ir.unparse(expr.func)
+        func = ir.dotted(expr.func)
         if func in FRESH_CALLS:
             return True
         if func == "rt.unbroadcast":
@@ -59,7 +59,7 @@ def fresh(expr) -> bool:
 
 
 def is_getitem_grad(expr) -> bool:
-    return isinstance(expr, gast.Call) and ir.unparse(expr.func) == "rt.getitem_grad"
+    return isinstance(expr, gast.Call) and ir.dotted(expr.func) == "rt.getitem_grad"
 
 
 def accumulate(b: str, expr, state: State, indexed: bool, ints, where) -> gast.stmt:

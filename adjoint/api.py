@@ -16,7 +16,7 @@ def _key(fn, wrt, *flags):
 
 def _finish(gen, fn, ctx, mod, kind: str):
     gen.source = mod.text
-    gen.stages = dict(ctx.stages)
+    gen.stages = ctx.stages.copy()
     gen.wrt = ctx.wrt
     gen.line_map = dict(mod.line_map)
     gen.fn = fn

@@ -58,7 +58,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
 
 
 def _calls(fn, name: str) -> bool:
-    return any(isinstance(n, gast.Call) and ir.unparse(n.func) == name for n in gast.walk(fn))
+    return any(isinstance(n, gast.Call) and ir.dotted(n.func) == name for n in gast.walk(fn))
 
 
 def record(rev: Reverse, body, source, namer) -> tbr.Saves:

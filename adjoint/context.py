@@ -33,6 +33,40 @@ class Source:
         return linecache.getline(self.filename, self.line_offset + lineno).strip()
 
 
+class Stages(dict):
+    """Stage name -> text. A stage given as `later(name, make)` is rendered on first
+    access (the unoptimised module is only for people who look at it)."""
+
+    def later(self, name, make):
+        super().__setitem__(name, _Later(make))
+
+    def __getitem__(self, name):
+        value = super().__getitem__(name)
+        if isinstance(value, _Later):
+            value = value.make()
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+    def values(self):
+        return [self[k] for k in self]
+
+    def items(self):
+        return [(k, self[k]) for k in self]
+
+    def copy(self):
+        new = Stages()
+        dict.update(new, dict.items(self))
+        return new
+
+
+@dataclass(frozen=True)
+class _Later:
+    make: object
+
+
 @dataclass
 class Context:
     """Options and analysis results for one compilation."""
@@ -42,4 +76,4 @@ class Context:
     optimize: bool = True
     wrt_tuple: bool = False                # return a tuple of gradients
     mode: str = "reverse"                  # or "forward"
-    stages: dict[str, str] = field(default_factory=dict)
+    stages: Stages = field(default_factory=Stages)

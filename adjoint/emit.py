@@ -94,7 +94,7 @@ def _is_seed(stmt) -> bool:
     if not isinstance(stmt, gast.Assign):
         return False
     if isinstance(value, gast.Call):
-        return ir.unparse(value.func) == "rt.seed"
+        return ir.dotted(value.func) == "rt.seed"
     return isinstance(value, gast.IfExp) and "grad_out" in ir.unparse(value.test)
 
 

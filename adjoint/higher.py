@@ -35,7 +35,7 @@ def jvp(fn=None, *, wrt=0, optimize=True):
 
 def _finish(gen, fn, ctx, mod):
     gen.source = mod.text
-    gen.stages = dict(ctx.stages)
+    gen.stages = ctx.stages.copy()
     gen.wrt = ctx.wrt
     gen.line_map = dict(mod.line_map)
     gen.fn = fn

@@ -70,3 +70,32 @@ def statements(body):
         yield stmt
         for field in ("body", "orelse"):
             yield from statements(getattr(stmt, field, []) or [])
+
+
+def dotted(node) -> str | None:
+    """`rt.seed` for the expression rt.seed (a name or attribute chain), else None.
+    A cheap way to ask which function a call calls."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def clone(node):
+    """A deep copy of a syntax tree (much faster than copy.deepcopy on gast nodes)."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
+    for attr in _LOCATION:
+        if hasattr(node, attr):
+            setattr(new, attr, getattr(node, attr))
+    return new

@@ -7,7 +7,6 @@ Only pure right-hand sides are removed; pops, prints and user calls stay.
 """
 from __future__ import annotations
 
-import copy
 
 import gast
 
@@ -22,7 +21,7 @@ PURE_BUILTINS = {"len", "range", "reversed", "abs", "min", "max", "float", "int"
 def is_pure(value, pure_call) -> bool:
     for node in gast.walk(value):
         if isinstance(node, gast.Call):
-            func = ir.unparse(node.func)
+            func = ir.dotted(node.func) or ""
             if func == "rt.seed" or func.startswith(("_stack", "_push", "_pop")) \
                     or func.endswith((".append", ".pop")):
                 return False
@@ -32,8 +31,9 @@ def is_pure(value, pure_call) -> bool:
     return True
 
 
-def eliminate(body, live: set, pure_call) -> tuple[list, set]:
-    """Return the body without dead assignments, and the names live on entry."""
+def eliminate(body, live: set, pure_call, apply: bool = True) -> tuple[list, set]:
+    """Return the body without dead assignments, and the names live on entry.
+    With apply=False nothing is changed (a loop's fixpoint only needs liveness)."""
     out = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
@@ -51,14 +51,15 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
                 continue
             live = (live - {target}) | names_in(value)
         elif isinstance(stmt, gast.If):
-            body_, a = eliminate(stmt.body, set(live), pure_call)
-            orelse, b = eliminate(stmt.orelse, set(live), pure_call)
+            body_, a = eliminate(stmt.body, set(live), pure_call, apply)
+            orelse, b = eliminate(stmt.orelse, set(live), pure_call, apply)
             if not body_ and not orelse:
                 continue
-            stmt.body, stmt.orelse = body_ or [gast.Pass()], orelse
+            if apply:
+                stmt.body, stmt.orelse = body_ or [gast.Pass()], orelse
             live = a | b | names_in(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
-            stmt, live = _loop(stmt, live, pure_call)
+            stmt, live = _loop(stmt, live, pure_call, apply)
             if stmt is None:
                 continue
         elif isinstance(stmt, gast.Pass):
@@ -69,45 +70,48 @@ def eliminate(body, live: set, pure_call) -> tuple[list, set]:
     return out[::-1], live
 
 
-def _loop(stmt, live, pure_call):
+def _loop(stmt, live, pure_call, apply=True):
     head = names_in(stmt.iter) if isinstance(stmt, gast.For) else {stmt.test.id}
     target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
     at_end = set(live) | head
     while True:
-        _, entry = eliminate([_clone(s) for s in stmt.body], set(at_end), pure_call)
+        _, entry = eliminate(stmt.body, set(at_end), pure_call, apply=False)
         if entry - target <= at_end:
             break
         at_end |= entry - target
-    body, entry = eliminate(stmt.body, set(at_end), pure_call)
+    body, entry = eliminate(stmt.body, set(at_end), pure_call, apply)
     if not body:
         return None, live
-    stmt.body = body
+    if apply:
+        stmt.body = body
     return stmt, (live | entry | head) - (target - (entry | live))
-
-
-def _clone(stmt):
-    return copy.deepcopy(stmt)
 
 
 def propagate_copies(body) -> list:
     """After `a = b` (two names), read `b` for `a` in the statements that follow in
     the same block, until either name is assigned again; DCE then drops the copy."""
-    for i, stmt in enumerate(body):
+    for stmt in body:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
                 setattr(stmt, field, propagate_copies(getattr(stmt, field)))
+    assigned = [_assigned(s) for s in body]  # computed once per block: linear, not
+    names = [names_in(s) for s in body]      # quadratic, in the block's length
+    for i, stmt in enumerate(body):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)):
             continue
         a, b = stmt.targets[0].id, stmt.value.id
-        for later in body[i + 1:]:
+        for j in range(i + 1, len(body)):
+            later = body[j]
             if isinstance(later, (gast.If, gast.For, gast.While)):
-                if {a, b} & _assigned(later) or a in names_in(later):
+                if {a, b} & assigned[j] or a in names[j]:
                     break
                 continue
-            _Rename(a, b).visit(later.value if hasattr(later, "value") and not
-                                isinstance(later, gast.Expr) else later)
-            if {a, b} & _assigned(later):
+            if a in names[j]:
+                _Rename(a, b).visit(later.value if hasattr(later, "value") and not
+                                    isinstance(later, gast.Expr) else later)
+                names[j] = names_in(later)
+            if {a, b} & assigned[j]:
                 break
     return body
 
@@ -144,7 +148,7 @@ class _Rename(gast.NodeTransformer):
 
 def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
     """Optimise a private copy (sweeps may share statement nodes)."""
-    fn = copy.deepcopy(fn)
+    fn = ir.clone(fn)
     body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
     fn.body = body
     return fn

@@ -26,14 +26,20 @@ FORWARD_STAGES = ("parse", "lower", "normalize", "activity", "forward", "optimiz
 def front_end(source, ctx=None, taken=()):
     """fence -> lower jumps -> normalize: (normal form, namer, its local names).
     Records the stages in `ctx` when given (callees compile without one)."""
-    stages = ctx.stages if ctx is not None else {}
-    stages["parse"] = ir.unparse(source.tree)
+    record = ctx is not None  # stage texts are rendered only when someone reads them
+    if record:
+        parsed = ir.clone(source.tree)
+        ctx.stages.later("parse", lambda: ir.unparse(parsed))
     fence.check(source)
     namer = Namer(anf.local_names(source.tree) | _code_names(source) | set(taken))
     jumps.lower(source, namer)
-    stages["lower"] = ir.unparse(source.tree)
+    if record:
+        lowered = ir.clone(source.tree)
+        ctx.stages.later("lower", lambda: ir.unparse(lowered))
     normal = anf.normalize(source, namer)
-    stages["normalize"] = ir.unparse(normal)
+    if record:  # a snapshot: later passes add to the normal form in place
+        normalized = ir.clone(normal)
+        ctx.stages.later("normalize", lambda: ir.unparse(normalized))
     return normal, namer, anf.local_names(normal)
 
 
@@ -53,13 +59,13 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
-    ctx.stages["reverse"] = emit.module(fns + program.functions, source,
-                                        _doc(source, ctx)).text
+    raw = fns + program.functions  # rendered only if someone reads the stage
+    ctx.stages.later("reverse", lambda: emit.module(raw, source, _doc(source, ctx)).text)
     if optimize_:
         fns = [(optimize.run(f, lambda call: _pure(call, source)), s) for f, s in fns]
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
-    ctx.stages["optimize"] = emit.module(fns, source, _doc(source, ctx)).text
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
+    ctx.stages["optimize"] = mod.text
     return emit.load(mod), ctx, mod
 
 

@@ -9,7 +9,6 @@ to the old value start afresh.
 """
 from __future__ import annotations
 
-import copy
 import operator
 from typing import NamedTuple
 
@@ -55,6 +54,7 @@ class Reverse(Planning, ControlFlow):
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
+        self._terms = {}       # (stmt, old, scalar) -> its contributions (see below)
         # the one stack and its bound methods; fresh names when differentiating code
         # that has its own (a gradient of a gradient)
         self.stack = StackNames("_stack", "_push", "_pop") if "_stack" not in locals_ \
@@ -69,7 +69,15 @@ class Reverse(Planning, ControlFlow):
         return classify(stmt.value, self.source, self.locals)
 
     def contributions(self, stmt, old: str | None = None) -> list[tuple[str, gast.expr]]:
-        """(variable, expression) for each adjoint contribution of an assignment."""
+        """(variable, expression) for each adjoint contribution of an assignment.
+        Cached: the TBR and loop fixpoints ask for the same terms many times (the
+        optimizer copies the function before it changes any node)."""
+        key = (stmt, old, self.scalar)
+        if key not in self._terms:
+            self._terms[key] = self._contributions(stmt, old)
+        return self._terms[key]
+
+    def _contributions(self, stmt, old):
         target = stmt.targets[0].id
         if not self.activity.active(target):
             return []
@@ -89,7 +97,7 @@ class Reverse(Planning, ControlFlow):
         if prim.kind == "copy":
             return g
         if prim.kind == "pack":  # t = (a, b): the adjoint of a is bt[0]
-            return gast.Subscript(value=g, slice=copy.deepcopy(param), ctx=gast.Load())
+            return gast.Subscript(value=g, slice=ir.clone(param), ctx=gast.Load())
         args = {}
         for p, node in prim.args:
             if old is not None and isinstance(node, gast.Name) and node.id == target:
@@ -101,7 +109,7 @@ class Reverse(Planning, ControlFlow):
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
         if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):
-            expr = ir.call("rt.unbroadcast", expr, copy.deepcopy(args[param]))
+            expr = ir.call("rt.unbroadcast", expr, ir.clone(args[param]))
         return expr
 
     @staticmethod

@@ -121,7 +121,7 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
     shapes, values = set(), set()
 
     def visit(node):
-        if isinstance(node, gast.Call) and ir.unparse(node.func) == "rt.unbroadcast" \
+        if isinstance(node, gast.Call) and ir.dotted(node.func) == "rt.unbroadcast" \
                 and isinstance(node.args[1], gast.Name):
             shapes.add(node.args[1].id)
             visit(node.args[0])
