@@ -67,7 +67,17 @@ def _block(body, indent, source, lines, line_map, first, in_grad, prev_line):
             lines.append(indent + head)
             _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line)
         else:
-            lines.extend(indent + text for text in ir.unparse(stmt).splitlines())
+            lines.extend(indent + text for text in _statement(stmt).splitlines())
+
+
+def _statement(stmt) -> str:
+    """One simple statement. Tuple targets are written without parentheses on every
+    Python (3.10's unparser adds them), so the text does not depend on the version."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Tuple) and stmt.targets[0].elts:
+        names = ", ".join(ir.unparse(e) for e in stmt.targets[0].elts)
+        return f"{names} = {ir.unparse(stmt.value)}"
+    return ir.unparse(stmt)
 
 
 def _if(stmt, indent, source, lines, line_map, first, in_grad, line, kw="if"):
