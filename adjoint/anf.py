@@ -221,6 +221,9 @@ class Normalizer(Loops, Expressions):
     def stmt_Pass(self, node):
         return []
 
+    def stmt_Delete(self, node):
+        return []  # `del name` (the fence refuses anything else): memory only
+
     def stmt_Break(self, node):
         return [node]
 

@@ -25,7 +25,9 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     gast.Global: ("global declarations", "pass the value in as an argument and "
                                          "return the new value"),
     gast.Nonlocal: ("nonlocal declarations", "pass the value in and return it"),
-    gast.Delete: ("del statements", "let the name go out of scope instead"),
+    gast.Delete: ("del statements on items or attributes",
+                  "build a new array or dict without the entry (np.delete, a dict "
+                  "comprehension)"),
     gast.Import: ("imports inside the function", "import at module level"),
     gast.ImportFrom: ("imports inside the function", "import at module level"),
     gast.NamedExpr: ("assignment expressions (:=)", "assign on a line of its own"),
@@ -69,6 +71,11 @@ class Fence(gast.NodeVisitor):
                     hint="name each parameter, or pack the values into an array")
         for stmt in node.body:
             self.visit(stmt)
+
+    def visit_Delete(self, node):
+        if all(isinstance(t, gast.Name) for t in node.targets):
+            return  # `del name` only frees memory: nothing to differentiate
+        self.generic_visit(node)
 
     def visit_For(self, node):
         self._no_else(node, "for")

@@ -150,5 +150,90 @@ def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
     """Optimise a private copy (sweeps may share statement nodes)."""
     fn = ir.clone(fn)
     body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
-    fn.body = body
+    fn.body = release(body, pure_call)
     return fn
+
+
+def release(body, pure_call) -> list:
+    """Where the adjoint sweep starts, `del` the forward values it does not read, so
+    large intermediate arrays are freed instead of living until the return. Only
+    names every path has assigned (top-level assignments) are released."""
+    turn = next((i for i, s in enumerate(body) if _is_seed(s)), None)
+    if turn is None or _numbers_only(body):
+        return body
+    _, live = eliminate(body[turn:], set(), pure_call, apply=False)
+    small = _small_values(body[:turn])
+    done = []
+    for stmt in body[:turn]:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and not stmt.targets[0].id.startswith(("_stack", "_push", "_pop")):
+            name = stmt.targets[0].id
+            if name not in live and name not in done and name not in small:
+                done.append(name)
+    shapes = _shape_only(body[turn:], live, top=_top_assigned(body[:turn]) - small)
+    out = []
+    if shapes:  # one line: `a, b = rt.shapes(a, b)`
+        target = gast.Tuple(elts=[ir.name(n, True) for n in shapes], ctx=gast.Store()) \
+            if len(shapes) > 1 else ir.name(shapes[0], True)
+        call = ir.call("rt.shapes" if len(shapes) > 1 else "rt.shape_only",
+                       *[ir.name(n) for n in shapes])
+        out.append(gast.Assign(targets=[target], value=call, type_comment=None))
+    if done:
+        free = gast.Delete(targets=[ir.name(n, True) for n in done])
+        for t in free.targets:
+            t.ctx = gast.Del()
+        out.insert(0, free)
+    return body[:turn] + out + body[turn:]
+
+
+SMALL_ATTRS = {"shape", "ndim", "size", "dtype"}
+SMALL_CALLS = {"len", "int", "float", "bool", "range", "min", "max", "abs"}
+
+
+def _small_values(body) -> set:
+    """Names whose value is evidently small (flags, counters, shapes, constants):
+    releasing them would only add noise to the generated code."""
+    small = set()
+    for stmt in ir.statements(body):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            continue
+        v = stmt.value
+        if isinstance(v, (gast.Constant, gast.Compare, gast.BoolOp)) \
+                or isinstance(v, gast.UnaryOp) and isinstance(v.op, gast.Not) \
+                or isinstance(v, gast.Attribute) and v.attr in SMALL_ATTRS \
+                or isinstance(v, gast.Call) and ir.dotted(v.func) in SMALL_CALLS \
+                or isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+                and v.value.id in small:
+            small.add(stmt.targets[0].id)
+    return small
+
+
+def _numbers_only(body) -> bool:
+    """The scalar fast path (guarded by rt.NUMBERS / rt.numbers): nothing large."""
+    first = body[0] if body else None
+    return isinstance(first, gast.If) and "NUMBERS" in ir.unparse(first.test) \
+        or isinstance(first, gast.If) and "rt.numbers" in ir.unparse(first.test)
+
+
+def _top_assigned(body) -> set:
+    return {s.targets[0].id for s in body
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
+
+
+def _shape_only(rest, live, top) -> list:
+    """Forward values the adjoint sweep reads only as rt.unbroadcast's shape: keeping
+    their shape instead lets the arrays go."""
+    from .reverse_plan import _shape_and_value_reads
+    shapes, values = set(), set()
+    for stmt in rest:
+        s, v = _shape_and_value_reads(stmt)
+        shapes |= s
+        values |= v
+    return sorted((shapes - values) & live & top)
+
+
+def _is_seed(stmt) -> bool:
+    value = getattr(stmt, "value", None)
+    return isinstance(stmt, gast.Assign) and (
+        isinstance(value, gast.Call) and ir.dotted(value.func) == "rt.seed"
+        or isinstance(value, gast.IfExp) and "grad_out" in names_in(value.test))

@@ -117,8 +117,8 @@ def _call(value, source, locals_):
     if rule is None and _is_user_function(fn):
         return _user_call(value, fn, None)
     if rule is None:
-        what = ir.unparse(func) if fn is None or not isinstance(fn, types.FunctionType) \
-            else f"user function {ir.unparse(func)}"
+        what = f"user function {ir.unparse(func)}" if _is_user_function(fn) \
+            else ir.unparse(func)
         return Prim("opaque", value, what=what)
     return _apply(rule, value, value.args, value.keywords)
 

@@ -47,6 +47,11 @@ def shape_only(value):
     return Shape(shape_of(value))
 
 
+def shapes(*values):
+    """`shape_only` of each value (one statement frees several arrays)."""
+    return tuple(Shape(shape_of(v)) for v in values)
+
+
 def shape_of(x):
     """np.shape, without its overhead for Python numbers and arrays."""
     if type(x) in NUMBERS:
@@ -267,7 +272,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "norm_curved", "norm_grad", "norm_power", "numbers", "pad_grad", "pairs",
     "pairs_one", "pairs_t", "phi", "polygamma", "prod_grad", "prod_hess", "reduce_jvp",
     "repeat_grad", "reshape_like", "restore", "seed", "select_default_grad",
-    "select_grad", "shape_of", "shape_only", "sign", "sort_grad", "sort_jvp",
+    "select_grad", "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp",
     "split_grad", "star_axes", "sum_grad", "sum_list_grad", "sum_of",
     "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
     "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup",

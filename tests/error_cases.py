@@ -91,7 +91,7 @@ def uses_import(x):
 
 def uses_del(x):
     y = x * 2
-    del y  # line 94
+    del y[0]  # line 94
     return x
 
 

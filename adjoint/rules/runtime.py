@@ -47,7 +47,7 @@ defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
 # ---- elementwise -------------------------------------------------------------
 unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
 nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
-        rt.shape_only, rt.item, rt.is_container)
+        rt.shape_only, rt.shapes, rt.item, rt.is_container)
 
 # ---- containers (runtime_containers.py) ----------------------------------------
 defrule(rt.copy, "x", x="g", jvp={"x": "rt.copy(dx)"}, name="rt.copy")
