@@ -35,13 +35,17 @@ def _finish(gen, fn, ctx, mod, kind: str):
     return gen
 
 
-def _compiled(fn, wrt, optimize, value):
-    key = _key(fn, wrt, optimize, value)
+def _compiled(fn, wrt, optimize, value, batch=True):
+    key = _key(fn, wrt, optimize, value, batch)
     hit = _CACHE.get(key)
     if hit is None:
-        gen, ctx, mod = compile_reverse(fn, wrt, optimize_=optimize, value=value)
+        gen, ctx, mod = compile_reverse(fn, wrt, optimize_=optimize, value=value,
+                                        batch=batch)
         hit = _CACHE[key] = _finish(gen, fn, ctx, mod,
                                     "Value and gradient" if value else "Gradient")
+        if "_sum(" in mod.text and batch:  # batched loop products: differentiate the
+            hit.differentiable = functools.partial(  # plain version, made on demand
+                _compiled, fn, wrt, optimize, value, False)
     return hit
 
 

@@ -16,6 +16,10 @@ LIBRARIES = {"numpy", "scipy", "math", "builtins", "adjoint"}
 def parse(fn) -> Source:
     # a generated gradient with a scalar fast path is differentiated through its
     # generic version (the fast one only holds for Python numbers)
+    # a gradient whose loops batch their products is differentiated through its plain
+    # version (built on demand), and one with a scalar fast path through its generic one
+    if callable(getattr(fn, "differentiable", None)):
+        fn = fn.differentiable()
     fn = getattr(fn, "generic", None) or inspect.unwrap(fn)
     module = getattr(fn, "__module__", None) or ""
     library = module.split(".")[0] in LIBRARIES and not module.startswith("adjoint.generated")

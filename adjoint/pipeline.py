@@ -43,8 +43,10 @@ def front_end(source, ctx=None, taken=()):
     return normal, namer, anf.local_names(normal)
 
 
-def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
-    """Compile the adjoint of `fn`; return (generated function, Context, Module)."""
+def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
+                    batch: bool = True):
+    """Compile the adjoint of `fn`; return (generated function, Context, Module).
+    `batch=False` keeps loop products unbatched (the version differentiated again)."""
     source = parse(fn)
     ctx = Context(source, resolve_wrt(source, wrt), optimize_,
                   wrt_tuple=isinstance(wrt, (tuple, list)))
@@ -62,7 +64,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False):
     raw = fns + program.functions  # rendered only if someone reads the stage
     ctx.stages.later("reverse", lambda: emit.module(raw, source, _doc(source, ctx)).text)
     if optimize_:
-        fns = [(optimize.run(f, lambda call: _pure(call, source)), s) for f, s in fns]
+        fns = [(optimize.run(f, lambda call: _pure(call, source), batch), s)
+               for f, s in fns]
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     ctx.stages["optimize"] = mod.text

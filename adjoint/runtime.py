@@ -143,6 +143,33 @@ def matmul_gb(g, a, b):
     return unbroadcast(out, b)
 
 
+def matmul_ga_sum(terms, a):
+    """The sum of matmul_ga(g, a, b) over (g, b) pairs collected in a loop: one matrix
+    product when every pair is two vectors (an RNN's weight gradient), else a sum."""
+    if not terms:
+        return 0.0
+    if _ndim(a) == 2 and all(type(g) is ndarray and g.ndim == 1 and type(b) is ndarray
+                             and b.ndim == 1 for g, b in terms):
+        return np.array([g for g, _ in terms]).T @ np.array([b for _, b in terms])
+    total = 0.0
+    for g, b in terms:
+        total = total + matmul_ga(g, a, b)
+    return total
+
+
+def matmul_gb_sum(terms, b):
+    """The sum of matmul_gb(g, a, b) over (g, a) pairs collected in a loop."""
+    if not terms:
+        return 0.0
+    if _ndim(b) == 2 and all(type(g) is ndarray and g.ndim == 1 and type(a) is ndarray
+                             and a.ndim == 1 for g, a in terms):
+        return np.array([a for _, a in terms]).T @ np.array([g for g, _ in terms])
+    total = 0.0
+    for g, a in terms:
+        total = total + matmul_gb(g, a, b)
+    return total
+
+
 def float_dtype(*values):
     """The floating dtype a gradient of these values has (ints become float64).
     Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
@@ -268,7 +295,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit",
     "float_dtype", "getitem_grad", "group", "hstack_grad", "inner_ga", "inner_gb",
     "is_container", "item", "item_grad", "kron_ga", "kron_gb", "list_of", "log_or_zero",
-    "logsumexp_grad", "matmul_ga", "matmul_gb", "max_grad", "max_jvp", "mean_grad",
+    "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb", "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad",
     "norm_curved", "norm_grad", "norm_power", "numbers", "pad_grad", "pairs",
     "pairs_one", "pairs_t", "phi", "polygamma", "prod_grad", "prod_hess", "reduce_jvp",
     "repeat_grad", "reshape_like", "restore", "seed", "select_default_grad",

@@ -209,3 +209,16 @@ def data_dependent_trips(x):
     for i in range(n):
         s = s * 1.2 + 0.1
     return s
+
+
+def batched_rnn(W, Xs, H):
+    for t in range(Xs.shape[0]):
+        H = np.tanh(W @ H + Xs[t])
+    return np.sum(H * H)
+
+
+def right_product_loop(W, hs):
+    total = 0.0
+    for t in range(hs.shape[0]):
+        total = total + np.sum(np.tanh(hs[t] @ W))
+    return total

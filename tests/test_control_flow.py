@@ -130,3 +130,23 @@ def test_unsupported_control_flow(tmp_path, src, words):
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(mod.f)
     assert words in str(info.value) and "cf_bad.py:" in str(info.value)
+
+
+def test_loop_products_are_batched_and_exact():
+    """`bW += rt.matmul_ga(g, W, v)` per step becomes one product after the loop."""
+    g = adjoint.grad(cc.rnn, wrt="Wh")
+    assert "rt.matmul_ga_sum(bWh_terms, Wh)" in g.source
+    assert "rt.matmul_ga(" not in g.source.split("def drnn_dWh")[1]
+    # vectors: one matrix product; matrices (a batch of states): the summing fallback
+    check(cc.rnn, [0.5 * R.normal(size=(5, 5)), R.normal(size=(5, 3)),
+                   R.normal(size=(6, 3)), R.normal(size=5)], [0])
+    check(cc.batched_rnn, [0.4 * R.normal(size=(4, 4)), R.normal(size=(3, 4, 2)),
+                           R.normal(size=(4, 2))], [0, 1, 2])
+    g2 = adjoint.grad(cc.right_product_loop)
+    assert "rt.matmul_gb_sum(" in g2.source
+    check(cc.right_product_loop, [R.normal(size=(3, 2)), R.normal(size=(5, 3))], [0, 1])
+
+
+def test_second_derivatives_use_the_unbatched_gradient():
+    g = adjoint.grad(cc.rnn, wrt="Wh")
+    assert "_sum(" not in g.differentiable().source
