@@ -47,8 +47,13 @@ class Expressions:
         return node
 
     def expr_BinOp(self, node, out):
-        return gast.BinOp(left=self.atom(node.left, out), op=node.op,
-                          right=self.atom(node.right, out))
+        left, right = self.atom(node.left, out), self.atom(node.right, out)
+        if isinstance(node.op, gast.Mult) and isinstance(left, gast.Name) \
+                and isinstance(right, gast.Name) and left.id == right.id:
+            # x * x is x ** 2 (NumPy computes both as square, bit for bit): one
+            # adjoint term, g * (2 * x), instead of two
+            return gast.BinOp(left=left, op=gast.Pow(), right=gast.Constant(2, None))
+        return gast.BinOp(left=left, op=node.op, right=right)
 
     def expr_UnaryOp(self, node, out):
         operand = self.atom(node.operand, out)
