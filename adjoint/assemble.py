@@ -197,11 +197,10 @@ def _inits(rev) -> list:
 
 def _gradients(rev, back, wrt) -> list:
     grads = []
+    assigned = ir.stored_names(back)
     for p in wrt:
         b = rev.adjoint(p)
-        defined = any(isinstance(n, gast.Name) and n.id == b and isinstance(n.ctx, gast.Store)
-                      for s in back for n in gast.walk(s))
-        if not defined:
+        if b not in assigned:
             grads.append(ir.call("rt.zeros_like", ir.name(p)))
         elif b in rev.zeroed or p in rev.shaped:  # shaped: a plain dict/list/tuple
             grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))

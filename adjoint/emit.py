@@ -110,19 +110,16 @@ def _is_seed(stmt) -> bool:
 
 def free_names(tree) -> list[str]:
     """Names the module's functions read but do not bind (its globals)."""
-    bound = set()
-    for f in gast.walk(tree):
-        if isinstance(f, gast.FunctionDef):
-            bound.add(f.name)
-            bound |= {a.id for a in f.args.args + f.args.kwonlyargs + f.args.posonlyargs}
-    loads = []
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name):
-            if isinstance(node.ctx, (gast.Store, gast.Param)):
+    bound, loads = set(), set()
+    for node in ir.nodes(tree):
+        if isinstance(node, gast.FunctionDef):
+            bound.add(node.name)
+        elif isinstance(node, gast.Name):
+            if isinstance(node.ctx, (gast.Store, gast.Param, gast.Del)):
                 bound.add(node.id)
-            elif node.id not in loads:
-                loads.append(node.id)
-    return sorted(n for n in loads if n not in bound)
+            else:
+                loads.add(node.id)
+    return sorted(loads - bound)
 
 
 def _unique(items):

@@ -99,3 +99,22 @@ def clone(node):
         if hasattr(node, attr):
             setattr(new, attr, getattr(node, attr))
     return new
+
+
+def nodes(tree):
+    """Every node of a tree (or list of trees), in no particular order; a plain
+    stack walk, several times faster than ast.walk on the compiler's hot paths."""
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, gast.AST):
+            yield n
+            stack.extend(getattr(n, f) for f in n._fields)
+
+
+def stored_names(tree) -> set:
+    """Names a tree assigns (Store context)."""
+    return {n.id for n in nodes(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}

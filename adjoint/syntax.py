@@ -26,7 +26,5 @@ def local_names(tree, params=True) -> set[str]:
     names = set()
     if params:
         names = {a.id for a in tree.args.args + tree.args.kwonlyargs + tree.args.posonlyargs}
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-            names.add(node.id)
-    return names
+    from .ir import stored_names
+    return names | stored_names(tree)
