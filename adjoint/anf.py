@@ -52,7 +52,7 @@ class Normalizer(Loops, Expressions):
     def stmt_FunctionDef(self, node):
         """A nested def is lifted to module level (calls.py); it leaves no statement."""
         from .calls import Nested, free_variables
-        enclosing = self.locals | set(self.source.nested)
+        enclosing = self.locals - set(self.source.nested) - {node.name}  # not siblings
         self.source.nested[node.name] = Nested(node, free_variables(node, enclosing),
                                                self.source)
         return []

@@ -122,7 +122,8 @@ def lifted(nested: Nested) -> Source:
         tree.args.kw_defaults.append(None)
     parent = nested.parent  # same file and globals: `fn` is the enclosing function
     return Source(parent.fn, tree.name, parent.filename, parent.line_offset,
-                  parent.col_offset, tree, parent.namespace, parent.closure)
+                  parent.col_offset, tree, parent.namespace, parent.closure,
+                  nested=dict(parent.nested))  # it may call its sibling nested defs
 
 
 def free_variables(node: gast.FunctionDef, enclosing: set) -> tuple[str, ...]:

@@ -82,3 +82,21 @@ def builtins_mix(xs, y):
     if isinstance(n, int):
         total = total * big / n
     return total + int(3.7) * y
+
+
+def nested_calls_sibling(x, w):
+    def act(z):
+        return np.tanh(z) * 0.5 + 0.5 * z
+
+    def layer(v, scale=1.0):
+        return act(w @ v) * scale
+
+    return np.sum(layer(layer(x), scale=2.0))
+
+
+def nested_uses_lambda(x):
+    sq = lambda t: t * t  # noqa: E731
+
+    def f(t):
+        return sq(t) + math.sin(t)
+    return f(x) * f(2.0 * x)

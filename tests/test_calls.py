@@ -22,6 +22,8 @@ CASES = [
     (cc.lambda_applied_twice, [0.7], (0,)),
     (cc.nested_closure_inactive, [0.7], (0,)),
     (cc.builtins_mix, [np.array([0.5, -1.5, 2.0]), 1.2], (0, 1)),
+    (cc.nested_calls_sibling, [R.normal(size=3), 0.5 * R.normal(size=(3, 3))], (0, 1)),
+    (cc.nested_uses_lambda, [0.4], (0,)),
 ]
 
 
