@@ -125,6 +125,9 @@ class Expressions:
         return gast.Subscript(value=self.atom(node.value, out),
                               slice=self.index(node.slice, out), ctx=gast.Load())
 
+    def expr_JoinedStr(self, node, out):
+        return node  # an f-string (for print and messages): a value, never differentiated
+
     def expr_Lambda(self, node, out):
         self.fail(node, "a lambda must be assigned to a name and called",
                   "write `f = lambda x: ...` then call f(...), or use a nested def")

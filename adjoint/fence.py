@@ -36,7 +36,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     gast.Set: ("set literals", "use a tuple or list"),
     gast.SetComp: ("set comprehensions", "use a list comprehension"),
     gast.GeneratorExp: ("generator expressions", "use a list comprehension"),
-    gast.JoinedStr: ("f-strings", "format strings outside the function"),
 }
 
 

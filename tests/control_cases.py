@@ -222,3 +222,10 @@ def right_product_loop(W, hs):
     for t in range(hs.shape[0]):
         total = total + np.sum(np.tanh(hs[t] @ W))
     return total
+
+
+def prints_progress(x):
+    for i in range(3):
+        x = math.sin(x) + x
+        print(f"step {i}: {x:.3f}")
+    return x

@@ -150,3 +150,9 @@ def test_loop_products_are_batched_and_exact():
 def test_second_derivatives_use_the_unbatched_gradient():
     g = adjoint.grad(cc.rnn, wrt="Wh")
     assert "_sum(" not in g.differentiable().source
+
+
+def test_fstrings_in_prints_are_fine(capsys):
+    g = adjoint.grad(cc.prints_progress)
+    assert_grad_matches(g, cc.prints_progress, [0.7])
+    assert "step 2: 3.052" in capsys.readouterr().out

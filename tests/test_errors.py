@@ -28,7 +28,6 @@ FILE = "error_cases.py"
     (ec.uses_yield_from, 99, "yield from"),
     (ec.uses_genexp, 103, "generator expressions"),
     (ec.uses_set, 107, "set literals"),
-    (ec.uses_fstring, 111, "f-strings"),
     (ec.uses_match, 116, "match statements"),
 ])
 def test_unsupported_syntax(fn, line, words):
