@@ -35,7 +35,29 @@ def _finish(gen, fn, ctx, mod, kind: str):
     return gen
 
 
+def _bound(fn, wrt, optimize, value):
+    """A bound method: the gradient of its function, with `self` passed first (its
+    attributes are constants) and `wrt` positions counted from the first argument."""
+    shift = (lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0
+             else w)
+    inner_wrt = type(wrt)(shift(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
+        else shift(wrt)
+    inner = _compiled(fn.__func__, inner_wrt, optimize, value)
+    owner = fn.__self__
+
+    @functools.wraps(fn)
+    def method_gradient(*args, **kwargs):
+        return inner(owner, *args, **kwargs)
+    method_gradient.__name__ = inner.__name__
+    for attr in ("source", "stages", "wrt", "line_map"):
+        setattr(method_gradient, attr, getattr(inner, attr))
+    method_gradient.fn = fn
+    return method_gradient
+
+
 def _compiled(fn, wrt, optimize, value, batch=True):
+    if inspect.ismethod(fn):
+        return _bound(fn, wrt, optimize, value)
     key = _key(fn, wrt, optimize, value, batch)
     hit = _CACHE.get(key)
     if hit is None:

@@ -287,3 +287,22 @@ def test_generated_code_passes_pyflakes():
         n = pyflakes.check(adjoint.grad(fn, wrt=wrt).source, "gen.py",
                            Reporter(out, out))
         assert n == 0, out.getvalue()
+
+
+class _Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def loss(self, w, b=0.0):
+        return np.sum((w * self.scale + b) ** 2)
+
+
+def test_bound_and_unbound_methods():
+    m = _Model(2.0)
+    w = np.array([1.0, -0.5])
+    np.testing.assert_allclose(adjoint.grad(m.loss)(w), 8.0 * w)  # wrt=0 is w
+    gw, gb = adjoint.grad(m.loss, wrt=(0, "b"))(w, b=0.5)
+    np.testing.assert_allclose(gw, numerical_grad(lambda w: m.loss(w, 0.5), [w], 0))
+    assert gb == pytest.approx(numerical_grad(lambda b: m.loss(w, b), [0.5], 0))
+    np.testing.assert_allclose(adjoint.grad(_Model.loss, wrt="w")(m, w), 8.0 * w)
+    assert "def dloss_dw" in adjoint.grad(m.loss).source
