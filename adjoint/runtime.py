@@ -25,13 +25,20 @@ def seed(ans, grad_out, where=""):
     """The adjoint of the function's result: `grad_out`, or 1.0 for a scalar."""
     if grad_out is not None:
         return grad_out
+    where_ = f"; the function is at {where}" if where else ""
+    if isinstance(ans, (tuple, list, dict)):
+        raise NonScalarOutputError(
+            f"the differentiated function returned a {type(ans).__name__} of "
+            f"{len(ans)} values, so its gradient needs an incoming gradient for each",
+            hint="pass grad_out with one entry per returned value, e.g. grad_out=(1.0, "
+                 "0.0) for the first value's gradient, or return a single scalar"
+                 + where_)
     if np.ndim(ans) != 0:
         raise NonScalarOutputError(
             f"the differentiated function returned an array of shape {np.shape(ans)}, "
             "so its gradient needs the output's incoming gradient",
             hint="pass grad_out=<array shaped like the output> (a vector-Jacobian "
-                 "product), or reduce the output to a scalar (e.g. .sum())"
-                 + (f"; the function is at {where}" if where else ""))
+                 "product), or reduce the output to a scalar (e.g. .sum())" + where_)
     if isinstance(ans, np.generic) and np.issubdtype(ans.dtype, np.floating) \
             and ans.dtype != np.float64:
         return ans.dtype.type(1.0)  # keep float32 float32

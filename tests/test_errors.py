@@ -135,3 +135,11 @@ def test_check_grad_raises_with_table():
     msg = str(info.value)
     assert isinstance(info.value, AdjointError) and f"{FILE}:121" in msg
     assert "max abs error" in msg and "5.00e-01" in msg and "NO" in msg
+
+
+def test_tuple_output_needs_one_incoming_gradient_per_value():
+    g = adjoint.grad(ec.two_outputs)
+    with pytest.raises(NonScalarOutputError) as info:
+        g(np.ones(2))
+    assert "tuple of 2 values" in str(info.value) and "error_cases.py:" in str(info.value)
+    np.testing.assert_allclose(g(np.ones(2), grad_out=(1.0, 0.5)), [2.0, 2.0])
