@@ -146,9 +146,10 @@ class _Rename(gast.NodeTransformer):
         return node
 
 
-def run(fn: gast.FunctionDef, pure_call, batch: bool = True) -> gast.FunctionDef:
-    """Optimise a private copy (sweeps may share statement nodes)."""
-    fn = ir.clone(fn)
+def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
+        copy: bool = True) -> gast.FunctionDef:
+    """Optimise `fn` (a private copy unless copy=False: sweeps may share nodes)."""
+    fn = ir.clone(fn) if copy else fn
     body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
     body = release(body, pure_call)
     if batch:

@@ -26,21 +26,25 @@ FORWARD_STAGES = ("parse", "lower", "normalize", "activity", "forward", "optimiz
 def front_end(source, ctx=None, taken=()):
     """fence -> lower jumps -> normalize: (normal form, namer, its local names).
     Records the stages in `ctx` when given (callees compile without one)."""
-    record = ctx is not None  # stage texts are rendered only when someone reads them
-    if record:
-        parsed = ir.clone(source.tree)
-        ctx.stages.later("parse", lambda: ir.unparse(parsed))
+    if ctx is not None:  # stage texts are made again, only when someone reads them
+        for stage in ("parse", "lower", "normalize"):
+            ctx.stages.later(stage, lambda stage=stage: _early_stage(source.fn, stage))
     fence.check(source)
     namer = Namer(anf.local_names(source.tree) | _code_names(source) | set(taken))
     jumps.lower(source, namer)
-    if record:
-        lowered = ir.clone(source.tree)
-        ctx.stages.later("lower", lambda: ir.unparse(lowered))
     normal = anf.normalize(source, namer)
-    if record:  # a snapshot: later passes add to the normal form in place
-        normalized = ir.clone(normal)
-        ctx.stages.later("normalize", lambda: ir.unparse(normalized))
     return normal, namer, anf.local_names(normal)
+
+
+def _early_stage(fn, stage: str) -> str:
+    """The text of an early stage, by running the (deterministic) passes again."""
+    source = parse(fn)
+    if stage == "parse":
+        return ir.unparse(source.tree)
+    jumps.lower(source, Namer(anf.local_names(source.tree) | _code_names(source)))
+    if stage == "lower":
+        return ir.unparse(source.tree)
+    return ir.unparse(front_end(parse(fn))[0])
 
 
 def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
@@ -61,10 +65,15 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
-    raw = fns + program.functions  # rendered only if someone reads the stage
-    ctx.stages.later("reverse", lambda: emit.module(raw, source, _doc(source, ctx)).text)
+    if optimize_:  # the unoptimised module, compiled again only if someone reads it
+        ctx.stages.later("reverse", lambda: compile_reverse(
+            fn, wrt, optimize_=False, value=value, batch=batch)[2].text)
+    else:
+        ctx.stages["reverse"] = emit.module(fns + program.functions, source,
+                                            _doc(source, ctx)).text
     if optimize_:
-        fns = [(optimize.run(f, lambda call: _pure(call, source), batch), s)
+        shared = len(fns) > 1  # the fast path shares statements with its fallback
+        fns = [(optimize.run(f, lambda call: _pure(call, source), batch, copy=shared), s)
                for f, s in fns]
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")

@@ -306,3 +306,11 @@ def test_bound_and_unbound_methods():
     assert gb == pytest.approx(numerical_grad(lambda b: m.loss(w, b), [0.5], 0))
     np.testing.assert_allclose(adjoint.grad(_Model.loss, wrt="w")(m, w), 8.0 * w)
     assert "def dloss_dw" in adjoint.grad(m.loss).source
+
+
+def test_reverse_stage_is_the_unoptimized_module():
+    import golden_cases as gc
+    g = adjoint.grad(gc.rnn, wrt="Wh")
+    assert "rt.matmul_ga(bWh_h, Wh, h)" in g.stages["reverse"]       # before batching
+    assert "rt.matmul_ga_sum(bWh_terms, Wh)" in g.stages["optimize"]  # after
+    assert g.stages["optimize"] == g.source
