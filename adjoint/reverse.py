@@ -25,6 +25,13 @@ from .reverse_control import ControlFlow
 from .reverse_plan import Planning, _all
 from .tbr import Saves
 
+def _reads_target(stmt) -> bool:
+    """Whether an assignment's right-hand side mentions its own target."""
+    target = stmt.targets[0]
+    return isinstance(target, gast.Name) and any(
+        isinstance(n, gast.Name) and n.id == target.id for n in ir.nodes(stmt.value))
+
+
 class StackNames(NamedTuple):
     stack: str
     push: str
@@ -72,6 +79,8 @@ class Reverse(Planning, ControlFlow):
         """(variable, expression) for each adjoint contribution of an assignment.
         Cached: the TBR and loop fixpoints ask for the same terms many times (the
         optimizer copies the function before it changes any node)."""
+        if old is not None and not _reads_target(stmt):
+            old = None  # the old value of the target cannot appear: share the entry
         key = (stmt, old, self.scalar)
         if key not in self._terms:
             self._terms[key] = self._contributions(stmt, old)

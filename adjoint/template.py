@@ -22,25 +22,6 @@ def _parse(text: str):
     return gast.parse(text, mode="eval").body
 
 
-class _Fill(gast.NodeTransformer):
-    def __init__(self, mapping):
-        self.mapping = mapping
-
-    def visit_Subscript(self, node):
-        node.value = self.visit(node.value)
-        if isinstance(node.slice, gast.Name) and node.slice.id in self.mapping:
-            node.slice = ir.clone(self.mapping[node.slice.id])  # x[index] stays
-        else:
-            node.slice = self.visit(node.slice)
-        return node
-
-    def visit_Name(self, node):
-        if node.id in self.mapping:
-            value = ir.clone(self.mapping[node.id])
-            return as_value(value) if _has_slice(value) else value
-        return node
-
-
 def _has_slice(node) -> bool:
     return isinstance(node, gast.Slice) or (
         isinstance(node, gast.Tuple) and any(isinstance(e, gast.Slice) for e in node.elts))
@@ -53,35 +34,62 @@ def as_value(index):
     return gast.Subscript(value=s_, slice=index, ctx=gast.Load())
 
 
-class _Simplify(gast.NodeTransformer):
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right = node.left, node.right
-        if _num(left) and _num(right) and type(node.op) in FOLD:
-            return gast.Constant(value=FOLD[type(node.op)](left.value, right.value),
-                                 kind=None)
-        if isinstance(node.op, gast.Pow) and _num(right) and right.value == 1:
-            return left
-        if isinstance(node.op, gast.Mult):
-            if _num(right) and right.value == 1:
-                return left
-            if _num(left) and left.value == 1:
-                return right
+def _fill(node, mapping, slice_position=False):
+    """A copy of template `node` with placeholders replaced (one pass, bottom-up),
+    folding the noise generic templates leave (`2 - 1`, `x ** 1`, `g * 1`, default
+    arguments of rt helpers)."""
+    if isinstance(node, list):
+        return [_fill(n, mapping) for n in node]
+    if not isinstance(node, gast.AST):
         return node
+    if isinstance(node, gast.Name) and node.id in mapping:
+        value = ir.clone(mapping[node.id])
+        return value if slice_position or not _has_slice(value) else as_value(value)
+    fields = {}
+    for f in node._fields:
+        child = getattr(node, f, None)
+        fields[f] = _fill(child, mapping, slice_position=isinstance(node, gast.Subscript)
+                          and f == "slice")
+    new = type(node)(**fields)
+    if isinstance(new, gast.BinOp):
+        return _fold(new)
+    if isinstance(new, gast.Call):
+        _drop_defaults(new)
+    return new
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        fn = _runtime_function(node.func)
-        if fn is not None and not node.keywords:
-            params = list(inspect.signature(fn).parameters.values())
-            while node.args and len(node.args) <= len(params):
-                p, a = params[len(node.args) - 1], node.args[-1]
-                if p.default is inspect.Parameter.empty or not isinstance(a, gast.Constant) \
-                        or a.value is not p.default and a.value != p.default \
-                        or type(a.value) is not type(p.default):
-                    break
-                node.args.pop()
-        return node
+
+def _fold(node):
+    left, right = node.left, node.right
+    if _num(left) and _num(right) and type(node.op) in FOLD:
+        return gast.Constant(value=FOLD[type(node.op)](left.value, right.value), kind=None)
+    if isinstance(node.op, gast.Pow) and _num(right) and right.value == 1:
+        return left
+    if isinstance(node.op, gast.Mult):
+        if _num(right) and right.value == 1:
+            return left
+        if _num(left) and left.value == 1:
+            return right
+    return node
+
+
+def _drop_defaults(node) -> None:
+    """rt.f(g, x, None, False) -> rt.f(g, x) when those are the helper's defaults."""
+    fn = _runtime_function(node.func)
+    if fn is None or node.keywords:
+        return
+    params = _params(fn)
+    while node.args and len(node.args) <= len(params):
+        p, a = params[len(node.args) - 1], node.args[-1]
+        if p.default is inspect.Parameter.empty or not isinstance(a, gast.Constant) \
+                or a.value is not p.default and a.value != p.default \
+                or type(a.value) is not type(p.default):
+            break
+        node.args.pop()
+
+
+@functools.lru_cache(maxsize=None)
+def _params(fn):
+    return list(inspect.signature(fn).parameters.values())
 
 
 def _num(node) -> bool:
@@ -97,8 +105,7 @@ def _runtime_function(func):
 
 
 def instantiate(text: str, mapping: dict) -> gast.expr:
-    tree = _Fill(mapping).visit(ir.clone(_parse(text)))
-    return _Simplify().visit(tree)
+    return _fill(_parse(text), mapping)
 
 
 def names_in(node) -> set[str]:
