@@ -149,7 +149,7 @@ class Expressions:
 
     def expr_ListComp(self, node, out):
         """A loop that appends (see comprehension.py); the value is the list."""
-        result = self.namer.fresh("items" if isinstance(node, gast.ListComp) else "entries")
+        result = self.namer.fresh("entries" if isinstance(node, gast.DictComp) else "items")
         where = self.where
         self.locals = self.locals | {result}
         stmts = comprehension.lower(node, result, self.namer)
@@ -159,6 +159,7 @@ class Expressions:
         return _name(result)
 
     expr_DictComp = expr_ListComp
+    expr_GeneratorExp = expr_ListComp  # consumed once (sum, np.stack, ...): a list
 
     def index(self, node, out):
         if isinstance(node, gast.Slice):

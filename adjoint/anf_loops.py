@@ -77,9 +77,32 @@ class Loops:
             item = gast.Subscript(value=seq, slice=last, ctx=gast.Load())
             return length, [_plain_assign(target, item)]
         seq = self.atom(it, out)
+        if self.maybe_dict(it, target):  # walk a dict's keys, or a view, as a list
+            seq = self.to_atom(gast.Call(func=gast.Attribute(
+                value=_name("rt"), attr="as_sequence", ctx=gast.Load()), args=[seq],
+                keywords=[]), out)
         length = self.to_atom(gast.Call(func=_name("len"), args=[seq], keywords=[]), out)
         item = gast.Subscript(value=seq, slice=index, ctx=gast.Load())
         return length, [_plain_assign(target, item)]
+
+    def maybe_dict(self, it, target) -> bool:
+        """`d.items()` / `.keys()` / `.values()`, or a name used like a dict in this
+        function: indexed by the loop's own variable (`for k in d: d[k]`) or by a
+        string (`d["W"]`). Other loops (over arrays and lists) stay as they are."""
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
+                and it.func.attr in ("items", "keys", "values") and not it.args:
+            return True
+        if not isinstance(it, gast.Name):
+            return False
+        keys = {target.id} if isinstance(target, gast.Name) else set()
+        for node in gast.walk(self.source.tree):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == it.id:
+                key = node.slice
+                if isinstance(key, gast.Name) and key.id in keys or \
+                        isinstance(key, gast.Constant) and isinstance(key.value, str):
+                    return True
+        return False
 
     def is_call(self, node, fn) -> bool:
         return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \

@@ -35,7 +35,6 @@ UNSUPPORTED: dict[type, tuple[str, str]] = {
     gast.Match: ("match statements", "use if/elif/else"),
     gast.Set: ("set literals", "use a tuple or list"),
     gast.SetComp: ("set comprehensions", "use a list comprehension"),
-    gast.GeneratorExp: ("generator expressions", "use a list comprehension"),
 }
 
 

@@ -58,6 +58,9 @@ class Prim:
 def resolve(node, ns):
     """The object a dotted name refers to, or None."""
     if isinstance(node, gast.Name):
+        if node.id == "rt" and "rt" not in ns:  # helpers the compiler itself calls
+            from . import runtime
+            return runtime
         return ns.get(node.id)
     if isinstance(node, gast.Attribute):
         owner = resolve(node.value, ns)

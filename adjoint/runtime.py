@@ -283,9 +283,11 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     inner_ga, inner_gb, kron_ga, kron_gb, norm_grad, phi, tensordot_ga, tensordot_gb,
     vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    GradDict, GradList, MISSING, add_at, as_array, container_fit,
-    container_getitem_grad, container_zeros, copy, is_container, item, item_grad,
-    list_of, restore, sum_list_grad, sum_of)
+    GradDict, GradList, MISSING, add_at, as_array, as_sequence, container_fit,
+    container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
+    is_container, item, item_grad, items_grad, items_spread, list_of, restore,
+    sequence_grad, sum_list_grad, sum_of, values_grad, values_spread,
+    zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
@@ -295,20 +297,22 @@ from .runtime_higher import (  # noqa: E402  (rt.<name> for each)
 
 __all__ = [  # what generated code may call as rt.<name>
     "GradDict", "GradList", "MISSING", "NUMBERS", "NonScalarOutputError", "Shape",
-    "add_at", "as_array", "average_grad", "average_wgrad", "average_wjvp",
-    "broadcast_like", "cast_grad", "cholesky_grad", "cholesky_jvp", "concatenate_grad",
-    "container_fit", "container_getitem_grad", "container_zeros", "copy", "count",
-    "cumsum_grad", "diag_grad", "diagonal_grad", "diff_grad", "digamma", "dot_ga",
-    "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit",
-    "float_dtype", "getitem_grad", "group", "hstack_grad", "inner_ga", "inner_gb",
-    "is_container", "item", "item_grad", "kron_ga", "kron_gb", "list_of", "log_or_zero",
-    "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb", "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad",
-    "norm_curved", "norm_grad", "norm_power", "numbers", "pad_grad", "pairs",
-    "pairs_one", "pairs_t", "phi", "polygamma", "prod_grad", "prod_hess", "reduce_jvp",
-    "repeat_grad", "reshape_like", "restore", "seed", "select_default_grad",
-    "select_grad", "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp",
-    "split_grad", "star_axes", "sum_grad", "sum_list_grad", "sum_of",
-    "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
-    "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup",
-    "unstack", "var_grad", "vector_norm_grad", "vstack_grad", "weights_back",
-    "weights_like", "zeros_like"]
+    "add_at", "as_array", "as_sequence", "average_grad", "average_wgrad",
+    "average_wjvp", "broadcast_like", "cast_grad", "cholesky_grad", "cholesky_jvp",
+    "concatenate_grad", "container_fit", "container_getitem_grad", "container_zeros",
+    "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad", "dict_items",
+    "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
+    "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
+    "getitem_grad", "group", "hstack_grad", "inner_ga", "inner_gb", "is_container",
+    "item", "item_grad", "items_grad", "items_spread", "kron_ga", "kron_gb", "list_of",
+    "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
+    "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",
+    "norm_power", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",
+    "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like",
+    "restore", "seed", "select_default_grad", "select_grad", "sequence_grad",
+    "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp", "split_grad",
+    "star_axes", "sum_grad", "sum_list_grad", "sum_of", "take_along_axis_grad",
+    "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad", "trace_grad",
+    "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup", "unstack",
+    "values_grad", "values_spread", "var_grad", "vector_norm_grad", "vstack_grad",
+    "weights_back", "weights_like", "zeros_like", "zeros_like_container"]

@@ -205,3 +205,62 @@ def add_at(b, index, g):
         b[index] = _add(b[index] if not isinstance(b, dict) else b.get(index, 0.0), g)
     else:
         np.add.at(b, index, g)
+
+
+# ---- iterating dicts: `for k in d`, `for k, v in d.items()`, `d.values()` -----------
+def as_sequence(x):
+    """What a `for` loop walks, as something indexable: a dict's keys, a dict view as
+    a list; arrays, lists and tuples unchanged."""
+    if isinstance(x, dict):
+        return list(x)
+    if isinstance(x, (type({}.items()), type({}.keys()), type({}.values()))):
+        return list(x)
+    return x
+
+
+def sequence_grad(g, x):
+    """Adjoint of `as_sequence(x)`: keys carry no gradient; a sequence passes it on."""
+    return zeros_like_container(x) if isinstance(x, dict) else g
+
+
+def dict_items(d):
+    return list(d.items())
+
+
+def items_grad(g, d):
+    """Adjoint of `list(d.items())` in d: each pair's second adjoint, by key."""
+    g = g if is_container(g) else [0.0] * len(d)
+    return GradDict((k, _second(gi)) for k, gi in zip(d, g))
+
+
+def items_spread(g, d):
+    """The transpose of `items_grad`: a dict's adjoints as (key, value) pair adjoints."""
+    return GradList(GradList([0.0, g[k] if is_container(g) else 0.0]) for k in d)
+
+
+def dict_keys(d):
+    return list(d)
+
+
+def dict_values(d):
+    return list(d.values())
+
+
+def values_grad(g, d):
+    """Adjoint of `list(d.values())` in d: the list's adjoints, by key."""
+    g = g if is_container(g) else [0.0] * len(d)
+    return GradDict((k, gi) for k, gi in zip(d, g))
+
+
+def values_spread(g, d):
+    """The transpose of `values_grad`: a dict's adjoints in key order."""
+    return GradList(g[k] if is_container(g) else 0.0 for k in d)
+
+
+def _second(pair):
+    return pair[1] if is_container(pair) else 0.0
+
+
+def zeros_like_container(x):
+    from .runtime import zeros_like
+    return zeros_like(x)

@@ -442,3 +442,18 @@ CASES["rt.logsumexp_grad"] = lambda r: [
     {"v": A(r, 1, 4), "a": _X(r), "ans_": A(r, 1, 4), "axis": 0, "keepdims": True}]
 CASES["rt.sum_of"] = lambda r: [{"v": [A(r, 3, 4), A(r, 3, 4)], "like": _X(r)},
                                 {"v": [A(r, 4), A(r, 3, 4)], "like": _X(r)}]
+
+
+# ---- iterating dicts (runtime_containers.py) ---------------------------------------
+def _d(r):
+    return {"a": A(r, 3), "b": A(r, 2, 2)}
+
+
+CASES["rt.as_sequence"] = lambda r: [{"x": [A(r, 3), A(r, 2)]}]
+CASES["rt.sequence_grad"] = lambda r: [{"v": [A(r, 3), A(r, 2)], "x": [A(r, 3), A(r, 2)]}]
+CASES["rt.dict_items"] = lambda r: [{"d": _d(r)}]
+CASES["rt.items_grad"] = lambda r: [{"v": [["a", A(r, 3)], ["b", A(r, 2, 2)]], "d": _d(r)}]
+CASES["rt.items_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
+CASES["rt.dict_values"] = lambda r: [{"d": _d(r)}]
+CASES["rt.values_grad"] = lambda r: [{"v": [A(r, 3), A(r, 2, 2)], "d": _d(r)}]
+CASES["rt.values_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]

@@ -391,3 +391,39 @@ def test_in_place_methods_on_constants_are_fine():
         return np.sum(x[idx] ** 2)
     x = np.arange(3.0)
     np.testing.assert_allclose(adjoint.grad(f)(x), 2 * x)
+
+
+def _dict_items_loss(p, x):
+    total = 0.0
+    for name, w in p.items():
+        total = total + np.sum((w * x) ** 2)
+    return total
+
+
+def _dict_keys_loss(p, x):
+    total = 0.0
+    for k in p:
+        total = total + np.sum(p[k] * x) ** 2
+    return total
+
+
+def _genexp_loss(p):
+    return sum(np.sum(v ** 3) for v in p.values())
+
+
+@pytest.mark.parametrize("fn", [_dict_items_loss, _dict_keys_loss, _genexp_loss])
+def test_iterating_dicts_and_generator_expressions(fn):
+    rng = np.random.default_rng(9)
+    p = {"a": rng.normal(size=3), "b": rng.normal(size=(2, 3))}
+    args = (p, rng.normal(size=3)) if fn is not _genexp_loss else (p,)
+    got = adjoint.grad(fn)(*args)
+    assert isinstance(got, dict) and sorted(got) == ["a", "b"]
+    for key in p:
+        want = np.zeros_like(p[key])
+        for j in np.ndindex(p[key].shape):
+            hi = {k: v.copy() for k, v in p.items()}
+            lo = {k: v.copy() for k, v in p.items()}
+            hi[key][j] += 1e-6
+            lo[key][j] -= 1e-6
+            want[j] = (fn(hi, *args[1:]) - fn(lo, *args[1:])) / 2e-6
+        np.testing.assert_allclose(got[key], want, rtol=1e-5, atol=1e-7)

@@ -64,35 +64,68 @@ def template(text, values, **extra):
 
 # ---- vectors: arrays, scalars and lists of arrays --------------------------------
 def is_real(v):
+    if isinstance(v, dict):
+        return len(v) > 0 and all(is_real(e) for e in v.values())
     if isinstance(v, (list, tuple)):
-        return len(v) > 0 and all(is_real(e) for e in v)
+        return len(v) > 0 and all(is_real(e) or isinstance(e, str) for e in v) \
+            and any(not isinstance(e, str) for e in v)
     return isinstance(v, float) or isinstance(v, np.ndarray) and v.dtype.kind == "f"
 
 
 def random_like(v, r):
+    if isinstance(v, dict):
+        return {k: random_like(e, r) for k, e in v.items()}
+    if isinstance(v, str):
+        return v  # keys carry no gradient
     if isinstance(v, (list, tuple)):
         return [random_like(e, r) for e in v]
     return r.normal(size=np.shape(v)) if np.ndim(v) else float(r.normal())
 
 
 def inner(a, b):
+    if isinstance(b, dict):
+        return sum(inner(a[k], b[k]) for k in b)
+    if isinstance(b, str) or isinstance(a, str):
+        return 0.0
     if isinstance(b, (list, tuple)):
         return sum(inner(x, y) for x, y in zip(a, b))
     return float(np.sum(np.asarray(a) * np.asarray(b)))
 
 
 def axpy(x, eps, d):
+    if isinstance(x, dict):
+        return {k: axpy(e, eps, d[k]) for k, e in x.items()}
+    if isinstance(x, str):
+        return x
     if isinstance(x, (list, tuple)):
         return [axpy(e, eps, f) for e, f in zip(x, d)]
     return x + eps * d
 
 
+def _zero(x):
+    """A zero direction shaped like x (keys stay keys)."""
+    if isinstance(x, dict):
+        return {k: _zero(e) for k, e in x.items()}
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [_zero(e) for e in x]
+    return np.zeros_like(x) if np.ndim(x) else 0.0
+
+
 def basis(v, sym):
-    """Unit directions over every element (of every array of a list)."""
+    """Unit directions over every element (of every array of a list or dict)."""
+    if isinstance(v, dict):
+        for k, e in v.items():
+            for d in basis(e, sym):
+                yield {j: d if j == k else _zero(x) for j, x in v.items()}
+        return
+    if isinstance(v, str):
+        return
     if isinstance(v, (list, tuple)):
         for k, e in enumerate(v):
             for d in basis(e, sym):
-                yield [d if j == k else np.zeros_like(x) for j, x in enumerate(v)]
+                yield [d if j == k else _zero(x) for j, x in enumerate(v)]
         return
     if np.ndim(v) == 0:
         yield 1.0
@@ -110,9 +143,7 @@ def check_vjp(rule, param, values, case, r):
     if rule.broadcast:
         got = rt.unbroadcast(got, values[param])
     v = values[param]
-    got_shape = [np.shape(e) for e in got] if isinstance(v, list) else np.shape(got)
-    want_shape = [np.shape(e) for e in v] if isinstance(v, list) else np.shape(v)
-    assert got_shape == want_shape, f"{rule.name} vjp[{param}] shape"
+    assert _shapes(got, like=v) == _shapes(v), f"{rule.name} vjp[{param}] shape"
     sym = rule.name in SYMMETRIC
 
     def h(x):
@@ -122,6 +153,19 @@ def check_vjp(rule, param, values, case, r):
         ana = inner(got, d)
         assert abs(ana - num) <= 1e-6 + 1e-5 * abs(num), \
             f"{rule.name} vjp[{param}] along {d}: {ana} vs finite differences {num}"
+
+
+def _shapes(x, like=None):
+    """The nested shapes of x (keys and strings count as no shape). With `like` (a
+    string key position in `like`), the adjoint's entry there is not compared."""
+    if isinstance(like, str) or isinstance(x, str):
+        return "key"
+    if isinstance(x, dict):
+        return {k: _shapes(x[k], like[k] if isinstance(like, dict) else None) for k in x}
+    if isinstance(x, (list, tuple)):
+        likes = like if isinstance(like, (list, tuple)) else [None] * len(x)
+        return [_shapes(e, w) for e, w in zip(x, likes)]
+    return np.shape(x)
 
 
 def check_jvp(rule, param, values, case, r):
@@ -135,11 +179,23 @@ def check_jvp(rule, param, values, case, r):
     def f(x):
         return call(rule, {**values, param: x}, {**case, param: x})
     hi, lo = f(axpy(v, EPS, d)), f(axpy(v, -EPS, d))
-    pairs = zip(got, hi, lo) if isinstance(ans, (list, tuple)) else [(got, hi, lo)]
-    for t, a, b in pairs:
+    _compare_tangent(got, hi, lo, f"{rule.name} jvp[{param}]")
+
+
+def _compare_tangent(t, a, b, msg):
+    """The tangent `t` against (a - b) / 2 eps, through lists, tuples and dicts."""
+    if isinstance(a, dict):
+        for k in a:
+            _compare_tangent(t[k], a[k], b[k], msg)
+    elif isinstance(a, str):
+        return  # a key: no tangent
+    elif isinstance(a, (list, tuple)):
+        for ti, ai, bi in zip(t, a, b):
+            _compare_tangent(ti, ai, bi, msg)
+    else:
         num = (np.asarray(a, float) - np.asarray(b, float)) / (2 * EPS)
-        np.testing.assert_allclose(np.broadcast_to(t, num.shape), num, rtol=1e-5, atol=1e-6,
-                                   err_msg=f"{rule.name} jvp[{param}]")
+        np.testing.assert_allclose(np.broadcast_to(t, num.shape), num, rtol=1e-5,
+                                   atol=1e-6, err_msg=msg)
 
 
 def check_identity(rule, param, values, case, r):

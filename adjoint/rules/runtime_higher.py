@@ -8,7 +8,7 @@ Every `rt.<name>` a template here calls has a rule too (tests/test_rules.py chec
 """
 
 from .. import runtime as rt
-from .registry import defrule, nondiff
+from .registry import defrule, method, nondiff
 
 
 def _T(a):
@@ -209,3 +209,26 @@ defrule(rt.logsumexp_grad, "v, a, ans_, axis=None, b=None, keepdims=False",
 # ---- sum(list)'s adjoint in its first argument: the elements' total ----------------
 defrule(rt.sum_of, "v, like", v="rt.sum_list_grad(g, v)",
         jvp={"v": "rt.sum_of(dv, like)"}, name="rt.sum_of")
+
+
+# ---- iterating dicts (runtime_containers.py): each helper's transpose has a rule ----
+defrule(rt.as_sequence, "x", x="rt.sequence_grad(g, x)", jvp={"x": "rt.as_sequence(dx)"},
+        name="rt.as_sequence")
+defrule(rt.sequence_grad, "v, x", v="rt.sequence_grad(g, x)",
+        jvp={"v": "rt.sequence_grad(dv, x)"}, name="rt.sequence_grad")
+defrule(rt.dict_items, "d", d="rt.items_grad(g, d)", jvp={"d": "rt.dict_items(dd)"},
+        name="rt.dict_items")
+defrule(rt.items_grad, "v, d", v="rt.items_spread(g, d)",
+        jvp={"v": "rt.items_grad(dv, d)"}, name="rt.items_grad")
+defrule(rt.items_spread, "v, d", v="rt.items_grad(g, d)",
+        jvp={"v": "rt.items_spread(dv, d)"}, name="rt.items_spread")
+defrule(rt.dict_values, "d", d="rt.values_grad(g, d)", jvp={"d": "rt.dict_values(dd)"},
+        name="rt.dict_values")
+defrule(rt.values_grad, "v, d", v="rt.values_spread(g, d)",
+        jvp={"v": "rt.values_grad(dv, d)"}, name="rt.values_grad")
+defrule(rt.values_spread, "v, d", v="rt.values_grad(g, d)",
+        jvp={"v": "rt.values_spread(dv, d)"}, name="rt.values_spread")
+nondiff(rt.dict_keys)
+method("items", rt.dict_items)    # for k, v in d.items():  d's adjoint is a dict
+method("values", rt.dict_values)
+method("keys", rt.dict_keys)
