@@ -90,6 +90,7 @@ def _loop(stmt, live, pure_call, apply=True):
 def propagate_copies(body) -> list:
     """After `a = b` (two names), read `b` for `a` in the statements that follow in
     the same block, until either name is assigned again; DCE then drops the copy."""
+    body = [s for s in body if not _self_copy(s)]  # `x = x` does nothing
     for stmt in body:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
@@ -114,6 +115,11 @@ def propagate_copies(body) -> list:
             if {a, b} & assigned[j]:
                 break
     return body
+
+
+def _self_copy(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and isinstance(stmt.value, gast.Name) and stmt.value.id == stmt.targets[0].id
 
 
 def _stored(target) -> set:
