@@ -15,7 +15,7 @@ import re
 
 import gast
 
-from . import containers, ir
+from . import containers, containers_sweep, ir
 from .activity import Activity, equations
 from .context import Source
 from .errors import NoForwardRuleError
@@ -135,7 +135,7 @@ class Forward:
         inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
                  for p in params if self.active(p) and p not in wrt]
         tangents = [ir.name(self.tangent(p), False) for p in wrt]
-        body = containers.forward_prologue(self, fn) + self.block(fn.body[:-1])
+        body = containers_sweep.forward_prologue(self, fn) + self.block(fn.body[:-1])
         ret = gast.Tuple(elts=[ir.name(result), self.tangent_of(ir.name(result))],
                          ctx=gast.Load())
         body = inits + body + [gast.copy_location(gast.Return(value=ret), fn.body[-1])]
@@ -165,7 +165,7 @@ class Forward:
         out = []
         for stmt in body:
             if containers.is_write(stmt):  # y[i] = v; dy[i] = dv
-                out.extend(containers.forward_write(self, stmt))
+                out.extend(containers_sweep.forward_write(self, stmt))
             elif isinstance(stmt, gast.Assign):
                 out.extend(self.assign(stmt))
             elif isinstance(stmt, gast.If):

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import gast
 
-from . import containers, ir
+from . import containers, containers_sweep, ir
 from .activity import Activity
 from .adjoints import State, accumulate, fresh
 from .context import Source
@@ -140,7 +140,7 @@ class Reverse(Planning, ControlFlow):
             if isinstance(stmt, gast.Return):
                 continue
             if containers.is_write(stmt):
-                out.extend(containers.save(self, stmt))
+                out.extend(containers_sweep.save(self, stmt))
             elif self.saves.saved(stmt):
                 var = stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
                 out.append(self.push(var) if stmt in self.saves.stacked else
@@ -165,9 +165,9 @@ class Reverse(Planning, ControlFlow):
         out = []
         for stmt in reversed(body):
             if containers.is_write(stmt):
-                out.extend(containers.backward_write(self, stmt, state))
+                out.extend(containers_sweep.backward_write(self, stmt, state))
             elif containers.appended(stmt):
-                out.extend(containers.backward_append(self, stmt, state))
+                out.extend(containers_sweep.backward_append(self, stmt, state))
             elif isinstance(stmt, gast.Assign):
                 out.extend(self.backward_assign(stmt, state))
             elif isinstance(stmt, gast.If):
@@ -190,7 +190,7 @@ class Reverse(Planning, ControlFlow):
         elif saved and not stacked:
             old = self.saves.named[stmt]
         if containers.popped(stmt):  # v = xs.pop(): v's adjoint goes back onto bxs
-            out += containers.backward_pop(self, stmt, state, badj)
+            out += containers_sweep.backward_pop(self, stmt, state, badj)
             if badj is not None:
                 state.discard(badj)
         elif badj is not None and badj in state.defined:
@@ -200,7 +200,7 @@ class Reverse(Planning, ControlFlow):
             else:
                 contribs = self.contributions(stmt, old=old if stmt in self.own else None)
             mine = [e for v, e in contribs if v == target]
-            moves = containers.moves(self, badj, contribs, state)
+            moves = containers_sweep.moves(self, badj, contribs, state)
             for var, expr in contribs:
                 if var != target:
                     out.append(accumulate(self.adjoint(var), expr, state,
