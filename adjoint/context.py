@@ -76,4 +76,5 @@ class Context:
     optimize: bool = True
     wrt_tuple: bool = False                # return a tuple of gradients
     mode: str = "reverse"                  # or "forward"
+    tangents: tuple[str, ...] = ()         # forward mode: the tangent parameters' names
     stages: Stages = field(default_factory=Stages)

@@ -129,7 +129,9 @@ class Forward:
     def function(self, fn: gast.FunctionDef, wrt, name: str,
                  keyword_tangents: bool = False) -> gast.FunctionDef:
         """def <name>(params, d<wrt>...): tangent inits; body; return value, dresult.
-        With `keyword_tangents` (a callee's jvp) the tangents are keyword-only."""
+        With `keyword_tangents` (a callee's jvp), or when `fn` has defaults, the
+        tangents are keyword-only: after `mask=None`, a positional `dx` would
+        silently take the place of an omitted optional argument."""
         result = fn.body[-1].value.id
         params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
         inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
@@ -142,7 +144,7 @@ class Forward:
         args = fn.args
         for t in tangents:
             t.ctx = gast.Param()
-        if keyword_tangents:
+        if keyword_tangents or args.defaults:
             new_args = gast.arguments(args=list(args.args),
                                       posonlyargs=list(args.posonlyargs), vararg=None,
                                       kwonlyargs=list(args.kwonlyargs) + tangents,
@@ -150,13 +152,11 @@ class Forward:
                                       [None] * len(tangents), kwarg=None,
                                       defaults=list(args.defaults))
         else:
-            defaults = list(args.defaults) + [ir.const(None)] * len(tangents) \
-                if args.defaults else []
             new_args = gast.arguments(args=list(args.args) + tangents,
                                       posonlyargs=list(args.posonlyargs), vararg=None,
                                       kwonlyargs=list(args.kwonlyargs),
                                       kw_defaults=list(args.kw_defaults), kwarg=None,
-                                      defaults=defaults)
+                                      defaults=[])
         new = gast.FunctionDef(name=name, args=new_args, body=body, decorator_list=[],
                                returns=None, type_comment=None, type_params=[])
         return gast.copy_location(new, fn)

@@ -19,8 +19,10 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     """Forward mode: `jvp(f, wrt=0)(*args, dx)` returns `(f(*args), <f'(args), dx>)`.
 
     The returned function takes `fn`'s arguments followed by one tangent per `wrt`
-    parameter (named `d<param>`, shaped like it); with several `wrt` parameters
-    the directional derivative is along all of them at once. It has `.source`
+    parameter (named `d<param>`, shaped like it; the tangents may also be passed by
+    name, `dx=...`); with several `wrt` parameters the directional derivative is
+    along all of them at once. Optional parameters of `fn` may be left out: the
+    last positional arguments are always the tangents. It has `.source`
     and `.stages` like `grad`'s result.
     """
     if fn is None:
@@ -29,11 +31,36 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     hit = _CACHE.get(key)
     if hit is None:
         gen, ctx, mod = compile_forward(fn, wrt, optimize_=optimize)
-        hit = _CACHE[key] = _finish(gen, fn, ctx, mod)
+        hit = _CACHE[key] = _finish(_positional_tangents(gen, ctx.tangents), fn, ctx, mod)
     return hit
 
 
+def _positional_tangents(gen, tangents):
+    """When `fn` has defaults the generated tangents are keyword-only (`f(x,
+    mask=None, *, dx)`); this lets them also come last among the positionals, as
+    everywhere else: `(x, dx)`, `(x, mask, dx)` and `(x, dx=dx)` all mean what they say."""
+    params = inspect.signature(gen).parameters
+    if params[tangents[0]].kind is not inspect.Parameter.KEYWORD_ONLY:
+        return gen
+    n = len(tangents)
+
+    @functools.wraps(gen)
+    def call(*args, **kwargs):
+        if not any(t in kwargs for t in tangents) and len(args) >= n:
+            kwargs.update(zip(tangents, args[len(args) - n:]))
+            args = args[:len(args) - n]
+        return gen(*args, **kwargs)
+    call.generated = gen
+    return call
+
+
+def _call_tangent(fwd, args, tangent):
+    """Call a jvp function with `args` and one tangent, passed by keyword."""
+    return fwd(*args, **{fwd.tangents[0]: tangent})
+
+
 def _finish(gen, fn, ctx, mod):
+    gen.tangents = ctx.tangents
     gen.source = mod.text
     gen.stages = ctx.stages.copy()
     gen.wrt = ctx.wrt
@@ -58,7 +85,8 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
                     optimize=optimize)
 
         def hvp(*args):
-            return inner(*args)[1]
+            *primal, v = args
+            return _call_tangent(inner, primal, v)[1]
         hvp.source = inner.source
         hvp.jvp = inner
         hit = _CACHE[key] = functools.update_wrapper(hvp, fn, updated=())
@@ -99,8 +127,8 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
 
         def jac(*args):
             x = args[index]
-            out = fwd(*args, _zero(x))[0]
-            cols = [fwd(*args, e)[1] for e in _basis(x)]
+            out = _call_tangent(fwd, args, _zero(x))[0]
+            cols = [_call_tangent(fwd, args, e)[1] for e in _basis(x)]
             return _assemble(cols, np.shape(out), np.shape(x))
     else:
         vjp = grad(fn, wrt=single, optimize=optimize)

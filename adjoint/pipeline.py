@@ -50,7 +50,8 @@ def _early_stage(fn, stage: str) -> str:
 def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
                     batch: bool = True):
     """Compile the adjoint of `fn`; return (generated function, Context, Module).
-    `batch=False` keeps loop products unbatched (the version differentiated again)."""
+    `batch=False` is the version differentiated again: loop products stay unbatched and
+    no adjoint is scattered into in place (`rt.add_at`)."""
     source = parse(fn)
     ctx = Context(source, resolve_wrt(source, wrt), optimize_,
                   wrt_tuple=isinstance(wrt, (tuple, list)))
@@ -58,7 +59,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     rev = Reverse(source, act, namer, locals_)
-    rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee)
+    rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee,
+                                    in_place=batch)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))  # mutations, containers
@@ -93,7 +95,7 @@ def compile_callee(callee, program) -> None:
     containers.plan(rev, body, params(source.tree))
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
-    bwd = optimize.run(bwd, pure)
+    bwd = optimize.run(bwd, pure, program.in_place)
     fwd, bwd = residuals(fwd, bwd, tape, result)
     fwd = optimize.run(fwd, pure)
     program.taken |= namer.taken
@@ -109,7 +111,8 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     """Compile the forward mode (JVP) of `fn`; return (generated function, Context, Module).
 
     The function takes `fn`'s arguments plus a tangent `d<p>` for each `wrt` parameter
-    and returns `(value, directional derivative)`."""
+    (keyword-only when `fn` has defaults, so a tangent never fills an optional
+    parameter) and returns `(value, directional derivative)`."""
     source = parse(fn)
     ctx = Context(source, resolve_wrt(source, wrt), optimize_, mode="forward",
                   wrt_tuple=isinstance(wrt, (tuple, list)))
@@ -119,6 +122,7 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     fwd = forward.Forward(source, act, namer, locals_)
     fwd.program = program = Program(taken=set(namer.taken), compile_jvp=compile_callee_jvp)
     gen = fwd.function(normal, ctx.wrt, jvp_name(source.name, ctx.wrt))
+    ctx.tangents = tuple(fwd.tangent(p) for p in ctx.wrt)
     doc = _forward_doc(source, ctx)
     ctx.stages["forward"] = emit.module([gen] + program.functions, source, doc).text
     if optimize_:

@@ -66,6 +66,36 @@ def test_jvp_source_names_and_signature():
     assert adjoint.jvp(f, wrt="x") is g  # cached
 
 
+def scaled_sin(x, scale=None, *, shift=0.0):
+    if scale is not None:
+        x = x * scale
+    return np.sum(np.sin(x + shift))
+
+
+def test_jvp_of_a_function_with_defaults_takes_the_tangent_last_or_by_name():
+    """A tangent never fills an omitted optional parameter: in the generated code it
+    is keyword-only, and the returned function takes it as the last positional."""
+    g = adjoint.jvp(scaled_sin)
+    assert "def jvp_scaled_sin_dx(x, scale=None, *, shift=0.0, dx):" in g.source
+    x, dx = np.array([0.3, -1.1]), np.array([0.5, 2.0])
+
+    def along(*args, **kw):
+        return directional_fd(lambda x: scaled_sin(x, *args, **kw), [x], (0,), [dx])
+    for args, kw in [((), {}), ((2.0,), {}), ((2.0,), {"shift": 0.4}), ((), {"shift": 1.0})]:
+        value, tangent = g(x, *args, dx, **kw)
+        assert value == pytest.approx(scaled_sin(x, *args, **kw))
+        assert tangent == pytest.approx(along(*args, **kw), rel=1e-6)
+        assert g(x, *args, dx=dx, **kw)[1] == pytest.approx(tangent)
+    assert adjoint.hessian_vector_product(scaled_sin)(x, dx) == pytest.approx(
+        -np.sin(x) * dx)
+    jac = adjoint.jacobian(sin_scaled, mode="forward")(x)
+    np.testing.assert_allclose(jac, np.diag(2.0 * np.cos(2.0 * x)), atol=1e-15)
+
+
+def sin_scaled(x, s=2.0):
+    return np.sin(x * s)
+
+
 def test_jvp_tangent_name_avoids_collision():
     def f(x, dx):
         return x * dx
