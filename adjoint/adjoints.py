@@ -62,13 +62,18 @@ def is_getitem_grad(expr) -> bool:
     return isinstance(expr, gast.Call) and ir.dotted(expr.func) == "rt.getitem_grad"
 
 
-def accumulate(b: str, expr, state: State, indexed: bool, ints, where) -> gast.stmt:
-    """Add the contribution `expr` to adjoint `b` (assign it if `b` is still zero)."""
+def accumulate(b: str, expr, state: State, indexed: bool, ints, where,
+               in_place: bool = True) -> gast.stmt:
+    """Add the contribution `expr` to adjoint `b` (assign it if `b` is still zero).
+    `in_place=False` never emits `rt.add_at`, a write the next differentiation
+    could not see (the sum is then `b += rt.getitem_grad(...)`)."""
     if b not in state.defined:
         state.assign(b, fresh(expr))
         return ir.assign(b, expr, where)
     if b in state.owned and indexed and is_getitem_grad(expr):
-        return add_at(b, expr, ints, where)
+        stmt = add_at(b, expr, ints, where, in_place)
+        if stmt is not None:
+            return stmt
     if b in state.owned:
         node = gast.AugAssign(target=ir.name(b, True), op=gast.Add(), value=expr)
         return gast.copy_location(node, where)
@@ -76,14 +81,17 @@ def accumulate(b: str, expr, state: State, indexed: bool, ints, where) -> gast.s
     return ir.assign(b, ir.add(ir.name(b), expr), where)
 
 
-def add_at(b: str, expr, ints, where) -> gast.stmt:
-    """`bx[i] += g` (or rt.add_at, i.e. np.add.at, when `i` might repeat an element)."""
+def add_at(b: str, expr, ints, where, in_place: bool = True) -> gast.stmt | None:
+    """`bx[i] += g` (or rt.add_at, i.e. np.add.at, when `i` might repeat an element;
+    None then if not `in_place`)."""
     g, _, index = expr.args
     raw = index.slice if _is_s_(index) else index
     if _basic_index(raw, ints):
         target = gast.Subscript(value=ir.name(b), slice=raw, ctx=gast.Store())
         return gast.copy_location(gast.AugAssign(target=target, op=gast.Add(), value=g),
                                   where)
+    if not in_place:
+        return None
     return gast.copy_location(ir.expr_stmt(ir.call("rt.add_at", ir.name(b), index, g)),
                               where)
 

@@ -65,8 +65,9 @@ def _compiled(fn, wrt, optimize, value, batch=True):
                                         batch=batch)
         hit = _CACHE[key] = _finish(gen, fn, ctx, mod,
                                     "Value and gradient" if value else "Gradient")
-        if "_sum(" in mod.text and batch:  # batched loop products: differentiate the
-            hit.differentiable = functools.partial(  # plain version, made on demand
+        if batch and ("_sum(" in mod.text or "rt.add_at(" in mod.text):
+            # batched loop products or in-place scatters: differentiate the plain
+            hit.differentiable = functools.partial(  # version, made on demand
                 _compiled, fn, wrt, optimize, value, False)
     return hit
 

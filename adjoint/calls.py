@@ -51,6 +51,10 @@ class Program:
     taken: set = field(default_factory=set)
     compile_split: object = None   # pipeline.compile_callee, set by the pipeline
     compile_jvp: object = None     # pipeline.compile_callee_jvp (forward mode)
+    # Adjoint sweeps may scatter into owned adjoints in place (`rt.add_at`) and batch
+    # loop products; False in the version that is differentiated again, which must
+    # use only operations with rules and no writes hidden inside a call.
+    in_place: bool = True
 
     def fresh(self, base: str) -> str:
         name, n = base, 2

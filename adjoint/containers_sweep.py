@@ -48,7 +48,8 @@ def backward_write(rev, stmt, state: State) -> list:
                 part = ir.call("rt.item_grad", ir.name(by), _index_value(index),
                                ir.name(value.id))
                 out.append(accumulate(rev.adjoint(value.id), part, state,
-                                      value.id in rev.indexed, rev.ints, stmt))
+                                      value.id in rev.indexed, rev.ints, stmt,
+                                      rev.program.in_place))
             out += _own(by, state, stmt)
             zero = gast.Subscript(value=ir.name(by), slice=copy.deepcopy(index),
                                   ctx=gast.Store())

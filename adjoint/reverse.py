@@ -204,7 +204,8 @@ class Reverse(Planning, ControlFlow):
             for var, expr in contribs:
                 if var != target:
                     out.append(accumulate(self.adjoint(var), expr, state,
-                                          var in self.indexed, self.ints, stmt))
+                                          var in self.indexed, self.ints, stmt,
+                                          self.program.in_place))
                     if var == moves:
                         state.assign(self.adjoint(var), True)
             state.discard(badj)
