@@ -120,8 +120,10 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     act = forward.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     fwd = forward.Forward(source, act, namer, locals_)
-    fwd.program = program = Program(taken=set(namer.taken), compile_jvp=compile_callee_jvp)
-    gen = fwd.function(normal, ctx.wrt, jvp_name(source.name, ctx.wrt))
+    name = jvp_name(source.name, ctx.wrt)  # reserved: a recursive call's jvp is another
+    fwd.program = program = Program(taken=set(namer.taken) | {name},
+                                    compile_jvp=compile_callee_jvp)
+    gen = fwd.function(normal, ctx.wrt, name)
     ctx.tangents = tuple(fwd.tangent(p) for p in ctx.wrt)
     doc = _forward_doc(source, ctx)
     ctx.stages["forward"] = emit.module([gen] + program.functions, source, doc).text

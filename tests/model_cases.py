@@ -129,3 +129,66 @@ def dict_items_penalty(p, x):
     for name, w in p.items():
         total = total + np.sum((w * x) ** 2)
     return total
+
+
+def relu_mlp(W1, W2, x):
+    h = np.maximum(W1 @ x, 0.0)
+    return np.sum(np.logaddexp(0.0, W2 @ h))
+
+
+def softmax_xent(W, X, y):
+    logits = X @ W
+    logits = logits - logits.max(axis=1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(X.shape[0]), y])
+
+
+def solve_loss(A, b):
+    z = np.linalg.solve(A + 3.0 * np.eye(A.shape[0]), b)
+    return np.linalg.norm(z) ** 2
+
+
+def einsum_loss(A, B):
+    C = np.einsum("ij,jk->ik", A, B)
+    return np.einsum("ij,ij->", C, C)
+
+
+def methods_mix(x):
+    y = x.reshape(-1)
+    z = y.clip(-0.5, 0.5)
+    return z.sum() + x.max() + x.mean(axis=(0, 1)) + np.log1p(x ** 2).sum() + np.expm1(x).sum()
+
+
+def newton_sqrt(a):
+    x = a
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def rec_array(x, n):
+    if n == 0:
+        return np.sum(x)
+    return rec_array(np.sin(x) * 1.1, n - 1)
+
+
+def matrix_power_loop(A):
+    P = np.eye(A.shape[0])
+    for _ in range(3):
+        P = P @ A
+    return np.trace(P)
+
+
+def det_logdet(A):
+    sign, logdet = np.linalg.slogdet(A @ A.T + np.eye(A.shape[0]))
+    return logdet + np.linalg.det(A)
+
+
+def cumulative_max_branch(xs):
+    best = -1e9
+    total = 0.0
+    for x in xs:
+        if x > best:
+            best = x
+        total = total + best * x
+    return total

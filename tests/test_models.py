@@ -29,6 +29,18 @@ CASES = [
     (mc.strided_products, [R.normal(size=6)], (0,)),
     (mc.optional_mask, [R.normal(size=4)], (0,)),
     (mc.optional_mask, [R.normal(size=4), np.array([1.0, 0.0, 2.0, 1.0])], (0,)),
+    (mc.relu_mlp, [R.normal(size=(4, 3)), R.normal(size=(2, 4)), R.normal(size=3)],
+     (0, 1, 2)),
+    (mc.softmax_xent, [R.normal(size=(3, 4)), R.normal(size=(5, 3)),
+                       np.array([0, 3, 1, 2, 1])], (0, 1)),
+    (mc.solve_loss, [R.normal(size=(3, 3)), R.normal(size=3)], (0, 1)),
+    (mc.einsum_loss, [R.normal(size=(2, 3)), R.normal(size=(3, 2))], (0, 1)),
+    (mc.methods_mix, [R.normal(size=(2, 3))], (0,)),
+    (mc.newton_sqrt, [2.0], (0,)),
+    (mc.rec_array, [R.normal(size=3), 3], (0,)),
+    (mc.cumulative_max_branch, [R.normal(size=6)], (0,)),
+    (mc.det_logdet, [R.normal(size=(3, 3))], (0,)),
+    (mc.matrix_power_loop, [R.normal(size=(3, 3))], (0,)),
 ]
 IDS = [f"{fn.__name__}-{len(args)}" for fn, args, _ in CASES]
 
