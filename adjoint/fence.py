@@ -60,13 +60,7 @@ class Fence(gast.NodeVisitor):
     def visit_FunctionDef(self, node):
         if node is not self.source.tree:
             return self.generic_visit(node)
-        args = node.args
-        for extra, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
-            if extra is not None:
-                raise UnsupportedSyntaxError(
-                    f"{what} parameters are not supported ({self.source.name})",
-                    self.source.where(extra),
-                    hint="name each parameter, or pack the values into an array")
+        check_signature(self.source)
         for stmt in node.body:
             self.visit(stmt)
 
@@ -88,6 +82,19 @@ class Fence(gast.NodeVisitor):
                 self.source.where(node.orelse[0]),
                 hint=f"set a flag before break and test it after the {kw} loop")
         self.generic_visit(node)
+
+
+def check_signature(source: Source) -> None:
+    """Variadic parameters have no fixed positions to differentiate (checked before
+    `wrt` is resolved, so `def f(*xs)` is not reported as having no parameters)."""
+    args = source.tree.args
+    for extra, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
+        if extra is not None:
+            raise UnsupportedSyntaxError(
+                f"{what} parameters are not supported ({source.name})",
+                source.where(extra),
+                hint="name each parameter, or take one list, tuple or array of the "
+                     "values")
 
 
 def check(source: Source, not_yet: dict[type, tuple[str, str]] | None = None) -> Source:

@@ -159,6 +159,7 @@ def _forward_doc(source, ctx) -> str:
 
 
 def resolve_wrt(source, wrt) -> tuple[str, ...]:
+    fence.check_signature(source)
     names = [p.id for p in source.tree.args.posonlyargs + source.tree.args.args] + \
         [p.id for p in source.tree.args.kwonlyargs]
     items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]

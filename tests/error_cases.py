@@ -134,3 +134,11 @@ CACHE = [0.0]  # a global that mutate_global writes into
 
 def two_outputs(x):
     return np.sum(x), np.sum(x * x)
+
+
+def only_star_args(*xs):  # line 139
+    return sum(xs)
+
+
+def only_star_kwargs(**kw):  # line 143
+    return kw["x"]

@@ -28,6 +28,8 @@ FILE = "error_cases.py"
     (ec.uses_yield_from, 99, "yield from"),
     (ec.uses_set, 107, "set literals"),
     (ec.uses_match, 116, "match statements"),
+    (ec.only_star_args, 139, "*args parameters"),   # before wrt=0 can be "out of range"
+    (ec.only_star_kwargs, 143, "**kwargs parameters"),
 ])
 def test_unsupported_syntax(fn, line, words):
     with pytest.raises(UnsupportedSyntaxError) as info:
