@@ -258,7 +258,10 @@ def max_grad(g, x, ans, axis=None, keepdims=False):
         g = np.expand_dims(g, _axes(axis, len(shape)))
         ans = np.expand_dims(ans, _axes(axis, len(shape)))
     hit = np.asarray(x) == ans
-    return g * _share(hit, axis, np.result_type(x, g, 1.0))
+    dtype = np.result_type(x, g, 1.0)
+    if np.count_nonzero(hit) == np.size(ans):  # one extreme per slice: no ties to
+        return np.where(hit, g, 0.0).astype(dtype, copy=False)  # share (no slow sum)
+    return g * _share(hit, axis, dtype)
 
 
 def _share(hit, axis, dtype):
