@@ -21,8 +21,9 @@ class Planning:
         reads, own = {}, set()
         value_reads, shape_reads = set(), set()
         for stmt in _all(body):
-            if containers.mutated(stmt):
+            if containers.mutated(stmt):  # undoing a write needs the whole object
                 reads[stmt] = containers.reads(stmt) & self.locals
+                value_reads |= reads[stmt]
             elif isinstance(stmt, gast.Assign):
                 exprs = [e for _, e in self.contributions(stmt, old=OLD)]
                 found = set().union(*(names_in(e) for e in exprs)) if exprs else set()

@@ -192,3 +192,12 @@ def cumulative_max_branch(xs):
             best = x
         total = total + best * x
     return total
+
+
+def heat_equation(u0, alpha):
+    u = u0
+    for _ in range(3):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+        u = u + alpha * lap
+    return np.sum(u ** 2)

@@ -41,6 +41,7 @@ CASES = [
     (mc.cumulative_max_branch, [R.normal(size=6)], (0,)),
     (mc.det_logdet, [R.normal(size=(3, 3))], (0,)),
     (mc.matrix_power_loop, [R.normal(size=(3, 3))], (0,)),
+    (mc.heat_equation, [R.normal(size=6), 0.2], (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{len(args)}" for fn, args, _ in CASES]
 
