@@ -113,31 +113,6 @@ def plan(rev, body, params) -> None:
     rev.shaped = _copies(body, shaped)
     _index_gathered(rev, body, _copies(body, lists | rev.dicts))
     _check_concatenation(rev, body, _copies(body, lists))
-    _check_untracked_mutations(rev, body)
-
-
-UNTRACKED = {"extend", "insert", "remove", "clear", "update", "setdefault", "popitem",
-             "sort", "reverse", "fill", "resize", "put", "itemset", "pop"}
-
-
-def _check_untracked_mutations(rev, body) -> None:
-    """`xs.extend(ys)` and similar in-place methods are not reversed: refuse them when
-    they touch a differentiated value rather than give a wrong gradient."""
-    for stmt in walk(body):
-        call = getattr(stmt, "value", None)
-        if not (isinstance(stmt, gast.Expr) and isinstance(call, gast.Call)
-                and isinstance(call.func, gast.Attribute)
-                and isinstance(call.func.value, gast.Name)
-                and call.func.attr in UNTRACKED):
-            continue
-        names = [call.func.value.id] + [a.id for a in call.args if isinstance(a, gast.Name)]
-        if any(n in rev.activity.varied for n in names):
-            raise UnsupportedSyntaxError(
-                f"{call.func.value.id}.{call.func.attr}(...) changes a differentiated "
-                f"value in place, which adjoint does not reverse ({rev.source.name})",
-                rev.source.where(stmt),
-                hint="use append in a loop, build a new list or dict, or compute it "
-                     "with NumPy (np.concatenate, np.sort, ...)")
 
 
 def _unpacked(body, params) -> set:

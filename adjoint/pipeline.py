@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 
 
-from . import activity, anf, containers, emit, fence, forward, ir, jumps, optimize, scalars
+from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
+               optimize, scalars)
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -58,6 +59,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     normal, namer, locals_ = front_end(source, ctx)
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
+    hidden_writes.check(source, act.varied, normal.body)
     rev = Reverse(source, act, namer, locals_)
     rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee,
                                     in_place=batch)
@@ -88,6 +90,8 @@ def compile_callee(callee, program) -> None:
     source = callee.source
     normal, namer, locals_ = front_end(source, taken=program.taken)
     act = activity.analyze(normal, source, callee.wrt, locals_)
+    hidden_writes.check(source, act.varied, normal.body)
+    hidden_writes.check_parameters(source, normal.body, params(source.tree))
     rev = Reverse(source, act, namer, locals_)
     rev.program = program
     body = rev.instrument(normal.body)
@@ -118,6 +122,7 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
                   wrt_tuple=isinstance(wrt, (tuple, list)))
     normal, namer, locals_ = front_end(source, ctx)
     act = forward.analyze(normal, source, ctx.wrt, locals_)
+    hidden_writes.check(source, act.varied, normal.body, hidden_writes.FORWARD)
     ctx.stages["activity"] = act.dump()
     fwd = forward.Forward(source, act, namer, locals_)
     name = jvp_name(source.name, ctx.wrt)  # reserved: a recursive call's jvp is another
@@ -139,6 +144,8 @@ def compile_callee_jvp(source, wrt, name, tangents, program) -> None:
     """Forward mode of a function called by the one differentiated."""
     normal, namer, locals_ = front_end(source, taken=program.taken)
     act = forward.analyze(normal, source, wrt, locals_)
+    hidden_writes.check(source, act.varied, normal.body, hidden_writes.FORWARD)
+    hidden_writes.check_parameters(source, normal.body, params(source.tree))
     fwd = forward.Forward(source, act, namer, locals_)
     fwd.program = program
     fwd.tan.update(tangents)

@@ -100,3 +100,14 @@ def nested_uses_lambda(x):
     def f(t):
         return sq(t) + math.sin(t)
     return f(x) * f(2.0 * x)
+
+
+def _scaled_copy(v):
+    v = v.copy()
+    v[0] = v[0] * 2.0
+    return v
+
+
+def helper_copies_then_writes(x):
+    y = _scaled_copy(x * 1.0)
+    return np.sum(y * y)

@@ -24,6 +24,7 @@ CASES = [
     (cc.builtins_mix, [np.array([0.5, -1.5, 2.0]), 1.2], (0, 1)),
     (cc.nested_calls_sibling, [R.normal(size=3), 0.5 * R.normal(size=(3, 3))], (0, 1)),
     (cc.nested_uses_lambda, [0.4], (0,)),
+    (cc.helper_copies_then_writes, [R.normal(size=3)], (0,)),
 ]
 
 

@@ -367,21 +367,45 @@ def test_forward_mode(fn, wrt, make_args):
     np.testing.assert_array_equal(x, before)
 
 
-@pytest.mark.parametrize("body,method", [
-    ("xs = [x]\n    xs.extend([x * 2.0])\n    return np.sum(np.stack(xs))", "extend"),
-    ("d = {'a': x}\n    d.update({'b': x})\n    return np.sum(d['a'])", "update"),
-    ("y = x * 1.0\n    y.sort()\n    return np.sum(y[:2])", "sort"),
+HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
+
+
+@pytest.mark.parametrize("body,words", [
+    ("xs = [x]\n    xs.extend([x * 2.0])\n    return np.sum(np.stack(xs))", ".extend("),
+    ("d = {'a': x}\n    d.update({'b': x})\n    return np.sum(d['a'])", ".update("),
+    ("y = x * 1.0\n    y.sort()\n    return np.sum(y[:2])", ".sort("),
+    ("y = np.zeros(3)\n    y.fill(x[0])\n    return np.sum(y ** 2)", ".fill("),
+    ("y = np.empty(3)\n    np.multiply(x, 2.0, out=y)\n    return np.sum(y)", "out=..."),
+    ("y = np.zeros(3)\n    np.copyto(y, x)\n    return np.sum(y ** 2)", "np.copyto"),
+    ("y = np.zeros(3)\n    np.add.at(y, [0, 0], x[:2])\n    return np.sum(y ** 2)",
+     "np.add.at"),
+    ("A = np.eye(3)\n    np.fill_diagonal(A, x)\n    return np.sum(A ** 2)",
+     "np.fill_diagonal"),
+    ("y = np.zeros((2, 3))\n    row = y[0]\n    row[1] = x[0]\n    return np.sum(y * y)",
+     "a view of y"),
+    ("y = x.copy()\n    scale_first(y)\n    return np.sum(y * y)", "scale_first(y) writes"),
+    ("y = x.copy()\n    z = scale_first(y)\n    return np.sum(z * z)",
+     "writes into its parameter v"),
 ])
-def test_untracked_in_place_methods_are_refused(tmp_path, body, method):
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_writes_adjoint_cannot_follow_are_refused(tmp_path, body, words, mode):
+    """Each would be a silently wrong derivative: refused at the user's line instead."""
     import importlib.util
-    path = tmp_path / f"untracked_{method}.py"
-    path.write_text(f"import numpy as np\n\ndef f(x):\n    {body}\n")
+    name = "hidden_" + str(abs(hash(body)) % 10 ** 8)
+    path = tmp_path / f"{name}.py"
+    path.write_text(f"import numpy as np\n\n{HELPER}def f(x):\n    {body}\n")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    x = np.arange(3.0)
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
-        adjoint.grad(mod.f)(np.arange(3.0))
-    assert f".{method}(" in str(info.value) and f"{path.name}:5" in str(info.value)
+        if mode == "grad":
+            adjoint.grad(mod.f)(x)
+        else:
+            adjoint.jvp(mod.f)(x, np.ones(3))
+    msg = str(info.value)
+    assert words in msg and f"{path.name}:" in msg and "hint:" in msg, msg
+    np.testing.assert_array_equal(x, np.arange(3.0))
 
 
 def test_in_place_methods_on_constants_are_fine():
