@@ -13,7 +13,7 @@ import gast
 
 from . import containers
 from .context import Source
-from .primitives import Prim, classify, no_rule_error
+from .primitives import Prim, classify, no_param_rule_error, no_rule_error
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,32 @@ def analyze(fn: gast.FunctionDef, source: Source, wrt, locals_) -> Activity:
                 if new:
                     useful |= new
                     changed = True
+    check_rules_cover(eqs, varied, useful, source)
+    return Activity(frozenset(varied), frozenset(useful), result)
+
+
+def check_rules_cover(eqs, varied, useful, source: Source) -> None:
+    """A varied value reaching the result through a call with no rule, or through a
+    parameter its rule does not differentiate (`logsumexp(a, b=w)`), is an error:
+    its contribution would silently be zero."""
     for eq in eqs:
-        if eq.prim.kind == "opaque" and eq.target in varied and eq.target in useful \
+        if eq.target not in useful:
+            continue
+        if eq.prim.kind == "opaque" and eq.target in varied \
                 and any(v in varied for v in _inputs(eq)):
             raise no_rule_error(eq.prim, source)
-    return Activity(frozenset(varied), frozenset(useful), result)
+        if eq.prim.kind == "rule" and not eq.prim.rule.name.startswith("rt."):
+            for param, node in eq.prim.args:
+                if isinstance(node, gast.Name) and node.id in varied \
+                        and param not in eq.prim.rule.vjp and param not in STRUCTURAL \
+                        and (eq.prim.rule.name, param) not in ZERO_DERIVATIVE:
+                    raise no_param_rule_error(eq.prim, param, node.id, source)
+
+
+# Rule parameters that choose a structure (axes, shapes, indices, flags) rather than
+# carry a value with a derivative, and value parameters whose derivative is zero.
+STRUCTURAL = {"axis", "axes", "axis1", "axis2", "keepdims", "out", "dtype", "k", "offset",
+              "shape", "ord", "order", "indices_or_sections", "n", "ddof", "indices",
+              "index", "returned", "subscripts", "source", "destination", "pad_width",
+              "mode", "repeats", "shift", "condlist", "condition", "kind", "reps"}
+ZERO_DERIVATIVE = {("numpy.copysign", "b"), ("math.copysign", "b"), ("numpy.ldexp", "b")}

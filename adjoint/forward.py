@@ -16,11 +16,11 @@ import re
 import gast
 
 from . import containers, containers_sweep, ir
-from .activity import Activity, equations
+from .activity import Activity, check_rules_cover, equations
 from .context import Source
 from .errors import NoForwardRuleError
 from .naming import Namer
-from .primitives import classify, no_rule_error
+from .primitives import classify
 from .template import instantiate
 
 
@@ -90,10 +90,7 @@ def analyze(fn, source: Source, wrt, locals_) -> Activity:
     result = fn.body[-1].value.id
     varied = _closure(set(wrt), [(ins, [t]) for t, ins, _ in edges])
     useful = _closure({result}, [([t], ins) for t, ins, _ in edges])
-    for target, ins, eq in edges:
-        if eq is not None and eq.prim.kind == "opaque" and target in varied \
-                and target in useful and any(v in varied for v in ins):
-            raise no_rule_error(eq.prim, source)
+    check_rules_cover([eq for _, _, eq in edges if eq is not None], varied, useful, source)
     return Activity(frozenset(varied), frozenset(useful), result)
 
 

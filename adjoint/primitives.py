@@ -192,3 +192,16 @@ def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
                 "the differentiated function")
     return NoGradientRuleError(f"no gradient rule for {what} ({source.name})",
                                source.where(prim.node), hint=hint)
+
+
+def no_param_rule_error(prim: Prim, param: str, var: str,
+                        source: Source) -> NoGradientRuleError:
+    name = prim.rule.name
+    diff = ", ".join(prim.rule.diff_params) or "none"
+    return NoGradientRuleError(
+        f"{name} has no gradient with respect to its parameter {param}, and {var} "
+        f"passed there depends on the differentiated input ({source.name})",
+        source.where(prim.node),
+        hint=f"its differentiable parameters are: {diff}; compute {param} from values "
+             f"that are not differentiated, or register a fuller rule with "
+             f"adjoint.rules.defrule (README, 'Adding a gradient rule')")

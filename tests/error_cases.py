@@ -142,3 +142,14 @@ def only_star_args(*xs):  # line 139
 
 def only_star_kwargs(**kw):  # line 143
     return kw["x"]
+
+
+def logsumexp_weights(a, w):  # line 147
+    from_scipy = SCIPY_LOGSUMEXP(a, b=w)
+    return from_scipy
+
+
+try:
+    from scipy.special import logsumexp as SCIPY_LOGSUMEXP
+except ImportError:  # the test is skipped
+    SCIPY_LOGSUMEXP = None
