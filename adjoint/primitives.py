@@ -111,7 +111,7 @@ def _call(value, source, locals_):
     if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
         fn, rule = lookup_method(func.attr)
         if rule is None:
-            return Prim("opaque", value, what=f"method .{func.attr}()")
+            return Prim("opaque", value, what=f"method {ir.unparse(func)}()")
         return _apply(rule, value, [func.value] + value.args, value.keywords)
     if isinstance(func, gast.Name) and func.id in source.nested:
         return _user_call(value, source.nested[func.id], source.nested[func.id].node)
@@ -164,7 +164,8 @@ def _apply(rule, value, args, keywords) -> Prim:
         elif args:
             bound.append((p.name, args.pop(0)))
     if args:
-        return Prim("opaque", value, what=f"{rule.name} with {len(args)} extra arguments")
+        return Prim("opaque", value, what=f"{rule.name} with {len(args)} more arguments "
+                                          f"than its rule takes ({_signature(rule)})")
     names = {p.name for p in params}
     for kw in keywords:
         if kw.arg not in names or kw.arg in dict(bound):
@@ -173,14 +174,29 @@ def _apply(rule, value, args, keywords) -> Prim:
     given = dict(bound)
     for p in params:
         if p.name not in given and p.default is None and not p.star:
-            return Prim("opaque", value, what=f"{rule.name} without argument {p.name}")
+            return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
+                                              f"({_signature(rule)})")
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
 
 
+def _signature(rule) -> str:
+    return f"{rule.name.rsplit('.', 1)[-1]}({', '.join(p.name for p in rule.params)})"
+
+
 def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     what = prim.what or ir.unparse(prim.node)
-    if what.startswith("attribute ."):
+    if what.startswith("method "):
+        hint = ("adjoint knows NumPy's array methods (x.sum(), x.reshape(...), x.T, ...); "
+                "for a method of your own object, call a module-level function that "
+                "takes the arrays, and for a module alias (la = np.linalg) write the "
+                "full name (np.linalg.norm)")
+    elif what.startswith(("max without", "min without")):
+        hint = "for the largest of a list use np.max(np.array(xs)); max(a, b) works too"
+    elif "more arguments than" in what or " without argument " in what:
+        hint = ("call it the way its rule is written (the signature above), e.g. split "
+                "an einsum of more than 4 operands into two")
+    elif what.startswith("attribute ."):
         hint = ("attributes of a differentiated object are not differentiated: pass the "
                 "arrays themselves (or a dict of arrays) as arguments")
     elif what.startswith("user function"):
