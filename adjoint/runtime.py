@@ -247,8 +247,11 @@ def dot_gb(g, a, b):
 
 
 def broadcast_like(g, x):
-    """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`)."""
-    return np.broadcast_to(g, np.shape(x))
+    """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`), as a new writable
+    array (a tangent may be item-written later); containers keep their structure."""
+    if isinstance(x, (list, tuple, dict)) or isinstance(g, (list, tuple, dict)):
+        return broadcast_container(g, x)
+    return np.array(np.broadcast_to(g, shape_of(x)))
 
 
 def max_grad(g, x, ans, axis=None, keepdims=False):
@@ -286,7 +289,8 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     inner_ga, inner_gb, kron_ga, kron_gb, norm_grad, phi, tensordot_ga, tensordot_gb,
     vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    GradDict, GradList, MISSING, add_at, as_array, as_sequence, container_fit,
+    GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
+    container_fit,
     container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
     is_container, item, item_grad, items_grad, items_spread, list_of, restore,
     sequence_grad, sum_list_grad, sum_of, values_grad, values_spread,

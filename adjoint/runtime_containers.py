@@ -113,6 +113,25 @@ def container_zeros(x):
     return GradList(leaf(v) for v in x)
 
 
+def broadcast_container(g, x):
+    """`broadcast_like` for containers: each entry of `g` spread to the matching
+    entry of `x` (a zero spreads to zeros; a value to every entry of `x`)."""
+    spread = _rt().broadcast_like
+    if not is_container(x):
+        return GradDict(g) if isinstance(g, dict) else GradList(g)
+    if _is_zero(g):
+        return container_zeros(x)
+    if isinstance(g, dict):
+        return GradDict({k: spread(v, x[k]) if k in x else v for k, v in g.items()})
+    if isinstance(g, (list, tuple)):
+        if isinstance(x, dict) or len(g) != len(x):
+            return GradList(g)
+        return GradList(spread(gi, xi) for gi, xi in zip(g, x))
+    items = x.items() if isinstance(x, dict) else enumerate(x)
+    out = {k: spread(g, v) for k, v in items}
+    return GradDict(out) if isinstance(x, dict) else GradList(out.values())
+
+
 def container_getitem_grad(g, x, index):
     """Adjoint of `x[index]` for a container: zeros with `g` added at `index`."""
     out = container_zeros(x)

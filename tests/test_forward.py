@@ -12,6 +12,7 @@ import pytest
 
 import adjoint
 from adjoint.rules import all_rules
+from conftest import numerical_grad
 from golden_cases import CASES
 
 
@@ -272,3 +273,16 @@ def test_rule_jvp_agrees_with_grad_and_fd(name, rule_module):
         np.testing.assert_allclose(d, np.sum(np.asarray(g) * v), rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(d, directional_fd(fn, args, [k], [v]),
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_jvp_broadcast_tangent_can_be_item_written():
+    """`y = x + c` gives dy = rt.broadcast_like(dx, y): a new writable array, so the
+    later `dy[0] = 0.0` works and the caller's tangent is not changed."""
+    def f(x, c):
+        y = x + c
+        y[0] = 0.0
+        return np.sum(y * y)
+    x, c, dx = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0]), np.ones(3)
+    want = numerical_grad(f, (x, c), 0) @ dx
+    assert abs(adjoint.jvp(f)(x, c, dx)[1] - want) < 1e-6
+    np.testing.assert_array_equal(dx, np.ones(3))

@@ -291,3 +291,27 @@ def test_third_derivative_through_the_rules_of_helper_rules(fn, shape, rng):
     got = adjoint.grad(gg)(x, grad_out2=v, grad_out3=w)
     want = numerical_grad(lambda x: np.sum(gg(x, grad_out2=v) * w), [x], 0, eps=1e-5)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+# ---- HVP through list tangents (rt.broadcast_like keeps containers) --------------
+def list_append(x):
+    acc = []
+    for i in range(2):
+        acc.append(x[i] * x[i + 1])
+    return sum(acc) + acc[0] * acc[-1]
+
+
+def list_rewrite(x):
+    ys = [x[0], x[1], x[2]]
+    for i in range(3):
+        ys[i] = ys[i] * ys[(i + 1) % 3]
+    return ys[0] + ys[1] * ys[2]
+
+
+@pytest.mark.parametrize("fn", [list_append, list_rewrite])
+def test_hvp_through_lists_built_and_rewritten_in_loops(fn, rng):
+    hvp, g = adjoint.hessian_vector_product(fn), adjoint.grad(fn)
+    x = np.array([2.0, 3.0, 0.5])
+    for v in (np.array([1.0, 0.0, 0.0]), rng.normal(size=3)):
+        want = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+        np.testing.assert_allclose(hvp(x, v), want, rtol=1e-5, atol=1e-6)
