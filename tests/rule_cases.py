@@ -457,3 +457,26 @@ CASES["rt.items_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
 CASES["rt.dict_values"] = lambda r: [{"d": _d(r)}]
 CASES["rt.values_grad"] = lambda r: [{"v": [A(r, 3), A(r, 2, 2)], "d": _d(r)}]
 CASES["rt.values_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
+
+# ---- creation functions with float arguments (start/stop/step/fill_value/weights) -----
+CASES["numpy.full"] = lambda r: [{"shape": (3, 4), "fill_value": A(r)},
+                                 {"shape": (3, 4), "fill_value": A(r, 4)}]
+CASES["numpy.full_like"] = lambda r: [{"a": A(r, 3, 4), "fill_value": A(r)},
+                                      {"a": A(r, 3, 4), "fill_value": A(r, 3, 1)}]
+CASES["numpy.linspace"] = lambda r: [
+    {"start": A(r), "stop": A(r), "num": 5}, {"start": A(r), "stop": A(r), "num": 1},
+    {"start": A(r), "stop": A(r), "num": 4, "endpoint": False},
+    {"start": A(r, 3), "stop": A(r), "num": 4, "axis": 1},
+    {"start": A(r, 2, 1), "stop": A(r, 3), "num": 4, "axis": -1}]
+CASES["numpy.logspace"] = lambda r: [
+    {"start": A(r), "stop": A(r), "num": 5},
+    {"start": A(r, 3), "stop": A(r), "num": 4, "base": 2.0, "axis": 1, "endpoint": False}]
+CASES["numpy.arange"] = lambda r: [  # lengths stay away from an integer boundary
+    {"start": U(r, 0.12, 0.18), "stop": 2.3, "step": 0.3},
+    {"start": U(r, 0.12, 0.18), "stop": 2.3}, {"start": 3.5}]
+CASES["numpy.bincount"] = lambda r: [{"x": np.array([0, 2, 2, 3, 0]), "weights": A(r, 5)},
+                                     {"x": np.array([1, 1, 4]), "weights": A(r, 3),
+                                      "minlength": 7}]
+CASES["divmod"] = lambda r: [  # a / b stays between integers (floor is constant)
+    {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55)}, {"a": -U(r, 1.15, 1.3, 3), "b": U(r, 0.5, 0.55)},
+    {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55, 2, 1)}]

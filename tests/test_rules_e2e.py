@@ -10,7 +10,7 @@ import pytest
 
 import adjoint
 from adjoint.errors import NoGradientRuleError
-from conftest import assert_grad_matches
+from conftest import assert_grad_matches, numerical_grad
 
 try:
     import scipy.special as sp
@@ -181,3 +181,46 @@ def test_tuple_of_arrays_is_differentiated():
     """A literal tuple argument becomes a pack: each element gets its slice of g."""
     x = np.array([0.5, -1.0, 2.0])
     assert_grad_matches(adjoint.grad(stacked), stacked, [x])
+
+
+# ---- values that depend on a float argument of a creation function, and `%` -------
+def time_grid(T):
+    return np.sum(np.sin(np.linspace(0.0, T, 5)))
+
+
+def log_grid(a):
+    return np.sum(np.logspace(0.0, a, 4, base=2.0) ** 0.5)
+
+
+def filled(x):
+    return np.sum(np.full(3, x) ** 2) + np.sum(np.full_like(np.zeros(2), x) * x)
+
+
+def offset_grid(t0, h):
+    return np.sum(np.sin(np.arange(t0, t0 + 2.0, h)))
+
+
+def segment_sums(w):
+    return np.sum(np.bincount(np.array([0, 1, 1, 3]), weights=w) ** 2)
+
+
+def frac(x):
+    q, r = divmod(x * 1.7, 0.4)
+    return np.sum((x % 0.3) ** 2 * r + q)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (time_grid, (1.2,)), (log_grid, (0.7,)), (filled, (0.7,)), (offset_grid, (0.31, 0.45)),
+    (segment_sums, (np.array([1.0, 2.0, -3.0, 0.5]),)), (frac, (1.3,)),
+    (frac, (np.array([0.2, 0.5, 1.1]),))], ids=lambda v: getattr(v, "__name__", ""))
+def test_float_arguments_of_creation_functions_and_mod(fn, args):
+    """grad, jvp and HVP against finite differences (these used to give a silent 0)."""
+    wrt = tuple(range(len(args)))
+    assert_grad_matches(adjoint.grad(fn, wrt=wrt), fn, args, wrt=wrt)
+    x, dx = args[0], np.ones(np.shape(args[0])) if np.ndim(args[0]) else 1.0
+    want = np.sum(numerical_grad(fn, args, 0) * dx)
+    np.testing.assert_allclose(adjoint.jvp(fn)(*args, dx)[1], want, rtol=1e-5, atol=1e-6)
+    g = adjoint.grad(fn)
+    fd = (g(x + 1e-5 * dx, *args[1:]) - g(x - 1e-5 * dx, *args[1:])) / 2e-5
+    np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(*args, dx), fd,
+                               rtol=1e-4, atol=1e-5)

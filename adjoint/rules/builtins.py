@@ -12,4 +12,9 @@ defrule(builtins.sum, "xs, start=0", xs="rt.sum_list_grad(g, xs)",
         start="rt.unbroadcast(g, start)", jvp={"xs": "sum(dxs)", "start": "dstart"},
         name="sum")   # sum(list): every element gets g
 
-nondiff(len, range, int, bool, isinstance, round, print, divmod, enumerate, zip)
+nondiff(len, range, int, bool, isinstance, round, print, enumerate, zip)
+# divmod(a, b) = (a // b, a % b): only the remainder carries a gradient.
+defrule(builtins.divmod, "a, b", a="rt.unbroadcast(g[1], a)",
+        b="rt.unbroadcast(-g[1] * np.floor(a / b), b)",
+        jvp={"a": "(0.0 * ans[0], da + 0.0 * ans[1])",
+             "b": "(0.0 * ans[0], -db * np.floor(a / b))"}, name="divmod")

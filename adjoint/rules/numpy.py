@@ -138,15 +138,47 @@ for _name, _fn in (("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max"
                    ("round", np.round)):
     method(_name, _fn)
 
+# ---- creation functions whose values depend on a float argument -------------
+# linspace is linear in (start, stop): start*(1 - t) + stop*t with t = _T along axis.
+_T = "np.linspace(0.0, 1.0, num, endpoint=endpoint)"
+defrule(np.full, "shape, fill_value, dtype=None, order='C'",
+        fill_value="rt.unbroadcast(g, fill_value)",
+        jvp={"fill_value": "rt.broadcast_like(dfill_value, ans)"})
+defrule(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
+        fill_value="rt.unbroadcast(g, fill_value)",
+        jvp={"fill_value": "rt.broadcast_like(dfill_value, ans)"})
+defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
+        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis(g, axis, 0), 1), start)",
+        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis(g, axis, 0), 1), stop)",
+        jvp={"start": "np.linspace(dstart, 0.0 * (dstart + stop), num, endpoint=endpoint, "
+                      "axis=axis)",
+             "stop": "np.linspace(0.0 * (dstop + start), dstop, num, endpoint=endpoint, "
+                     "axis=axis)"})
+defrule(np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0",
+        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis(g * ans, axis, 0), 1) "
+              "* np.log(base), start)",
+        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis(g * ans, axis, 0), 1) "
+             "* np.log(base), stop)",
+        jvp={"start": "ans * np.log(base) * np.linspace(dstart, 0.0 * (dstart + stop), num, "
+                      "endpoint=endpoint, axis=axis)",
+             "stop": "ans * np.log(base) * np.linspace(0.0 * (dstop + start), dstop, num, "
+                     "endpoint=endpoint, axis=axis)"})
+# arange: start + i*step; `np.arange(n)` binds n to start, and then nothing varies.
+defrule(np.arange, "start, stop=None, step=None, dtype=None",
+        start="np.sum(g) * (stop is not None)", step="np.sum(g * np.arange(len(ans)))",
+        jvp={"start": "np.full(np.shape(ans), dstart * (stop is not None), dtype=float)",
+             "step": "dstep * np.arange(len(ans))"})
+defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
+        jvp={"weights": "np.bincount(x, weights=dweights, minlength=minlength)"})
+
 # ---- no gradient: integer-valued, boolean or shape-only results --------------
-nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.full, np.eye,
-        np.identity, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.arange,
-        np.linspace, np.logspace, np.argmax, np.argmin, np.argsort, np.argwhere,
+nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
+        np.identity, np.zeros_like, np.ones_like, np.empty_like, np.argmax, np.argmin, np.argsort, np.argwhere,
         np.nonzero, np.flatnonzero, np.searchsorted, np.digitize, np.count_nonzero,
         np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
         np.floor_divide, np.heaviside, np.signbit, np.isfinite, np.isnan, np.isinf,
         np.isclose, np.allclose, np.array_equal, np.equal, np.not_equal, np.less,
         np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
-        np.logical_not, np.logical_xor, np.any, np.all, np.unique, np.bincount,
+        np.logical_not, np.logical_xor, np.any, np.all, np.unique,
         np.histogram, np.result_type, np.broadcast_shapes, np.indices, np.tri,
         np.random.default_rng)

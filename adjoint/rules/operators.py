@@ -9,6 +9,7 @@ binary(operator.sub, "1", "-1")
 binary(operator.mul, "b", "a")
 binary(operator.truediv, "1.0 / b", "-ans / b")
 binary(operator.pow, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans")
+binary(operator.mod, "1", "-np.floor(a / b)")  # as np.remainder (Python's % floors)
 defrule(operator.neg, "x", x="-g", jvp={"x": "-dx"})
 defrule(operator.pos, "x", x="g", jvp={"x": "dx"})
 
@@ -22,6 +23,6 @@ defrule(operator.getitem, "x, index", x="rt.getitem_grad(g, x, index)",
 attribute("T", vjp="g.T", jvp="dself.T")
 
 # ---- comparisons and integer arithmetic carry no gradient --------------------
-nondiff(operator.floordiv, operator.mod, operator.eq, operator.ne, operator.lt,
+nondiff(operator.floordiv, operator.eq, operator.ne, operator.lt,
         operator.le, operator.gt, operator.ge, operator.not_, operator.and_,
         operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift)
