@@ -136,18 +136,20 @@ def _einsum_grad(g, subscripts, i, ops):
     ops = [op for op in ops if op is not None]
     ins, out = _einsum_parts(subscripts, len(ops))
     mine = ins[i]
-    if len(set(mine)) != len(mine):
-        raise NotImplementedError("the gradient of einsum with a repeated index in "
-                                  f"one operand ({mine!r}) is not supported")
+    uniq = "".join(dict.fromkeys(mine))  # a repeated index ("ii") reads a diagonal
     others = [s for j, s in enumerate(ins) if j != i]
     have = set(out).union(*others)
-    target = "".join(c for c in mine if c in have)
+    target = "".join(c for c in uniq if c in have)
     res = np.einsum(",".join([out] + others) + "->" + target, g,
                     *[op for j, op in enumerate(ops) if j != i])
-    missing = tuple(k for k, c in enumerate(mine) if c not in have)
+    missing = tuple(k for k, c in enumerate(uniq) if c not in have)
     if missing:
         res = np.expand_dims(res, missing)
-    return np.broadcast_to(res, np.shape(ops[i]))
+    if uniq == mine:
+        return np.broadcast_to(res, np.shape(ops[i]))
+    grad = np.zeros(np.shape(ops[i]), dtype=np.result_type(res, 1.0))
+    np.einsum(mine + "->" + uniq, grad)[...] = res  # a writable view of the diagonal
+    return grad
 
 
 def einsum_ga(g, subscripts, a, b=None, c=None, d=None):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import NoGradientRuleError
 from .runtime_containers import list_of
 
 __all__ = ["star_axes", "concatenate_grad", "unstack", "vstack_grad", "hstack_grad",
@@ -90,14 +91,29 @@ def repeat_grad(g, a, repeats, axis=None):
 
 
 def pad_grad(g, array, pad_width, mode="constant"):
-    """Adjoint of `np.pad(array, pad_width)` in constant mode: the inner block."""
-    if mode != "constant":
-        raise NotImplementedError(f"the gradient of np.pad with mode={mode!r} is not "
-                                  "supported (only 'constant')")
-    nd = np.ndim(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
-    index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, np.shape(array)))
-    return np.asarray(g)[index]
+    """Adjoint of `np.pad(array, pad_width, mode)`: the inner block (constant mode);
+    in a mode that copies elements (edge, reflect, symmetric, wrap) the padded borders
+    are folded back onto the elements they copy."""
+    shape = np.shape(array)
+    if mode == "constant":
+        nd = len(shape)
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+        index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))
+        return np.asarray(g)[index]
+    if mode not in _COPY_MODES:
+        raise NoGradientRuleError(
+            f"no gradient rule for np.pad with mode={mode!r} (only 'constant', "
+            f"{', '.join(map(repr, _COPY_MODES))})",
+            hint="build the border with np.concatenate of slices of the array, or use "
+                 "adjoint.jvp (forward mode)")
+    size = int(np.prod(shape, dtype=int))
+    source = np.pad(np.arange(size).reshape(shape), pad_width, mode=mode)
+    g = np.asarray(g)
+    out = np.bincount(source.ravel(), weights=g.ravel(), minlength=size)
+    return out.reshape(shape).astype(np.result_type(g, 1.0), copy=False)
+
+
+_COPY_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _sort_index(a, axis):

@@ -159,7 +159,10 @@ CASES["numpy.einsum"] = lambda r: [
     {"subscripts": "ij,jk", "a": A(r, 3, 4), "b": A(r, 4, 2)},
     {"subscripts": "ijk,ik->j", "a": A(r, 2, 3, 4), "b": A(r, 2, 4)},
     {"subscripts": "ij,jk,kl->il", "a": A(r, 2, 3), "b": A(r, 3, 4), "c": A(r, 4, 2)},
-    {"subscripts": "i,j,k,l->ijkl", "a": A(r, 2), "b": A(r, 3), "c": A(r, 2), "d": A(r, 2)}]
+    {"subscripts": "i,j,k,l->ijkl", "a": A(r, 2), "b": A(r, 3), "c": A(r, 2), "d": A(r, 2)},
+    {"subscripts": "ii", "a": A(r, 3, 3)}, {"subscripts": "ii->i", "a": A(r, 3, 3)},
+    {"subscripts": "iij,j->i", "a": A(r, 3, 3, 2), "b": A(r, 2)},
+    {"subscripts": "ij,jj,k->ik", "a": A(r, 2, 3), "b": A(r, 3, 3), "c": A(r, 2)}]
 CASES["numpy.kron"] = lambda r: [{"a": A(r, 2, 3), "b": A(r, 3, 2)},
                                  {"a": A(r, 2), "b": A(r, 3)}, {"a": A(r, 2, 2), "b": A(r, 3)}]
 CASES["numpy.cross"] = lambda r: [{"a": A(r, 3), "b": A(r, 3)}, {"a": A(r, 4, 3), "b": A(r, 3)}]
@@ -236,7 +239,10 @@ CASES["numpy.repeat"] = lambda r: [{"a": A(r, 3, 4), "repeats": 2},
                                    {"a": A(r, 3, 4), "repeats": [1, 0, 2], "axis": 0},
                                    {"a": A(r, 3, 4), "repeats": 3, "axis": 1}]
 CASES["numpy.pad"] = lambda r: [{"array": A(r, 3, 4), "pad_width": 1},
-                                {"array": A(r, 3, 4), "pad_width": ((1, 0), (2, 3))}]
+                                {"array": A(r, 3, 4), "pad_width": ((1, 0), (2, 3))}] + [
+    {"array": A(r, 3, 4), "pad_width": ((1, 2), (3, 1)), "mode": m}
+    for m in ("edge", "reflect", "symmetric", "wrap")] + [
+    {"array": A(r, 3), "pad_width": 5, "mode": "reflect"}]
 CASES["numpy.diff"] = lambda r: [{"a": A(r, 3, 5)}, {"a": A(r, 4, 3), "n": 2, "axis": 0}]
 CASES["numpy.concatenate"] = lambda r: [
     {"arrays": [A(r, 2, 3), A(r, 4, 3)]}, {"arrays": [A(r, 3, 2), A(r, 3, 1)], "axis": 1},
@@ -315,7 +321,9 @@ CASES["rt.trace_grad"] = lambda r: [{"v": A(r), "a": _X(r)}]
 CASES["rt.diag_grad"] = lambda r: [{"v": A(r, 4, 4), "w": A(r, 4)}, {"v": A(r, 3), "w": _X(r)}]
 CASES["rt.tile_grad"] = lambda r: [{"v": A(r, 2, 6), "a": A(r, 2, 3), "reps": 2}]
 CASES["rt.repeat_grad"] = lambda r: [{"v": A(r, 6, 4), "a": _X(r), "repeats": 2, "axis": 0}]
-CASES["rt.pad_grad"] = lambda r: [{"v": A(r, 5, 6), "array": _X(r), "pad_width": 1}]
+CASES["rt.pad_grad"] = lambda r: [{"v": A(r, 5, 6), "array": _X(r), "pad_width": 1}] + [
+    {"v": A(r, 6, 8), "array": _X(r), "pad_width": ((1, 2), (3, 1)), "mode": m}
+    for m in ("edge", "reflect", "symmetric", "wrap")]
 CASES["rt.sort_grad"] = lambda r: [{"v": A(r, 3, 4), "a": _X(r)}]
 CASES["rt.diff_grad"] = lambda r: [{"v": A(r, 3, 4), "a": A(r, 3, 5)}]
 CASES["rt.transpose_grad"] = lambda r: [{"v": A(r, 2, 3, 4), "axes": (1, 2, 0)}]

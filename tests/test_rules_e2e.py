@@ -224,3 +224,31 @@ def test_float_arguments_of_creation_functions_and_mod(fn, args):
     fd = (g(x + 1e-5 * dx, *args[1:]) - g(x - 1e-5 * dx, *args[1:])) / 2e-5
     np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(*args, dx), fd,
                                rtol=1e-4, atol=1e-5)
+
+
+def trace_einsum(a):
+    return np.einsum("ii", a) * np.einsum("ij,jj->", a, a)
+
+
+def edge_pad(x):
+    return np.sum(np.pad(x, 1, mode="edge") ** 2 * np.arange(25.0).reshape(5, 5)) \
+        + np.sum(np.pad(x, ((2, 1), (1, 2)), mode="reflect") ** 3)
+
+
+@pytest.mark.parametrize("fn", [trace_einsum, edge_pad])
+def test_einsum_diagonal_and_pad_copy_modes(fn):
+    """A repeated einsum index and np.pad's edge/reflect modes: grad and HVP vs FD."""
+    x = X[:, :3]
+    assert_grad_matches(adjoint.grad(fn), fn, (x,))
+    g, v = adjoint.grad(fn), R.normal(size=x.shape)
+    fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, v), fd,
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_pad_mode_without_a_gradient_is_a_clear_error():
+    def f(x):
+        return np.sum(np.pad(x, 1, mode="linear_ramp") ** 2)
+    with pytest.raises(NoGradientRuleError, match="linear_ramp") as info:
+        adjoint.grad(f)(V)
+    assert "np.concatenate" in str(info.value)

@@ -73,7 +73,7 @@ _SHAPE_ONLY = {
     "diag_grad": ("v, w, k=0", "np.diag(g, k)"),
     "tile_grad": ("v, a, reps", "np.tile(g, reps)"),
     "repeat_grad": ("v, a, repeats, axis=None", "np.repeat(g, repeats, axis)"),
-    "pad_grad": ("v, array, pad_width, mode='constant'", "np.pad(g, pad_width)"),
+    "pad_grad": ("v, array, pad_width, mode='constant'", "np.pad(g, pad_width, mode)"),
     "sort_grad": ("v, a, axis=-1", "rt.sort_jvp(g, a, axis)"),
     "diff_grad": ("v, a, n=1, axis=-1", "np.diff(g, n, axis)"),
     "cast_grad": ("v, x", "rt.cast_grad(g, v)"),
