@@ -27,6 +27,8 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     """
     if fn is None:
         return functools.partial(jvp, wrt=wrt, optimize=optimize)
+    if inspect.ismethod(fn):
+        return _on_method(fn, wrt, functools.partial(jvp, optimize=optimize))
     key = _key(fn, wrt, optimize, "jvp")
     hit = _CACHE.get(key)
     if hit is None:
@@ -78,6 +80,9 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
     Forward-over-reverse: the forward mode (`jvp`) of the generated gradient."""
     if fn is None:
         return functools.partial(hessian_vector_product, wrt=wrt, optimize=optimize)
+    if inspect.ismethod(fn):
+        return _on_method(fn, wrt, functools.partial(hessian_vector_product,
+                                                     optimize=optimize))
     key = _key(fn, wrt, optimize, "hvp")
     hit = _CACHE.get(key)
     if hit is None:
@@ -106,7 +111,9 @@ def hessian(fn=None, *, wrt=0, optimize=True):
         x = args[index]
         cols = [hvp(*args, e) for e in _basis(x)]
         return _assemble(cols, np.shape(x), np.shape(x))
-    return functools.update_wrapper(hess, fn, updated=())
+    hess = functools.update_wrapper(hess, fn, updated=())
+    hess.source = hvp.source  # the forward-over-reverse module that computes it
+    return hess
 
 
 def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
@@ -138,7 +145,29 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
             rows = [np.reshape(vjp(*args, grad_out=e), np.shape(args[index]))
                     for e in _basis(out)]
             return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
-    return functools.update_wrapper(jac, fn, updated=())
+    jac = functools.update_wrapper(jac, fn, updated=())
+    jac.source = (fwd if mode == "forward" else vjp).source
+    return jac
+
+
+def _on_method(fn, wrt, make):
+    """`make(function, wrt=...)` for a bound method: `self` is passed first (a
+    constant, as in `grad`) and integer `wrt` positions count from the first argument."""
+    def shift(w):
+        return w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w
+    inner_wrt = type(wrt)(shift(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
+        else shift(wrt)
+    inner, owner = make(fn.__func__, wrt=inner_wrt), fn.__self__
+
+    @functools.wraps(fn)
+    def method_derivative(*args, **kwargs):
+        return inner(owner, *args, **kwargs)
+    method_derivative.__name__ = inner.__name__
+    for attr in ("source", "stages", "wrt", "line_map", "tangents", "jvp"):
+        if hasattr(inner, attr):
+            setattr(method_derivative, attr, getattr(inner, attr))
+    method_derivative.fn = fn
+    return method_derivative
 
 
 def _single(fn, wrt):

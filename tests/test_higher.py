@@ -315,3 +315,36 @@ def test_hvp_through_lists_built_and_rewritten_in_loops(fn, rng):
     for v in (np.array([1.0, 0.0, 0.0]), rng.normal(size=3)):
         want = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
         np.testing.assert_allclose(hvp(x, v), want, rtol=1e-5, atol=1e-6)
+
+
+# ---- bound methods in forward mode, and .source on hessian/jacobian --------------
+class Model:
+    def __init__(self):
+        self.w = np.array([0.5, -1.2, 2.0])
+
+    def loss(self, x, scale):
+        return np.sum(np.sin(self.w * x) ** 2) * scale
+
+
+def test_jvp_and_hvp_of_a_bound_method_treat_self_as_a_constant(rng):
+    m, x, v = Model(), rng.normal(size=3), rng.normal(size=3)
+    want = numerical_grad(m.loss, (x, 1.5), 0) @ v
+    value, tangent = adjoint.jvp(m.loss)(x, 1.5, v)
+    assert abs(value - m.loss(x, 1.5)) < 1e-12 and abs(tangent - want) < 1e-6
+    assert abs(adjoint.jvp(m.loss, wrt="scale")(x, 1.5, 1.0)[1] - m.loss(x, 1.0)) < 1e-9
+    g = adjoint.grad(m.loss)
+    fd = (g(x + 1e-6 * v, 1.5) - g(x - 1e-6 * v, 1.5)) / 2e-6
+    np.testing.assert_allclose(adjoint.hessian_vector_product(m.loss)(x, 1.5, v), fd,
+                               rtol=1e-5, atol=1e-6)
+    h = adjoint.hessian(m.loss)(x, 1.5)
+    np.testing.assert_allclose(h @ v, fd, rtol=1e-5, atol=1e-6)
+    jac = adjoint.jacobian(m.loss, wrt=0, mode="forward")(x, 1.5)
+    np.testing.assert_allclose(jac, numerical_grad(m.loss, (x, 1.5), 0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_hessian_and_jacobian_have_the_generated_source(mode):
+    hess, jac = adjoint.hessian(vector_fn), adjoint.jacobian(vector_fn, mode=mode)
+    assert "def jvp_dvector_fn_dx_dx(" in hess.source
+    want = "def jvp_vector_fn_dx(" if mode == "forward" else "def dvector_fn_dx("
+    assert want in jac.source
