@@ -475,7 +475,9 @@ CASES["numpy.linspace"] = lambda r: [
     {"start": A(r), "stop": A(r), "num": 5}, {"start": A(r), "stop": A(r), "num": 1},
     {"start": A(r), "stop": A(r), "num": 4, "endpoint": False},
     {"start": A(r, 3), "stop": A(r), "num": 4, "axis": 1},
-    {"start": A(r, 2, 1), "stop": A(r, 3), "num": 4, "axis": -1}]
+    {"start": A(r, 2, 1), "stop": A(r, 3), "num": 4, "axis": -1},
+    {"start": A(r), "stop": A(r, 2), "num": 4, "retstep": True},
+    {"start": A(r), "stop": A(r), "num": 3, "retstep": True, "endpoint": False}]
 CASES["numpy.logspace"] = lambda r: [
     {"start": A(r), "stop": A(r), "num": 5},
     {"start": A(r, 3), "stop": A(r), "num": 4, "base": 2.0, "axis": 1, "endpoint": False}]

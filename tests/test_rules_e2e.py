@@ -188,6 +188,11 @@ def time_grid(T):
     return np.sum(np.sin(np.linspace(0.0, T, 5)))
 
 
+def stepped_grid(T):
+    t, h = np.linspace(0.0, T, 5, retstep=True)
+    return np.sum(np.sin(t)) * h
+
+
 def log_grid(a):
     return np.sum(np.logspace(0.0, a, 4, base=2.0) ** 0.5)
 
@@ -210,7 +215,7 @@ def frac(x):
 
 
 @pytest.mark.parametrize("fn, args", [
-    (time_grid, (1.2,)), (log_grid, (0.7,)), (filled, (0.7,)), (offset_grid, (0.31, 0.45)),
+    (time_grid, (1.2,)), (stepped_grid, (1.2,)), (log_grid, (0.7,)), (filled, (0.7,)), (offset_grid, (0.31, 0.45)),
     (segment_sums, (np.array([1.0, 2.0, -3.0, 0.5]),)), (frac, (1.3,)),
     (frac, (np.array([0.2, 0.5, 1.1]),))], ids=lambda v: getattr(v, "__name__", ""))
 def test_float_arguments_of_creation_functions_and_mod(fn, args):

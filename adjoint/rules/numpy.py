@@ -147,13 +147,17 @@ defrule(np.full, "shape, fill_value, dtype=None, order='C'",
 defrule(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
         fill_value="rt.unbroadcast(g, fill_value)",
         jvp={"fill_value": "rt.broadcast_like(dfill_value, ans)"})
+_G, _D = "(g[0] if retstep else g)", "max(num - 1 if endpoint else num, 1)"  # retstep:
+_L = "np.linspace({}, {}, num, endpoint=endpoint, axis=axis)"  # ans = (samples, step)
 defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
-        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis(g, axis, 0), 1), start)",
-        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis(g, axis, 0), 1), stop)",
-        jvp={"start": "np.linspace(dstart, 0.0 * (dstart + stop), num, endpoint=endpoint, "
-                      "axis=axis)",
-             "stop": "np.linspace(0.0 * (dstop + start), dstop, num, endpoint=endpoint, "
-                     "axis=axis)"})
+        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis({_G}, axis, 0), 1) "
+              f"- (g[1] / {_D} if retstep else 0.0), start)",
+        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis({_G}, axis, 0), 1) "
+             f"+ (g[1] / {_D} if retstep else 0.0), stop)",
+        jvp={"start": f"({_L.format('dstart', '0.0 * (dstart + stop)')}, -dstart / {_D}) "
+                      f"if retstep else {_L.format('dstart', '0.0 * (dstart + stop)')}",
+             "stop": f"({_L.format('0.0 * (dstop + start)', 'dstop')}, dstop / {_D}) "
+                     f"if retstep else {_L.format('0.0 * (dstop + start)', 'dstop')}"})
 defrule(np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0",
         start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis(g * ans, axis, 0), 1) "
               "* np.log(base), start)",
