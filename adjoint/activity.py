@@ -111,4 +111,5 @@ STRUCTURAL = {"axis", "axes", "axis1", "axis2", "keepdims", "out", "dtype", "k",
               "shape", "ord", "order", "indices_or_sections", "n", "ddof", "indices",
               "index", "returned", "subscripts", "source", "destination", "pad_width",
               "mode", "repeats", "shift", "condlist", "condition", "kind", "reps"}
-ZERO_DERIVATIVE = {("numpy.copysign", "b"), ("math.copysign", "b"), ("numpy.ldexp", "b")}
+ZERO_DERIVATIVE = {("numpy.copysign", "b"), ("math.copysign", "b"), ("numpy.ldexp", "b"),
+                   ("numpy.arange", "stop")}  # stop only sets the length
