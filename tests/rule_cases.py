@@ -216,6 +216,7 @@ for _n in ("atleast_1d", "atleast_2d", "atleast_3d"):
 CASES["numpy.broadcast_to"] = lambda r: [{"x": A(r, 3, 1), "shape": (2, 3, 4)},
                                          {"x": A(r), "shape": (3,)}]
 CASES["numpy.ndarray.astype"] = lambda r: [{"x": A(r, 3, 4), "dtype": np.float64}]
+CASES["numpy.ndarray.item"] = lambda r: [{"x": A(r, 1)}, {"x": A(r, 1, 1)}]
 CASES["numpy.transpose"] = lambda r: [{"x": A(r, 3, 4)},
                                       {"x": A(r, 2, 3, 4), "axes": (1, 2, 0)}]
 CASES["numpy.ndarray.transpose"] = lambda r: [{"x": A(r, 3, 4), "axes": ()},

@@ -27,6 +27,8 @@ defrule(np.broadcast_to, "x, shape", x="rt.unbroadcast(g, x)",
         jvp={"x": "np.broadcast_to(dx, shape)"})
 defrule(np.ndarray.astype, "x, dtype", x="rt.cast_grad(g, x)",
         jvp={"x": "dx.astype(dtype)"}, name="numpy.ndarray.astype")
+defrule(np.ndarray.item, "x", x="rt.cast_grad(g + np.zeros(np.shape(x)), x)",
+        jvp={"x": "np.sum(dx)"}, name="numpy.ndarray.item")  # one-element arrays
 
 # ---- reordering --------------------------------------------------------------
 defrule(np.transpose, "x, axes=None", x="rt.transpose_grad(g, axes)",
@@ -73,5 +75,6 @@ for _fn in (np.split, np.array_split):
 for _name, _fn in (("reshape", np.ndarray.reshape), ("flatten", np.ndarray.flatten),
                    ("ravel", np.ravel), ("squeeze", np.squeeze),
                    ("transpose", np.ndarray.transpose), ("swapaxes", np.swapaxes),
-                   ("repeat", np.repeat), ("astype", np.ndarray.astype)):
+                   ("repeat", np.repeat), ("astype", np.ndarray.astype),
+                   ("item", np.ndarray.item)):
     method(_name, _fn)
