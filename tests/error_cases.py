@@ -144,12 +144,9 @@ def only_star_kwargs(**kw):  # line 143
     return kw["x"]
 
 
-def logsumexp_weights(a, w):  # line 147
-    from_scipy = SCIPY_LOGSUMEXP(a, b=w)
-    return from_scipy
+def scaled_sin(x, w):  # line 146: given a rule for x only by the test
+    return np.sin(x) * w
 
 
-try:
-    from scipy.special import logsumexp as SCIPY_LOGSUMEXP
-except ImportError:  # the test is skipped
-    SCIPY_LOGSUMEXP = None
+def uses_partial_rule(x, w):
+    return scaled_sin(x, w) * 2.0  # line 152

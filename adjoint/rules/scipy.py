@@ -67,8 +67,11 @@ if sp is not None:
     # ---- reductions and normalisations ---------------------------------------
     defrule(sp.logsumexp, "a, axis=None, b=None, keepdims=False",
             a="rt.logsumexp_grad(g, a, ans, axis, b, keepdims)",
+            b="rt.unbroadcast(rt.logsumexp_grad(g, a, ans, axis, None, keepdims), b)",
             jvp={"a": "rt.reduce_jvp(rt.logsumexp_grad(np.ones_like(ans), a, ans, axis, b, "
-                      "keepdims), da, axis, keepdims)"}, name=_name(sp.logsumexp))
+                      "keepdims), da, axis, keepdims)",
+                 "b": "rt.reduce_jvp(rt.logsumexp_grad(np.ones_like(ans), a, ans, axis, "
+                      "None, keepdims), db, axis, keepdims)"}, name=_name(sp.logsumexp))
     defrule(sp.softmax, "x, axis=None",
             x="ans * (g - np.sum(g * ans, axis=axis, keepdims=True))",
             jvp={"x": "ans * (dx - np.sum(dx * ans, axis=axis, keepdims=True))"},
