@@ -159,13 +159,6 @@ def methods_mix(x):
     return z.sum() + x.max() + x.mean(axis=(0, 1)) + np.log1p(x ** 2).sum() + np.expm1(x).sum()
 
 
-def newton_sqrt(a):
-    x = a
-    while abs(x * x - a) > 1e-12:
-        x = 0.5 * (x + a / x)
-    return x
-
-
 def rec_array(x, n):
     if n == 0:
         return np.sum(x)
