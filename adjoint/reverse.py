@@ -62,6 +62,7 @@ class Reverse(Planning, ControlFlow):
         self.call_temps = {}   # stmt -> names of its per-argument contributions
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
         self._terms = {}       # (stmt, old, scalar) -> its contributions (see below)
+        self._reads = {}       # (stmt, scalar) -> names they read (reverse_plan.py)
         # the one stack and its bound methods; fresh names when differentiating code
         # that has its own (a gradient of a gradient)
         self.stack = StackNames("_stack", "_push", "_pop") if "_stack" not in locals_ \
