@@ -130,7 +130,7 @@ def _stored(target) -> set:
 def _assigned(stmt) -> set:
     """Names a statement rebinds or mutates (x = .., a, b = .., x[i] = .., x += ..)."""
     out = set()
-    for node in ir.nodes(stmt):
+    for node in ir.statements([stmt]):  # expressions hold no statements: not walked
         if isinstance(node, (gast.Assign, gast.AugAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
