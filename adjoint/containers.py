@@ -227,7 +227,7 @@ def reads(stmt) -> set:
 
 
 def ir_names(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in ir.nodes(node) if isinstance(n, gast.Name)}
 
 
 def prologue(rev) -> list:

@@ -152,10 +152,19 @@ def nodes(tree):
             stack.extend(n)
         elif isinstance(n, gast.AST):
             yield n
-            stack.extend(getattr(n, f) for f in n._fields)
+            stack.extend([getattr(n, f) for f in n._fields])
 
 
 def stored_names(tree) -> set:
-    """Names a tree assigns (Store context)."""
-    return {n.id for n in nodes(tree) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
+    """Names a tree assigns (Store context); the walk of `nodes`, inlined."""
+    found = set()
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, gast.AST):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                found.add(n.id)
+            stack.extend([getattr(n, f) for f in n._fields])
+    return found

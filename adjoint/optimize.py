@@ -19,7 +19,7 @@ PURE_BUILTINS = {"len", "range", "reversed", "abs", "min", "max", "float", "int"
 
 
 def is_pure(value, pure_call) -> bool:
-    for node in gast.walk(value):
+    for node in ir.nodes(value):
         if isinstance(node, gast.Call):
             func = ir.dotted(node.func) or ""
             if func == "rt.seed" or func.startswith(("_stack", "_push", "_pop")) \
@@ -123,7 +123,7 @@ def _self_copy(stmt) -> bool:
 
 
 def _stored(target) -> set:
-    return {n.id for n in gast.walk(target)
+    return {n.id for n in ir.nodes(target)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
@@ -135,7 +135,7 @@ def _assigned(stmt) -> set:
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
                 out |= _stored(t)
-                out |= {n.id for n in gast.walk(t) if isinstance(t, gast.Subscript)
+                out |= {n.id for n in ir.nodes(t) if isinstance(t, gast.Subscript)
                         and isinstance(n, gast.Name)}
         elif isinstance(node, gast.For):
             out.add(node.target.id)
@@ -217,7 +217,7 @@ def _product_update(stmt, body, i):
     rebound = set().union(*(_assigned(s) for s in body)) if body else set()
     mutated = set()
     for s in body:
-        for node in gast.walk(s):
+        for node in ir.nodes(s):
             if isinstance(node, gast.AugAssign):
                 mutated |= names_in(node.target)
             elif isinstance(node, (gast.Assign,)) and not isinstance(node.targets[0], gast.Name):

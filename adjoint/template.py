@@ -119,5 +119,5 @@ def names_in(node) -> set[str]:
         elif isinstance(n, gast.Name):
             found.add(n.id)
         elif isinstance(n, gast.AST):
-            stack.extend(getattr(n, f) for f in n._fields)
+            stack.extend([getattr(n, f) for f in n._fields])
     return found
