@@ -20,7 +20,7 @@ from .adjoints import State, accumulate, fresh
 from .context import Source
 from .naming import Namer
 from .primitives import Prim, classify
-from .template import instantiate
+from .template import instantiate, parsed
 from .reverse_control import ControlFlow
 from .reverse_plan import Planning, _all
 from .tbr import Saves
@@ -80,11 +80,13 @@ class Reverse(Planning, ControlFlow):
         """(variable, expression) for each adjoint contribution of an assignment.
         Cached: the TBR and loop fixpoints ask for the same terms many times (the
         optimizer copies the function before it changes any node)."""
-        if old is not None and not _reads_target(stmt):
-            old = None  # the old value of the target cannot appear: share the entry
         key = (stmt, old, self.scalar)
         if key not in self._terms:
-            self._terms[key] = self._contributions(stmt, old)
+            if old is not None and not _reads_target(stmt):
+                # the old value of the target cannot appear: share the entry
+                self._terms[key] = self.contributions(stmt)
+            else:
+                self._terms[key] = self._contributions(stmt, old)
         return self._terms[key]
 
     def _contributions(self, stmt, old):
@@ -115,7 +117,7 @@ class Reverse(Planning, ControlFlow):
             args[p] = node
         for p in prim.rule.params:
             if p.name not in args:
-                args[p.name] = gast.parse(p.default or "None", mode="eval").body
+                args[p.name] = parsed(p.default or "None")
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
         if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):
