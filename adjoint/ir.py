@@ -73,33 +73,43 @@ def _plain_types() -> dict:
         cls, target = getattr(gast, name), getattr(ast, name, None)
         if isinstance(cls, type) and issubclass(cls, gast.AST) and name not in special \
                 and isinstance(target, type) and cls._fields == target._fields:
-            out[cls] = target
+            out[cls] = (target, cls._fields)
     return out
 
 
 _PLAIN = _plain_types()
+_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+_SHARED = {cls: target() for cls, (target, fields) in _PLAIN.items()  # Load(), Add()...
+           if issubclass(cls, _LEAVES) and not fields}
 
 
 def to_ast(node):
     """gast -> ast for unparsing, as `gast.gast_to_ast` but several times faster on
     the node types the compiler emits (others go through gast's converter).
-    Statements get a line number, which the unparser reads for type comments."""
-    if isinstance(node, list):
-        return [to_ast(n) for n in node]
+    Statements get a line number, which the unparser reads for type comments;
+    contexts and operators are shared instances (the unparser only reads their type)."""
     cls = type(node)
+    if cls is list:
+        return [to_ast(n) for n in node]
+    shared = _SHARED.get(cls)
+    if shared is not None:
+        return shared
     if cls is gast.Name:
         return ast.Name(node.id, to_ast(node.ctx))
     if cls is gast.Constant:
         return ast.Constant(value=node.value, kind=node.kind)
-    if cls is gast.Assign:
-        new = ast.Assign([to_ast(t) for t in node.targets], to_ast(node.value))
-    elif cls in _PLAIN:
-        new = _PLAIN[cls](**{f: to_ast(getattr(node, f)) for f in node._fields
-                             if hasattr(node, f)})
-    elif isinstance(node, gast.AST):
+    try:
+        if cls is gast.Assign:
+            new = ast.Assign([to_ast(t) for t in node.targets], to_ast(node.value))
+        elif cls in _PLAIN:
+            target, fields = _PLAIN[cls]
+            new = target(*[to_ast(getattr(node, f)) for f in fields])
+        elif isinstance(node, gast.AST):
+            return ast.fix_missing_locations(gast.gast_to_ast(node))
+        else:
+            return node
+    except AttributeError:  # a field left unset: gast's converter skips it
         return ast.fix_missing_locations(gast.gast_to_ast(node))
-    else:
-        return node
     if isinstance(new, ast.stmt):
         new.lineno = getattr(node, "lineno", 1)
     return new
