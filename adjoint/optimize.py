@@ -105,14 +105,14 @@ def propagate_copies(body) -> list:
         for j in range(i + 1, len(body)):
             later = body[j]
             if isinstance(later, (gast.If, gast.For, gast.While)):
-                if {a, b} & assigned[j] or a in names[j]:
+                if a in assigned[j] or b in assigned[j] or a in names[j]:
                     break
                 continue
             if a in names[j]:
                 _Rename(a, b).visit(later.value if hasattr(later, "value") and not
                                     isinstance(later, gast.Expr) else later)
                 names[j] = names_in(later)
-            if {a, b} & assigned[j]:
+            if a in assigned[j] or b in assigned[j]:
                 break
     return body
 
@@ -129,6 +129,10 @@ def _stored(target) -> set:
 
 def _assigned(stmt) -> set:
     """Names a statement rebinds or mutates (x = .., a, b = .., x[i] = .., x += ..)."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name):  # the common case, quickly
+        target = stmt.targets[0]
+        return {target.id} if isinstance(target.ctx, gast.Store) else set()
     out = set()
     for node in ir.statements([stmt]):  # expressions hold no statements: not walked
         if isinstance(node, (gast.Assign, gast.AugAssign)):
