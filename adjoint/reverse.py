@@ -63,6 +63,7 @@ class Reverse(Planning, ControlFlow):
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
         self._terms = {}       # (stmt, old, scalar) -> its contributions (see below)
         self._reads = {}       # (stmt, scalar) -> names they read (reverse_plan.py)
+        self._prims = {}       # stmt -> (its value, len(locals), Prim): see prim()
         # the one stack and its bound methods; fresh names when differentiating code
         # that has its own (a gradient of a gradient)
         self.stack = StackNames("_stack", "_push", "_pop") if "_stack" not in locals_ \
@@ -74,7 +75,13 @@ class Reverse(Planning, ControlFlow):
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
-        return classify(stmt.value, self.source, self.locals)
+        """classify(stmt.value), remembered: each statement is asked about ~4 times.
+        Asked again if the statement gets another value or the locals grow (tapes)."""
+        seen = self._prims.get(stmt)
+        if seen is None or seen[0] is not stmt.value or seen[1] != len(self.locals):
+            seen = self._prims[stmt] = (stmt.value, len(self.locals),
+                                        classify(stmt.value, self.source, self.locals))
+        return seen[2]
 
     def contributions(self, stmt, old: str | None = None) -> list[tuple[str, gast.expr]]:
         """(variable, expression) for each adjoint contribution of an assignment.
