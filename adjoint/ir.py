@@ -5,6 +5,8 @@ import ast
 
 import gast
 
+from .convert import to_ast
+
 
 class Comment(str):
     """Text of a `# ...` line; carried as a string constant until emission."""
@@ -62,57 +64,6 @@ def pop(pop_name: str = "_pop") -> gast.Call:
 def unparse(node) -> str:
     """Source text of a gast node, by the standard library's unparser."""
     return ast.unparse(to_ast(node))
-
-
-def _plain_types() -> dict:
-    """gast node types gast converts generically (no visit_ method of its own, the same
-    fields as the ast type): those `to_ast` converts itself, by name."""
-    special = {name[6:] for name in dir(gast.ast3.GAstToAst3) if name.startswith("visit_")}
-    out = {}
-    for name in dir(gast):
-        cls, target = getattr(gast, name), getattr(ast, name, None)
-        if isinstance(cls, type) and issubclass(cls, gast.AST) and name not in special \
-                and isinstance(target, type) and cls._fields == target._fields:
-            out[cls] = (target, cls._fields)
-    return out
-
-
-_PLAIN = _plain_types()
-_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
-_SHARED = {cls: target() for cls, (target, fields) in _PLAIN.items()  # Load(), Add()...
-           if issubclass(cls, _LEAVES) and not fields}
-
-
-def to_ast(node):
-    """gast -> ast for unparsing, as `gast.gast_to_ast` but several times faster on
-    the node types the compiler emits (others go through gast's converter).
-    Statements get a line number, which the unparser reads for type comments;
-    contexts and operators are shared instances (the unparser only reads their type)."""
-    cls = type(node)
-    if cls is list:
-        return [to_ast(n) for n in node]
-    shared = _SHARED.get(cls)
-    if shared is not None:
-        return shared
-    if cls is gast.Name:
-        return ast.Name(node.id, to_ast(node.ctx))
-    if cls is gast.Constant:
-        return ast.Constant(value=node.value, kind=node.kind)
-    try:
-        if cls is gast.Assign:
-            new = ast.Assign([to_ast(t) for t in node.targets], to_ast(node.value))
-        elif cls in _PLAIN:
-            target, fields = _PLAIN[cls]
-            new = target(*[to_ast(getattr(node, f)) for f in fields])
-        elif isinstance(node, gast.AST):
-            return ast.fix_missing_locations(gast.gast_to_ast(node))
-        else:
-            return node
-    except AttributeError:  # a field left unset: gast's converter skips it
-        return ast.fix_missing_locations(gast.gast_to_ast(node))
-    if isinstance(new, ast.stmt):
-        new.lineno = getattr(node, "lineno", 1)
-    return new
 
 
 def statements(body):
