@@ -135,8 +135,7 @@ def free_names(tree) -> list[str]:
     return sorted(loads - bound)
 
 
-_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
-           gast.Constant)
+_LEAVES = ir.LEAVES
 
 
 def _unique(items):

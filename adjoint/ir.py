@@ -117,15 +117,25 @@ def nodes(tree):
 
 
 def stored_names(tree) -> set:
-    """Names a tree assigns (Store context); the walk of `nodes`, inlined."""
+    """Names a tree assigns (Store context); a stack walk that skips contexts,
+    operators and constants (they hold no names)."""
     found = set()
     stack = [tree]
     while stack:
         n = stack.pop()
-        if isinstance(n, list):
+        if type(n) is list:
             stack.extend(n)
         elif isinstance(n, gast.AST):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 found.add(n.id)
-            stack.extend([getattr(n, f) for f in n._fields])
+            for f in n._fields:
+                value = getattr(n, f)
+                if type(value) is list:
+                    stack.extend(value)
+                elif isinstance(value, gast.AST) and not isinstance(value, LEAVES):
+                    stack.append(value)
     return found
+
+
+LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
+          gast.Constant)  # nodes that hold no names

@@ -113,8 +113,7 @@ def instantiate(text: str, mapping: dict) -> gast.expr:
     return _fill(_parse(text), mapping)
 
 
-_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
-           gast.Constant)  # nodes that hold no names: not pushed
+_LEAVES = ir.LEAVES  # nodes that hold no names: not pushed
 
 
 def names_in(node) -> set[str]:
