@@ -96,7 +96,7 @@ def clone(node):
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
+    new = type(node)(*[clone(getattr(node, f, None)) for f in node._fields])
     for attr in _LOCATION:
         if hasattr(node, attr):
             setattr(new, attr, getattr(node, attr))
