@@ -109,8 +109,8 @@ def propagate_copies(body) -> list:
                     break
                 continue
             if a in names[j]:
-                _Rename(a, b).visit(later.value if hasattr(later, "value") and not
-                                    isinstance(later, gast.Expr) else later)
+                _rename(later.value if hasattr(later, "value") and not
+                        isinstance(later, gast.Expr) else later, a, b)
                 names[j] = names_in(later)
             if a in assigned[j] or b in assigned[j]:
                 break
@@ -146,14 +146,11 @@ def _assigned(stmt) -> set:
     return out
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, old, new):
-        self.old, self.new = old, new
-
-    def visit_Name(self, node):
-        if node.id == self.old and isinstance(node.ctx, gast.Load):
-            node.id = self.new
-        return node
+def _rename(tree, old: str, new: str) -> None:
+    """Read `new` wherever `tree` reads `old` (in place)."""
+    for node in ir.nodes(tree):
+        if isinstance(node, gast.Name) and node.id == old and isinstance(node.ctx, gast.Load):
+            node.id = new
 
 
 def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
