@@ -14,6 +14,7 @@ import copy
 
 import gast
 
+from . import ir
 from .context import Source
 from .errors import UnsupportedSyntaxError
 from .anf_expr import Expressions
@@ -248,8 +249,7 @@ def normalize(source: Source, namer: Namer) -> gast.FunctionDef:
     norm.locals = local_names(tree)
     body = norm.block(tree.body)
     returns = [s for s in body if isinstance(s, gast.Return)]
-    nested = [n for s in body if not isinstance(s, gast.Return) for n in gast.walk(s)
-              if isinstance(n, gast.Return)]
+    nested = _nested_returns(body)
     if nested or len(returns) != 1 or not isinstance(body[-1], gast.Return):
         where = (nested or returns[1:] or [tree])[0]
         norm.fail(where, "the function has no return statement",
@@ -257,3 +257,12 @@ def normalize(source: Source, namer: Namer) -> gast.FunctionDef:
     new = gast.FunctionDef(name=tree.name, args=tree.args, body=body, decorator_list=[],
                            returns=None, type_comment=None, type_params=[])
     return gast.copy_location(new, tree)
+
+
+def _nested_returns(body) -> list:
+    """Returns inside statements, in gast.walk's order (the first is reported);
+    a quick walk first, as there are none in a function that compiles."""
+    stmts = [s for s in body if not isinstance(s, gast.Return)]
+    if not any(isinstance(n, gast.Return) for n in ir.nodes(stmts)):
+        return []
+    return [n for s in stmts for n in gast.walk(s) if isinstance(n, gast.Return)]

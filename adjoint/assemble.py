@@ -58,7 +58,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
 
 
 def _calls(fn, name: str) -> bool:
-    return any(isinstance(n, gast.Call) and ir.dotted(n.func) == name for n in gast.walk(fn))
+    return any(isinstance(n, gast.Call) and ir.dotted(n.func) == name for n in ir.nodes(fn))
 
 
 def record(rev: Reverse, body, source, namer) -> tbr.Saves:
@@ -159,7 +159,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
 def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):
     """Finish a split pair: the backward function unpacks exactly the names it reads
     that the forward function defines; the forward function returns them."""
-    defined = set(params(fwd)) | {n.id for s in fwd.body for n in gast.walk(s)
+    defined = set(params(fwd)) | {n.id for s in fwd.body for n in ir.nodes(s)
                                      if isinstance(n, gast.Name)
                                      and isinstance(n.ctx, gast.Store)}
     needed = sorted(n for n in _free(bwd) if n in defined)
@@ -168,7 +168,7 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
                          value=ir.name(tape), type_comment=None)
     bwd.body.insert(0, gast.copy_location(unpack, fwd))
     top = set(params(fwd)) | {n.id for st in fwd.body if isinstance(st, gast.Assign)
-                              for n in gast.walk(st.targets[0]) if isinstance(n, gast.Name)}
+                              for n in ir.nodes(st.targets[0]) if isinstance(n, gast.Name)}
     maybe = [n for n in needed if n not in top]  # set in a branch or loop only
     fwd.body[:0] = [ir.assign(n, ir.const(None)) for n in maybe]
     values = [ir.name(result)] + [ir.name(n) for n in needed]
@@ -179,7 +179,7 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
 
 def _free(fn) -> set:
     stored, loads = set(params(fn)), set()
-    for node in gast.walk(fn):
+    for node in ir.nodes(fn):
         if isinstance(node, gast.Name):
             (stored if isinstance(node.ctx, gast.Store) else loads).add(node.id)
     return loads - stored

@@ -120,7 +120,7 @@ def _unpacked(body, params) -> set:
     gradient is returned as a plain tuple/list/dict."""
     uses = {p: [] for p in params}
     for stmt in walk(body):
-        for node in gast.walk(stmt):
+        for node in ir.nodes(stmt):  # the count of uses matters, not their order
             if isinstance(node, gast.Name) and node.id in uses:
                 uses[node.id].append(node)
     found = set()
@@ -202,7 +202,7 @@ def reads(stmt) -> set:
 
 
 def ir_names(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in ir.nodes(node) if isinstance(n, gast.Name)}
 
 
 def prologue(rev) -> list:

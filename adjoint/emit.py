@@ -111,7 +111,14 @@ def _is_seed(stmt) -> bool:
 def free_names(tree) -> list[str]:
     """Names the module's functions read but do not bind (its globals)."""
     bound, loads = set(), set()
-    for node in ir.nodes(tree):
+    stack = [tree]  # a stack walk that skips contexts, operators and constants
+    while stack:
+        node = stack.pop()
+        if type(node) is list:
+            stack.extend(node)
+            continue
+        if not isinstance(node, gast.AST):
+            continue
         if isinstance(node, gast.FunctionDef):
             bound.add(node.name)
         elif isinstance(node, gast.Name):
@@ -119,7 +126,16 @@ def free_names(tree) -> list[str]:
                 bound.add(node.id)
             else:
                 loads.add(node.id)
+        for f in node._fields:
+            value = getattr(node, f)
+            if type(value) is list:
+                stack.extend(value)
+            elif isinstance(value, gast.AST) and not isinstance(value, _LEAVES):
+                stack.append(value)
     return sorted(loads - bound)
+
+
+_LEAVES = ir.LEAVES
 
 
 def _unique(items):

@@ -5,6 +5,8 @@ import ast
 
 import gast
 
+from .convert import to_ast
+
 
 class Comment(str):
     """Text of a `# ...` line; carried as a string constant until emission."""
@@ -61,7 +63,7 @@ def pop(pop_name: str = "_pop") -> gast.Call:
 
 def unparse(node) -> str:
     """Source text of a gast node, by the standard library's unparser."""
-    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
+    return ast.unparse(to_ast(node))
 
 
 def statements(body):
@@ -94,7 +96,7 @@ def clone(node):
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
+    new = type(node)(*[clone(getattr(node, f, None)) for f in node._fields])
     for attr in _LOCATION:
         if hasattr(node, attr):
             setattr(new, attr, getattr(node, attr))
@@ -102,19 +104,44 @@ def clone(node):
 
 
 def nodes(tree):
-    """Every node of a tree (or list of trees), in no particular order; a plain
-    stack walk, several times faster than ast.walk on the compiler's hot paths."""
+    """Every node of a tree (or list of trees) except contexts, operators and
+    constants below the top (`LEAVES`), in no particular order; a plain stack walk,
+    several times faster than ast.walk on the compiler's hot paths."""
     stack = [tree]
     while stack:
         n = stack.pop()
-        if isinstance(n, list):
+        if type(n) is list:
             stack.extend(n)
         elif isinstance(n, gast.AST):
             yield n
-            stack.extend(getattr(n, f) for f in n._fields)
+            for f in n._fields:
+                value = getattr(n, f)
+                if type(value) is list:
+                    stack.extend(value)
+                elif isinstance(value, gast.AST) and not isinstance(value, LEAVES):
+                    stack.append(value)
 
 
 def stored_names(tree) -> set:
-    """Names a tree assigns (Store context)."""
-    return {n.id for n in nodes(tree) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
+    """Names a tree assigns (Store context); a stack walk that skips contexts,
+    operators and constants (they hold no names)."""
+    found = set()
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if type(n) is list:
+            stack.extend(n)
+        elif isinstance(n, gast.AST):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                found.add(n.id)
+            for f in n._fields:
+                value = getattr(n, f)
+                if type(value) is list:
+                    stack.extend(value)
+                elif isinstance(value, gast.AST) and not isinstance(value, LEAVES):
+                    stack.append(value)
+    return found
+
+
+LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop,
+          gast.Constant)  # nodes that hold no names

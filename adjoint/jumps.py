@@ -44,8 +44,8 @@ class Lowering:
 
     def function(self, tree: gast.FunctionDef) -> gast.FunctionDef:
         body = tree.body
-        early = [n for s in body[:-1] for n in gast.walk(s) if isinstance(n, gast.Return)]
-        early += [n for n in gast.walk(body[-1]) if isinstance(n, gast.Return)] \
+        early = [n for s in body[:-1] for n in ir.nodes(s) if isinstance(n, gast.Return)]
+        early += [n for n in ir.nodes(body[-1]) if isinstance(n, gast.Return)] \
             if not isinstance(body[-1], gast.Return) else []
         if not early and not _has(body, (gast.Break, gast.Continue)):
             return tree

@@ -19,7 +19,7 @@ PURE_BUILTINS = {"len", "range", "reversed", "abs", "min", "max", "float", "int"
 
 
 def is_pure(value, pure_call) -> bool:
-    for node in gast.walk(value):
+    for node in ir.nodes(value):
         if isinstance(node, gast.Call):
             func = ir.dotted(node.func) or ""
             if func == "rt.seed" or func.startswith(("_stack", "_push", "_pop")) \
@@ -105,14 +105,14 @@ def propagate_copies(body) -> list:
         for j in range(i + 1, len(body)):
             later = body[j]
             if isinstance(later, (gast.If, gast.For, gast.While)):
-                if {a, b} & assigned[j] or a in names[j]:
+                if a in assigned[j] or b in assigned[j] or a in names[j]:
                     break
                 continue
             if a in names[j]:
-                _Rename(a, b).visit(later.value if hasattr(later, "value") and not
-                                    isinstance(later, gast.Expr) else later)
+                _rename(later.value if hasattr(later, "value") and not
+                        isinstance(later, gast.Expr) else later, a, b)
                 names[j] = names_in(later)
-            if {a, b} & assigned[j]:
+            if a in assigned[j] or b in assigned[j]:
                 break
     return body
 
@@ -123,33 +123,34 @@ def _self_copy(stmt) -> bool:
 
 
 def _stored(target) -> set:
-    return {n.id for n in gast.walk(target)
+    return {n.id for n in ir.nodes(target)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _assigned(stmt) -> set:
     """Names a statement rebinds or mutates (x = .., a, b = .., x[i] = .., x += ..)."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name):  # the common case, quickly
+        target = stmt.targets[0]
+        return {target.id} if isinstance(target.ctx, gast.Store) else set()
     out = set()
-    for node in ir.nodes(stmt):
+    for node in ir.statements([stmt]):  # expressions hold no statements: not walked
         if isinstance(node, (gast.Assign, gast.AugAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             for t in targets:
                 out |= _stored(t)
-                out |= {n.id for n in gast.walk(t) if isinstance(t, gast.Subscript)
+                out |= {n.id for n in ir.nodes(t) if isinstance(t, gast.Subscript)
                         and isinstance(n, gast.Name)}
         elif isinstance(node, gast.For):
             out.add(node.target.id)
     return out
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, old, new):
-        self.old, self.new = old, new
-
-    def visit_Name(self, node):
-        if node.id == self.old and isinstance(node.ctx, gast.Load):
-            node.id = self.new
-        return node
+def _rename(tree, old: str, new: str) -> None:
+    """Read `new` wherever `tree` reads `old` (in place)."""
+    for node in ir.nodes(tree):
+        if isinstance(node, gast.Name) and node.id == old and isinstance(node.ctx, gast.Load):
+            node.id = new
 
 
 def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
@@ -217,7 +218,7 @@ def _product_update(stmt, body, i):
     rebound = set().union(*(_assigned(s) for s in body)) if body else set()
     mutated = set()
     for s in body:
-        for node in gast.walk(s):
+        for node in ir.nodes(s):
             if isinstance(node, gast.AugAssign):
                 mutated |= names_in(node.target)
             elif isinstance(node, (gast.Assign,)) and not isinstance(node.targets[0], gast.Name):

@@ -7,6 +7,7 @@ import textwrap
 
 import gast
 
+from . import convert
 from .context import Source
 from .errors import Location, SourceUnavailableError
 
@@ -45,7 +46,7 @@ def parse(fn) -> Source:
     indent = len(lines[0]) - len(lines[0].lstrip())
     start = max(start, 1)
     try:
-        module = gast.parse(dedented)
+        module = convert.parse(dedented)
     except SyntaxError:
         module = None
     tree = _find_def(module, fn) if module is not None else None
@@ -78,7 +79,7 @@ def _lambda_from_lines(lines, fn):
     candidates = [text, text.rstrip(",)"), "(" + text + ")"]
     for cand in candidates:
         try:
-            module = gast.parse(cand)
+            module = convert.parse(cand)
         except SyntaxError:
             continue
         argnames = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])

@@ -20,7 +20,7 @@ from .adjoints import State, accumulate, fresh
 from .context import Source
 from .naming import Namer
 from .primitives import Prim, classify
-from .template import instantiate
+from .template import instantiate, parsed
 from .reverse_control import ControlFlow
 from .reverse_plan import Planning, _all
 from .tbr import Saves
@@ -62,6 +62,8 @@ class Reverse(Planning, ControlFlow):
         self.call_temps = {}   # stmt -> names of its per-argument contributions
         self.shape_only = set()  # names the adjoint sweep reads only for their shape
         self._terms = {}       # (stmt, old, scalar) -> its contributions (see below)
+        self._reads = {}       # (stmt, scalar) -> names they read (reverse_plan.py)
+        self._prims = {}       # stmt -> (its value, len(locals), Prim): see prim()
         # the one stack and its bound methods; fresh names when differentiating code
         # that has its own (a gradient of a gradient)
         self.stack = StackNames("_stack", "_push", "_pop") if "_stack" not in locals_ \
@@ -73,17 +75,25 @@ class Reverse(Planning, ControlFlow):
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
-        return classify(stmt.value, self.source, self.locals)
+        """classify(stmt.value), remembered: each statement is asked about ~4 times.
+        Asked again if the statement gets another value or the locals grow (tapes)."""
+        seen = self._prims.get(stmt)
+        if seen is None or seen[0] is not stmt.value or seen[1] != len(self.locals):
+            seen = self._prims[stmt] = (stmt.value, len(self.locals),
+                                        classify(stmt.value, self.source, self.locals))
+        return seen[2]
 
     def contributions(self, stmt, old: str | None = None) -> list[tuple[str, gast.expr]]:
         """(variable, expression) for each adjoint contribution of an assignment.
         Cached: the TBR and loop fixpoints ask for the same terms many times (the
         optimizer copies the function before it changes any node)."""
-        if old is not None and not _reads_target(stmt):
-            old = None  # the old value of the target cannot appear: share the entry
         key = (stmt, old, self.scalar)
         if key not in self._terms:
-            self._terms[key] = self._contributions(stmt, old)
+            if old is not None and not _reads_target(stmt):
+                # the old value of the target cannot appear: share the entry
+                self._terms[key] = self.contributions(stmt)
+            else:
+                self._terms[key] = self._contributions(stmt, old)
         return self._terms[key]
 
     def _contributions(self, stmt, old):
@@ -114,7 +124,7 @@ class Reverse(Planning, ControlFlow):
             args[p] = node
         for p in prim.rule.params:
             if p.name not in args:
-                args[p.name] = gast.parse(p.default or "None", mode="eval").body
+                args[p.name] = parsed(p.default or "None")
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
         if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):

@@ -25,21 +25,33 @@ class Planning:
                 reads[stmt] = containers.reads(stmt) & self.locals
                 value_reads |= reads[stmt]
             elif isinstance(stmt, gast.Assign):
-                exprs = [e for _, e in self.contributions(stmt, old=OLD)]
-                found = set().union(*(names_in(e) for e in exprs)) if exprs else set()
+                found, shapes, values = self._assign_reads(stmt)
                 if OLD in found:
                     own.add(stmt)
                 reads[stmt] = (found - {OLD}) & self.locals
-                for e in exprs:
-                    shapes, values = _shape_and_value_reads(e)
-                    shape_reads |= shapes
-                    value_reads |= values
+                shape_reads |= shapes
+                value_reads |= values
             elif isinstance(stmt, (gast.If, gast.For, gast.While)) and (
                     self.is_active(stmt) or saves is not None and _holds_saves(stmt, saves)):
                 reads[stmt] = self.control_reads(stmt)
                 value_reads |= reads[stmt]
         self.shape_only = (shape_reads - value_reads) & self.locals
         return reads, own
+
+    def _assign_reads(self, stmt) -> tuple[set, set, set]:
+        """Names an assignment's contributions read: all, as shapes, as values.
+        Cached like the contributions themselves (the TBR fixpoint asks again)."""
+        key = (stmt, self.scalar)
+        if key not in self._reads:
+            exprs = [e for _, e in self.contributions(stmt, old=OLD)]
+            found, shapes, values = set(), set(), set()
+            for e in exprs:
+                found |= names_in(e)
+                s, v = _shape_and_value_reads(e)
+                shapes |= s
+                values |= v
+            self._reads[key] = found, shapes, values
+        return self._reads[key]
 
     def control_reads(self, stmt) -> set:
         if isinstance(stmt, gast.If):
@@ -120,18 +132,19 @@ class Planning:
 def _shape_and_value_reads(expr) -> tuple[set, set]:
     """Names read only as the shape argument of rt.unbroadcast, and names read whole."""
     shapes, values = set(), set()
-
-    def visit(node):
-        if isinstance(node, gast.Call) and ir.dotted(node.func) == "rt.unbroadcast" \
+    stack = [expr]
+    while stack:  # a plain stack walk (gast.iter_child_nodes is slow)
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, gast.Call) and ir.dotted(node.func) == "rt.unbroadcast" \
                 and isinstance(node.args[1], gast.Name):
             shapes.add(node.args[1].id)
-            visit(node.args[0])
-            return
-        if isinstance(node, gast.Name):
+            stack.append(node.args[0])
+        elif isinstance(node, gast.Name):
             values.add(node.id)
-        for child in gast.iter_child_nodes(node):
-            visit(child)
-    visit(expr)
+        elif isinstance(node, gast.AST):
+            stack.extend(getattr(node, f) for f in node._fields)
     return shapes, values
 
 

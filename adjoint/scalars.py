@@ -79,19 +79,26 @@ def analyze(body, source: Source, locals_, assumed=()) -> frozenset:
               + source.tree.args.posonlyargs}
     known = set(defs) | set(assumed)
     known -= params - set(assumed)
+    prims = {}  # value -> its Prim, classified once: the fixpoint asks every round
     changed = True
     while changed:  # shrink to the greatest consistent set
         changed = False
         for name in sorted(known):
             if name in assumed:
                 continue
-            ok = all(v is None or _value_is0d(v, classify(v, source, locals_), source, known,
-                                               locals_)
+            ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
+                                               known, locals_)
                      for v in defs.get(name, []))
             if not ok:
                 known.discard(name)
                 changed = True
     return frozenset(known)
+
+
+def _prim(value, prims: dict, source, locals_) -> Prim:
+    if value not in prims:
+        prims[value] = classify(value, source, locals_)
+    return prims[value]
 
 
 def _walk(body):
