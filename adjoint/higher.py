@@ -33,27 +33,60 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     hit = _CACHE.get(key)
     if hit is None:
         gen, ctx, mod = compile_forward(fn, wrt, optimize_=optimize)
-        hit = _CACHE[key] = _finish(_positional_tangents(gen, ctx.tangents), fn, ctx, mod)
+        hit = _CACHE[key] = _finish(_positional_tangents(gen, ctx.wrt, ctx.tangents), fn,
+                                     ctx, mod)
     return hit
 
 
-def _positional_tangents(gen, tangents):
-    """When `fn` has defaults the generated tangents are keyword-only (`f(x,
-    mask=None, *, dx)`); this lets them also come last among the positionals, as
-    everywhere else: `(x, dx)`, `(x, mask, dx)` and `(x, dx=dx)` all mean what they say."""
-    params = inspect.signature(gen).parameters
-    if params[tangents[0]].kind is not inspect.Parameter.KEYWORD_ONLY:
-        return gen
+def _positional_tangents(gen, wrt, tangents):
+    """The jvp function users call: the tangents come last among the positionals or
+    by name, and each must have its parameter's shape. When `fn` has defaults the
+    generated tangents are keyword-only (`f(x, mask=None, *, dx)`), so `(x, dx)`,
+    `(x, mask, dx)` and `(x, dx=dx)` all mean what they say. A tangent of another
+    shape would broadcast into a wrong derivative (a scalar `dx` for an array `x`
+    enters `np.sum(dx)` once, not once per entry), so it is an error."""
+    params = [p for p in inspect.signature(gen).parameters.values()
+              if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    keyword = params and params[[p.name for p in params].index(tangents[0])].kind \
+        is inspect.Parameter.KEYWORD_ONLY
+    positional = [p.name for p in params if p.name not in tangents and p.kind in
+                  (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    slots = [(w, t, positional.index(w) if w in positional else None,
+              None if keyword else len(positional) + i)
+             for i, (w, t) in enumerate(zip(wrt, tangents))]
     n = len(tangents)
 
     @functools.wraps(gen)
     def call(*args, **kwargs):
-        if not any(t in kwargs for t in tangents) and len(args) >= n:
+        if keyword and not any(t in kwargs for t in tangents) and len(args) >= n:
             kwargs.update(zip(tangents, args[len(args) - n:]))
             args = args[:len(args) - n]
+        for w, t, at, t_at in slots:
+            value = args[at] if at is not None and at < len(args) else kwargs.get(w)
+            tangent = args[t_at] if t_at is not None and t_at < len(args) else \
+                kwargs.get(t)
+            _check_tangent(w, value, t, tangent)
         return gen(*args, **kwargs)
     call.generated = gen
     return call
+
+
+_NUMBERS = (float, int, np.float64)
+
+
+def _check_tangent(w, value, t, tangent) -> None:
+    if type(value) in _NUMBERS and type(tangent) in _NUMBERS:
+        return
+    if type(value) is np.ndarray and type(tangent) is np.ndarray:
+        if value.shape == tangent.shape:
+            return
+    elif value is None or tangent is None or isinstance(value, (list, tuple, dict)):
+        return
+    if np.shape(value) != np.shape(tangent):
+        raise UsageError(f"the tangent {t} has shape {np.shape(tangent)} but {w} has "
+                         f"shape {np.shape(value)}",
+                         hint=f"pass one tangent entry per entry of {w} (for the same "
+                              f"value everywhere: {t}=np.full_like({w}, v))")
 
 
 def _call_tangent(fwd, args, tangent):

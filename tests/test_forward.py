@@ -286,3 +286,20 @@ def test_jvp_broadcast_tangent_can_be_item_written():
     want = numerical_grad(f, (x, c), 0) @ dx
     assert abs(adjoint.jvp(f)(x, c, dx)[1] - want) < 1e-6
     np.testing.assert_array_equal(dx, np.ones(3))
+
+
+def test_tangent_of_another_shape_is_an_error():
+    """A scalar tangent for an array would broadcast into a wrong derivative
+    (np.sum(dx) counts it once): refused, also inside hessian_vector_product."""
+    def f(x):
+        return np.sum(x) + np.mean(x * x)
+    x = np.array([1.0, 2.0, 3.0])
+    for bad in (1.0, np.ones(2), np.ones((3, 1))):
+        with pytest.raises(adjoint.AdjointError) as info:
+            adjoint.jvp(f)(x, bad)
+        assert "tangent dx has shape" in str(info.value) and "hint:" in str(info.value)
+        with pytest.raises(adjoint.AdjointError):
+            adjoint.hessian_vector_product(f)(x, bad)
+    value, tangent = adjoint.jvp(f)(x, np.ones(3))
+    assert tangent == pytest.approx(directional_fd(f, [x], (0,), [np.ones(3)]))
+    assert adjoint.jvp(f)(x, dx=np.ones(3))[1] == pytest.approx(tangent)
