@@ -64,6 +64,14 @@ class Fence(gast.NodeVisitor):
         for stmt in node.body:
             self.visit(stmt)
 
+    def visit_Constant(self, node):
+        if isinstance(node.value, complex):
+            raise UnsupportedSyntaxError(
+                f"complex numbers are not supported in a differentiated function "
+                f"({self.source.name})", self.source.where(node),
+                hint="adjoint differentiates real-valued code: split the value into its "
+                     "real and imaginary parts as two real arrays")
+
     def visit_Delete(self, node):
         if all(isinstance(t, gast.Name) for t in node.targets):
             return  # `del name` only frees memory: nothing to differentiate

@@ -150,3 +150,7 @@ def scaled_sin(x, w):  # line 146: given a rule for x only by the test
 
 def uses_partial_rule(x, w):
     return scaled_sin(x, w) * 2.0  # line 152
+
+
+def uses_complex(x):  # line 155
+    return abs(x * 1j) ** 2  # line 156

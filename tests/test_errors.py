@@ -30,6 +30,7 @@ FILE = "error_cases.py"
     (ec.uses_match, 116, "match statements"),
     (ec.only_star_args, 139, "*args parameters"),   # before wrt=0 can be "out of range"
     (ec.only_star_kwargs, 143, "**kwargs parameters"),
+    (ec.uses_complex, 156, "complex numbers"),
 ])
 def test_unsupported_syntax(fn, line, words):
     with pytest.raises(UnsupportedSyntaxError) as info:
