@@ -28,12 +28,15 @@ FORWARD = METHODS - {"pop"}
 FUNCTIONS = {np.copyto, np.fill_diagonal, np.put, np.place, np.putmask,
              np.put_along_axis}
 VIEWS = {"T", "mT", "real", "imag", "flat"}  # attributes that alias their object
+VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "swapaxes", "squeeze"}
+VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze,
+                  np.expand_dims, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d}
 
 
 def check(source, varied, body, methods=METHODS) -> None:
     """Raise UnsupportedSyntaxError at the first write of the kinds above (forward
     mode passes `methods` without "pop", whose tangent it pops alongside)."""
-    views = _views(body)
+    views = _views(body, source)
     for stmt in ir.statements(body):
         for call in _calls(stmt):
             _check_call(source, varied, stmt, call, methods)
@@ -149,22 +152,41 @@ def _is_in(fn, group) -> bool:
         return False
 
 
-def _views(body) -> dict:
-    """name -> the name it is a view of, for `v = y[...]` and `v = y.T`."""
+def _views(body, source) -> dict:
+    """name -> the name it is a view of: `v = y[...]`, `v = y.T`, `v = y.reshape(...)`,
+    `v = np.ravel(y)` and the like (NumPy returns views there)."""
     out = {}
     for stmt in ir.statements(body):
         if not isinstance(stmt, gast.Assign) or mutated(stmt) is not None:
             continue
-        value, target = stmt.value, stmt.targets[0]
+        target = stmt.targets[0]
         if not isinstance(target, gast.Name):
             continue
-        base = value.value if isinstance(value, (gast.Subscript, gast.Attribute)) else None
-        if isinstance(base, gast.Name) and (isinstance(value, gast.Subscript)
-                                            or value.attr in VIEWS):
-            out[target.id] = base.id
+        base = _view_base(stmt.value, source)
+        if base is not None:
+            out[target.id] = base
         else:
             out.pop(target.id, None)
     return out
+
+
+def _view_base(value, source) -> str | None:
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+            and value.attr in VIEWS:
+        return value.value.id
+    if not isinstance(value, gast.Call):
+        return None
+    func = value.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.attr in VIEW_METHODS \
+            and not inspect.ismodule(source.namespace.get(func.value.id)):
+        return func.value.id
+    if value.args and isinstance(value.args[0], gast.Name) \
+            and _is_in(resolve(func, source.namespace), VIEW_FUNCTIONS):
+        return value.args[0].id
+    return None
 
 
 def _names(node) -> set:

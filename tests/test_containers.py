@@ -383,6 +383,10 @@ HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
      "np.fill_diagonal"),
     ("y = np.zeros((2, 3))\n    row = y[0]\n    row[1] = x[0]\n    return np.sum(y * y)",
      "a view of y"),
+    ("y = np.zeros((2, 3))\n    r = y.reshape(-1)\n    r[1] = x[0]\n    return np.sum(y * y)",
+     "a view of y"),
+    ("y = np.zeros((2, 3))\n    r = np.ravel(y)\n    r[1] = x[0]\n    return np.sum(y * y)",
+     "a view of y"),
     ("y = x.copy()\n    scale_first(y)\n    return np.sum(y * y)", "scale_first(y) writes"),
     ("y = x.copy()\n    z = scale_first(y)\n    return np.sum(z * z)",
      "writes into its parameter v"),
@@ -451,3 +455,15 @@ def test_iterating_dicts_and_generator_expressions(fn):
             lo[key][j] -= 1e-6
             want[j] = (fn(hi, *args[1:]) - fn(lo, *args[1:])) / 2e-6
         np.testing.assert_allclose(got[key], want, rtol=1e-5, atol=1e-7)
+
+
+def test_writes_into_copies_are_fine():
+    def f(x):
+        y = np.zeros((2, 3))
+        r = y.reshape(-1).copy()
+        r[1] = x[0] * 3.0
+        s = np.reshape(y, -1) * 1.0
+        s[2] = x[1]
+        return np.sum(r * r) + np.sum(s * s) + np.sum(y)
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(adjoint.grad(f)(x), numerical_grad(f, [x], 0), rtol=1e-6)
