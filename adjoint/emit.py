@@ -218,9 +218,14 @@ def module(fns, source: Source, doc: str, tag: str = "") -> Module:
 
 
 def load(mod: Module):
-    """Compile and execute the module; return the generated function."""
-    linecache.cache[mod.filename] = (len(mod.text), None, mod.text.splitlines(True),
-                                     mod.filename)
+    """Compile and execute the module; return the generated function. A different
+    text already registered under the same name (the version compiled to be
+    differentiated again, a recompilation) keeps its entry: this one gets `#2`, ..."""
+    lines = mod.text.splitlines(True)
+    base, n = mod.filename, 2
+    while mod.filename in linecache.cache and linecache.cache[mod.filename][2] != lines:
+        mod.filename, n = f"{base[:-1]} #{n}>", n + 1
+    linecache.cache[mod.filename] = (len(mod.text), None, lines, mod.filename)
     code, guard = trace.compile_module(mod)  # runtime errors name the user's line
     namespace = {"__name__": f"adjoint.generated.{mod.name}", **mod.namespace, **guard}
     exec(code, namespace)

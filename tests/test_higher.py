@@ -348,3 +348,21 @@ def test_hessian_and_jacobian_have_the_generated_source(mode):
     assert "def jvp_dvector_fn_dx_dx(" in hess.source
     want = "def jvp_vector_fn_dx(" if mode == "forward" else "def dvector_fn_dx("
     assert want in jac.source
+
+
+def test_variants_of_one_gradient_keep_their_own_source(rng):
+    """The batched gradient and the one compiled to be differentiated again share a
+    name; each keeps its own text in linecache (tracebacks, inspect, pdb, and the
+    next differentiation read it), however often either is recompiled."""
+    import inspect
+    from adjoint.pipeline import compile_reverse
+    g = adjoint.grad(rnn, wrt="Wh")
+    plain = g.differentiable()
+    compile_reverse(rnn, "Wh")  # registers the batched text again
+    assert "_sum(" in inspect.getsource(g) and "_sum(" not in inspect.getsource(plain)
+    args = [0.5 * rng.normal(size=(3, 3)), rng.normal(size=(3, 2)),
+            rng.normal(size=(4, 2)), rng.normal(size=3)]
+    v = rng.normal(size=(3, 3))
+    want = fd_jacobian(lambda W: np.sum(g(W, *args[1:]) * v), [args[0]], 0)
+    hv = adjoint.hessian_vector_product(rnn, wrt="Wh")(*args, v)
+    np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-6)  # H is symmetric
