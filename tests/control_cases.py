@@ -3,6 +3,10 @@ import math
 
 import numpy as np
 
+from golden_cases import break_loop, early_return, rnn
+
+SHARED = (break_loop, early_return, rnn)  # the golden cases, checked here against FD too
+
 
 def if_else(x, flag):
     if flag:
@@ -127,14 +131,6 @@ def newton(a):
     return x
 
 
-def break_loop(x, limit):
-    s = 0.0
-    for i in range(10):
-        s = s + math.sin(x * i)
-        if s > limit:
-            break
-        s = s * x
-    return s
 
 
 def nested_break(x):
@@ -165,11 +161,6 @@ def while_break(x):
     return x
 
 
-def early_return(x):
-    if x > 1.0:
-        return x * x
-    y = math.sin(x)
-    return y * 3.0
 
 
 def return_in_loop(x):
@@ -197,10 +188,6 @@ def statements_without_effect(x):
     return y
 
 
-def rnn(Wh, Wx, xs, h):
-    for t in range(xs.shape[0]):
-        h = np.tanh(Wh @ h + Wx @ xs[t])
-    return np.sum(h * h)
 
 
 def data_dependent_trips(x):
