@@ -281,7 +281,8 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
 from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
     average_grad, average_wgrad, average_wjvp, cast_grad, count, cumsum_grad, diag_grad,
-    diagonal_grad, digamma, logsumexp_grad, polygamma, prod_grad, reduce_jvp,
+    diagonal_grad, digamma, linspace_grad, linspace_spread, logsumexp_grad, polygamma,
+    prod_grad, reduce_jvp,
     select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
     var_grad)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
@@ -290,8 +291,7 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
-    container_fit,
-    container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
+    container_fit, container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
     is_container, item, item_grad, items_grad, items_spread, list_of, restore,
     sequence_grad, sum_list_grad, sum_of, values_grad, values_spread,
     zeros_like_container)
@@ -311,7 +311,8 @@ __all__ = [  # what generated code may call as rt.<name>
     "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
     "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
     "getitem_grad", "group", "hstack_grad", "inner_ga", "inner_gb", "is_container",
-    "item", "item_grad", "items_grad", "items_spread", "kron_ga", "kron_gb", "list_of",
+    "item", "item_grad", "items_grad", "items_spread", "kron_ga", "kron_gb",
+    "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
     "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",
     "norm_power", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",

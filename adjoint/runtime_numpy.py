@@ -12,7 +12,8 @@ from .runtime import _axes, sum_grad, unbroadcast
 __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_grad",
            "diagonal_grad", "trace_grad", "diag_grad", "take_grad", "take_along_axis_grad",
            "select_grad", "select_default_grad", "average_grad", "average_wgrad",
-           "average_wjvp", "digamma", "polygamma", "logsumexp_grad"]
+           "average_wjvp", "digamma", "polygamma", "logsumexp_grad", "linspace_grad",
+           "linspace_spread"]
 
 
 def cast_grad(g, x):
@@ -186,3 +187,32 @@ def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False):
     if b is not None:
         weights = weights * b
     return sum_grad(g, a, axis, keepdims) * weights
+
+
+# ---- np.linspace / np.logspace: linear in (start, stop) ----------------------------
+def linspace_grad(g, num, endpoint, retstep, axis, end):
+    """Adjoint of `np.linspace` in `start` (end=False) or `stop` (end=True): the
+    samples are start * (1 - t) + stop * t, and with `retstep` g is (samples, step)."""
+    samples, step = (g[0], g[1]) if retstep else (g, 0.0)
+    out = np.tensordot(_linspace_weights(num, endpoint, end), np.moveaxis(samples, axis, 0),
+                       1)
+    return out + _linspace_step(step, num, endpoint, end) if retstep else out
+
+
+def linspace_spread(v, like, num, endpoint, retstep, axis, end):
+    """Transpose of `linspace_grad` (and the tangent of np.linspace): `v`, broadcast
+    with the other end `like`, spread along a new `axis` with its weights."""
+    w = _linspace_weights(num, endpoint, end)
+    v = np.broadcast_to(v, np.broadcast_shapes(np.shape(v), np.shape(like)))
+    samples = np.moveaxis(np.multiply.outer(w, v), 0, axis)
+    return (samples, _linspace_step(v, num, endpoint, end)) if retstep else samples
+
+
+def _linspace_weights(num, endpoint, end):
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    return t if end else 1.0 - t
+
+
+def _linspace_step(v, num, endpoint, end):
+    d = max(num - 1 if endpoint else num, 1)
+    return v / d if end else -v / d

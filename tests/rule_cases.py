@@ -479,6 +479,14 @@ CASES["numpy.linspace"] = lambda r: [
     {"start": A(r, 2, 1), "stop": A(r, 3), "num": 4, "axis": -1},
     {"start": A(r), "stop": A(r, 2), "num": 4, "retstep": True},
     {"start": A(r), "stop": A(r), "num": 3, "retstep": True, "endpoint": False}]
+CASES["rt.linspace_grad"] = lambda r: [
+    {"v": A(r, 4, 3), "num": 4, "endpoint": True, "retstep": False, "axis": 0, "end": False},
+    {"v": A(r, 2, 5), "num": 5, "endpoint": False, "retstep": False, "axis": -1, "end": True}]
+CASES["rt.linspace_spread"] = lambda r: [
+    {"v": A(r, 3), "like": 0.0, "num": 4, "endpoint": True, "retstep": False, "axis": 0,
+     "end": True},
+    {"v": A(r), "like": np.zeros(2), "num": 5, "endpoint": False, "retstep": False,
+     "axis": -1, "end": False}]
 CASES["numpy.logspace"] = lambda r: [
     {"start": A(r), "stop": A(r), "num": 5},
     {"start": A(r, 3), "stop": A(r), "num": 4, "base": 2.0, "axis": 1, "endpoint": False}]

@@ -139,34 +139,27 @@ for _name, _fn in (("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max"
     method(_name, _fn)
 
 # ---- creation functions whose values depend on a float argument -------------
-# linspace is linear in (start, stop): start*(1 - t) + stop*t with t = _T along axis.
-_T = "np.linspace(0.0, 1.0, num, endpoint=endpoint)"
 defrule(np.full, "shape, fill_value, dtype=None, order='C'",
         fill_value="rt.unbroadcast(g, fill_value)",
         jvp={"fill_value": "rt.broadcast_like(dfill_value, ans)"})
 defrule(np.full_like, "a, fill_value, dtype=None, order='K', subok=True, shape=None",
         fill_value="rt.unbroadcast(g, fill_value)",
         jvp={"fill_value": "rt.broadcast_like(dfill_value, ans)"})
-_G, _D = "(g[0] if retstep else g)", "max(num - 1 if endpoint else num, 1)"  # retstep:
-_L = "np.linspace({}, {}, num, endpoint=endpoint, axis=axis)"  # ans = (samples, step)
+# linspace is linear in (start, stop): start * (1 - t) + stop * t (rt.linspace_grad).
+_LIN = "num, endpoint, retstep, axis"
 defrule(np.linspace, "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
-        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis({_G}, axis, 0), 1) "
-              f"- (g[1] / {_D} if retstep else 0.0), start)",
-        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis({_G}, axis, 0), 1) "
-             f"+ (g[1] / {_D} if retstep else 0.0), stop)",
-        jvp={"start": f"({_L.format('dstart', '0.0 * (dstart + stop)')}, -dstart / {_D}) "
-                      f"if retstep else {_L.format('dstart', '0.0 * (dstart + stop)')}",
-             "stop": f"({_L.format('0.0 * (dstop + start)', 'dstop')}, dstop / {_D}) "
-                     f"if retstep else {_L.format('0.0 * (dstop + start)', 'dstop')}"})
+        start=f"rt.unbroadcast(rt.linspace_grad(g, {_LIN}, False), start)",
+        stop=f"rt.unbroadcast(rt.linspace_grad(g, {_LIN}, True), stop)",
+        jvp={"start": f"rt.linspace_spread(dstart, stop, {_LIN}, False)",
+             "stop": f"rt.linspace_spread(dstop, start, {_LIN}, True)"})
+# logspace is base ** linspace(start, stop)
+_LOG = "num, endpoint, False, axis"
 defrule(np.logspace, "start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0",
-        start=f"rt.unbroadcast(np.tensordot(1.0 - {_T}, np.moveaxis(g * ans, axis, 0), 1) "
-              "* np.log(base), start)",
-        stop=f"rt.unbroadcast(np.tensordot({_T}, np.moveaxis(g * ans, axis, 0), 1) "
-             "* np.log(base), stop)",
-        jvp={"start": "ans * np.log(base) * np.linspace(dstart, 0.0 * (dstart + stop), num, "
-                      "endpoint=endpoint, axis=axis)",
-             "stop": "ans * np.log(base) * np.linspace(0.0 * (dstop + start), dstop, num, "
-                     "endpoint=endpoint, axis=axis)"})
+        start=f"rt.unbroadcast(rt.linspace_grad(g * ans * np.log(base), {_LOG}, False), "
+              "start)",
+        stop=f"rt.unbroadcast(rt.linspace_grad(g * ans * np.log(base), {_LOG}, True), stop)",
+        jvp={"start": f"ans * np.log(base) * rt.linspace_spread(dstart, stop, {_LOG}, False)",
+             "stop": f"ans * np.log(base) * rt.linspace_spread(dstop, start, {_LOG}, True)"})
 # arange: start + i*step; `np.arange(n)` binds n to start, and then nothing varies.
 defrule(np.arange, "start, stop=None, step=None, dtype=None",
         start="np.sum(g) * (stop is not None)", step="np.sum(g * np.arange(len(ans)))",

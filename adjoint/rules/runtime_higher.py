@@ -232,3 +232,12 @@ nondiff(rt.dict_keys)
 method("items", rt.dict_items)    # for k, v in d.items():  d's adjoint is a dict
 method("values", rt.dict_values)
 method("keys", rt.dict_keys)
+
+
+# ---- np.linspace's adjoint and tangent: each is the other's transpose ---------------
+_LIN = "num, endpoint, retstep, axis, end"
+defrule(rt.linspace_grad, f"v, {_LIN}", v=f"rt.linspace_spread(g, g, {_LIN})",
+        jvp={"v": f"rt.linspace_grad(dv, {_LIN})"}, name="rt.linspace_grad")
+defrule(rt.linspace_spread, f"v, like, {_LIN}",
+        v=f"rt.unbroadcast(rt.linspace_grad(g, {_LIN}), v)",
+        jvp={"v": f"rt.linspace_spread(dv, like, {_LIN})"}, name="rt.linspace_spread")
