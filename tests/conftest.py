@@ -35,6 +35,20 @@ def assert_grad_matches(gfn, f, args, wrt=(0,), rtol=1e-5, atol=1e-6):
         np.testing.assert_allclose(g, want, rtol=rtol, atol=atol)
 
 
+def load_module(path, text=None):
+    """Import the file at `path` (written from `text` first, if given) as a module
+    named after it; adjoint then reads its functions' source like any user file."""
+    import importlib.util
+    import sys
+    if text is not None:
+        path.write_text(text)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

@@ -4,7 +4,7 @@ import pytest
 
 import adjoint
 import call_cases as cc
-from conftest import assert_grad_matches, numerical_grad
+from conftest import assert_grad_matches, load_module, numerical_grad
 
 R = np.random.default_rng(11)
 
@@ -87,26 +87,18 @@ def test_inputs_not_mutated():
 
 
 def test_callee_with_star_args_is_a_clear_error(tmp_path):
-    import importlib.util
-    path = tmp_path / "star_callee.py"
-    path.write_text("import numpy as np\n\ndef helper(*xs):\n    return sum(xs)\n\n"
-                    "def f(x):\n    return helper(x, x) * 2.0\n")
-    spec = importlib.util.spec_from_file_location("star_callee", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_module(tmp_path / "star_callee.py",
+                      "import numpy as np\n\ndef helper(*xs):\n    return sum(xs)\n\n"
+                      "def f(x):\n    return helper(x, x) * 2.0\n")
     with pytest.raises(adjoint.AdjointError) as info:
         adjoint.grad(mod.f)
     assert "star_callee.py:7" in str(info.value)
 
 
 def test_lambda_used_as_a_value_is_a_clear_error(tmp_path):
-    import importlib.util
-    path = tmp_path / "lam_value.py"
-    path.write_text("def apply(fn, x):\n    return fn(x)\n\n"
-                    "def f(x):\n    return apply(lambda t: t * 2.0, x)\n")
-    spec = importlib.util.spec_from_file_location("lam_value", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_module(tmp_path / "lam_value.py",
+                      "def apply(fn, x):\n    return fn(x)\n\n"
+                      "def f(x):\n    return apply(lambda t: t * 2.0, x)\n")
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(mod.f)
     assert "lam_value.py:5" in str(info.value) and "lambda" in str(info.value)

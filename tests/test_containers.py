@@ -9,7 +9,7 @@ import pytest
 
 import adjoint
 from adjoint.errors import NoGradientRuleError, UnsupportedSyntaxError
-from conftest import assert_grad_matches, numerical_grad
+from conftest import assert_grad_matches, load_module, numerical_grad
 
 
 # ---- tuples -----------------------------------------------------------------------
@@ -394,13 +394,8 @@ HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
 @pytest.mark.parametrize("mode", ["grad", "jvp"])
 def test_writes_adjoint_cannot_follow_are_refused(tmp_path, body, words, mode):
     """Each would be a silently wrong derivative: refused at the user's line instead."""
-    import importlib.util
-    name = "hidden_" + str(abs(hash(body)) % 10 ** 8)
-    path = tmp_path / f"{name}.py"
-    path.write_text(f"import numpy as np\n\n{HELPER}def f(x):\n    {body}\n")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    path = tmp_path / "hidden_write.py"
+    mod = load_module(path, f"import numpy as np\n\n{HELPER}def f(x):\n    {body}\n")
     x = np.arange(3.0)
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         if mode == "grad":

@@ -4,7 +4,7 @@ import pytest
 
 import adjoint
 import control_cases as cc
-from conftest import assert_grad_matches
+from conftest import assert_grad_matches, load_module
 
 
 def check(fn, args, wrt=(0,)):
@@ -121,12 +121,7 @@ def test_recorded_values_are_not_copies_of_untouched_inputs():
     ("def f(x):\n    yield x\n", "yield"),
 ])
 def test_unsupported_control_flow(tmp_path, src, words):
-    import importlib.util
-    path = tmp_path / "cf_bad.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location("cf_bad", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_module(tmp_path / "cf_bad.py", src)
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(mod.f)
     assert words in str(info.value) and "cf_bad.py:" in str(info.value)

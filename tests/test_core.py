@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import adjoint
-from conftest import assert_grad_matches, numerical_grad
+from conftest import assert_grad_matches, load_module, numerical_grad
 
 SCALE = 3.0
 
@@ -163,7 +163,7 @@ def test_subscript_reads(rng, index):
     # the real check goes through a file-defined function per index
     src = f"def h(x):\n    return np.sum(np.sin({index}) * {index})\n"
     path = _write_module(src)
-    mod = _load(path)
+    mod = load_module(path)
     assert_grad_matches(adjoint.grad(mod.h), mod.h, [x])
 
 
@@ -175,16 +175,6 @@ def _write_module(src, _n=[0]):
     p = d / f"generated_case_{_n[0]}.py"
     p.write_text("import numpy as np\n\n" + src)
     return p
-
-
-def _load(path):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    import sys
-    sys.modules[path.stem] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_shape_ndim_len_are_not_differentiated(rng):
@@ -272,7 +262,7 @@ def test_generated_source_is_importable_module(tmp_path, rng):
     g = adjoint.grad(two_layer, wrt=0)
     path = tmp_path / "dmod.py"
     path.write_text(g.source)
-    mod = _load(path)
+    mod = load_module(path)
     args = [rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4)),
             rng.normal(size=2), rng.normal(size=3), rng.normal(size=2)]
     np.testing.assert_allclose(mod.dtwo_layer_dW1(*args), g(*args))

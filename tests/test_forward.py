@@ -1,10 +1,8 @@
 """Forward mode (adjoint.jvp): finite differences along random directions, and the
 identity <grad f(x), v> = jvp f(x; v) for every rule in the table."""
-import importlib.util
 import inspect
 import math
 import pathlib
-import sys
 import tempfile
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 import adjoint
 from adjoint.rules import all_rules
 from conftest import numerical_grad
+from conftest import load_module
 from golden_cases import CASES
 
 
@@ -227,13 +226,8 @@ def _module():
         expr, shapes, _, *pre = case
         lines += [f"def case_{i}({', '.join(shapes)}):"] + [f"    {s}" for s in pre]
         lines += [f"    return np.sum(np.sin({expr}))  # {name}", ""]
-    path = pathlib.Path(tempfile.mkdtemp()) / "forward_rule_cases.py"
-    path.write_text("\n".join(lines))
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module(pathlib.Path(tempfile.mkdtemp()) / "forward_rule_cases.py",
+                       "\n".join(lines))
 
 
 @pytest.fixture(scope="module")
