@@ -35,6 +35,18 @@ def assert_grad_matches(gfn, f, args, wrt=(0,), rtol=1e-5, atol=1e-6):
         np.testing.assert_allclose(g, want, rtol=rtol, atol=atol)
 
 
+def check_golden(path, text):
+    """`text` must equal the golden file at `path`; `make golden` (ADJOINT_REGEN_GOLDEN=1)
+    rewrites the file instead, for review of its diff."""
+    import os
+    if os.environ.get("ADJOINT_REGEN_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"missing {path}: run `make golden` and review the file"
+    assert text == path.read_text(), f"{path.stem}: generated source changed; run " \
+        "`make golden` and review the diff"
+
+
 def load_module(path, text=None):
     """Import the file at `path` (written from `text` first, if given) as a module
     named after it; adjoint then reads its functions' source like any user file."""

@@ -4,14 +4,13 @@ Each file holds the user's function, a marker line, and the generated module.
 Regenerate with `make golden` (ADJOINT_REGEN_GOLDEN=1) and review the diff.
 """
 import inspect
-import os
 import pathlib
 
 import numpy as np
 import pytest
 
 import adjoint
-from conftest import assert_grad_matches
+from conftest import assert_grad_matches, check_golden
 from golden_cases import CASES
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
@@ -25,13 +24,7 @@ def render(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_source(name):
-    path = GOLDEN / f"{name}.txt"
-    text = render(name)
-    if os.environ.get("ADJOINT_REGEN_GOLDEN"):
-        path.write_text(text)
-    assert path.exists(), f"missing {path}: run `make golden` and review the file"
-    assert text == path.read_text(), f"{name}: generated source changed; run " \
-        "`make golden` and review the diff"
+    check_golden(GOLDEN / f"{name}.txt", render(name))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -5,12 +5,12 @@ Regenerate with `make golden` (ADJOINT_REGEN_GOLDEN=1) and review the diff; the
 same cases are checked numerically in test_forward.py.
 """
 import inspect
-import os
 import pathlib
 
 import pytest
 
 import adjoint
+from conftest import check_golden
 from golden_cases import CASES
 
 GOLDEN = pathlib.Path(__file__).parent / "golden_forward"
@@ -24,11 +24,4 @@ def render(name):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_forward_source(name):
-    path = GOLDEN / f"{name}.txt"
-    text = render(name)
-    if os.environ.get("ADJOINT_REGEN_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"missing {path}: run `make golden` and review the file"
-    assert text == path.read_text(), f"{name}: generated source changed; run " \
-        "`make golden` and review the diff"
+    check_golden(GOLDEN / f"{name}.txt", render(name))
