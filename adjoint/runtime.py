@@ -153,27 +153,23 @@ def matmul_gb(g, a, b):
 def matmul_ga_sum(terms, a):
     """The sum of matmul_ga(g, a, b) over (g, b) pairs collected in a loop: one matrix
     product when every pair is two vectors (an RNN's weight gradient), else a sum."""
-    if not terms:
-        return 0.0
-    if _ndim(a) == 2 and all(type(g) is ndarray and g.ndim == 1 and type(b) is ndarray
-                             and b.ndim == 1 for g, b in terms):
-        return np.array([g for g, _ in terms]).T @ np.array([b for _, b in terms])
-    total = 0.0
-    for g, b in terms:
-        total = total + matmul_ga(g, a, b)
-    return total
+    return _pair_sum(terms, a, lambda g, b: matmul_ga(g, a, b), lambda G, B: G.T @ B)
 
 
 def matmul_gb_sum(terms, b):
     """The sum of matmul_gb(g, a, b) over (g, a) pairs collected in a loop."""
+    return _pair_sum(terms, b, lambda g, a: matmul_gb(g, a, b), lambda G, A: A.T @ G)
+
+
+def _pair_sum(terms, fixed, one, stacked):
     if not terms:
         return 0.0
-    if _ndim(b) == 2 and all(type(g) is ndarray and g.ndim == 1 and type(a) is ndarray
-                             and a.ndim == 1 for g, a in terms):
-        return np.array([a for _, a in terms]).T @ np.array([g for g, _ in terms])
+    if _ndim(fixed) == 2 and all(type(u) is ndarray and u.ndim == 1 and type(v) is ndarray
+                                 and v.ndim == 1 for u, v in terms):
+        return stacked(np.array([u for u, _ in terms]), np.array([v for _, v in terms]))
     total = 0.0
-    for g, a in terms:
-        total = total + matmul_gb(g, a, b)
+    for u, v in terms:
+        total = total + one(u, v)
     return total
 
 
