@@ -35,29 +35,29 @@ def _finish(gen, fn, ctx, mod, kind: str):
     return gen
 
 
-def _bound(fn, wrt, optimize, value):
-    """A bound method: the gradient of its function, with `self` passed first (its
-    attributes are constants) and `wrt` positions counted from the first argument."""
-    shift = (lambda w: w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0
-             else w)
+def on_method(fn, wrt, make):
+    """`make(function, wrt=...)` for a bound method: `self` is passed first (its attributes
+    are constants) and integer `wrt` positions count from the first argument."""
+    def shift(w):
+        return w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w
     inner_wrt = type(wrt)(shift(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
         else shift(wrt)
-    inner = _compiled(fn.__func__, inner_wrt, optimize, value)
-    owner = fn.__self__
+    inner, owner = make(fn.__func__, wrt=inner_wrt), fn.__self__
 
     @functools.wraps(fn)
-    def method_gradient(*args, **kwargs):
+    def method_derivative(*args, **kwargs):
         return inner(owner, *args, **kwargs)
-    method_gradient.__name__ = inner.__name__
-    for attr in ("source", "stages", "wrt", "line_map"):
-        setattr(method_gradient, attr, getattr(inner, attr))
-    method_gradient.fn = fn
-    return method_gradient
+    method_derivative.__name__ = inner.__name__
+    for attr in ("source", "stages", "wrt", "line_map", "tangents", "jvp"):
+        if hasattr(inner, attr):
+            setattr(method_derivative, attr, getattr(inner, attr))
+    method_derivative.fn = fn
+    return method_derivative
 
 
 def _compiled(fn, wrt, optimize, value, batch=True):
     if inspect.ismethod(fn):
-        return _bound(fn, wrt, optimize, value)
+        return on_method(fn, wrt, lambda f, wrt: _compiled(f, wrt, optimize, value))
     key = _key(fn, wrt, optimize, value, batch)
     hit = _CACHE.get(key)
     if hit is None:

@@ -8,7 +8,7 @@ import inspect
 
 import numpy as np
 
-from .api import _key, grad
+from .api import _key, grad, on_method
 from .errors import UsageError
 from .pipeline import compile_forward
 
@@ -28,7 +28,7 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     if fn is None:
         return functools.partial(jvp, wrt=wrt, optimize=optimize)
     if inspect.ismethod(fn):
-        return _on_method(fn, wrt, functools.partial(jvp, optimize=optimize))
+        return on_method(fn, wrt, functools.partial(jvp, optimize=optimize))
     key = _key(fn, wrt, optimize, "jvp")
     hit = _CACHE.get(key)
     if hit is None:
@@ -114,7 +114,7 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
     if fn is None:
         return functools.partial(hessian_vector_product, wrt=wrt, optimize=optimize)
     if inspect.ismethod(fn):
-        return _on_method(fn, wrt, functools.partial(hessian_vector_product,
+        return on_method(fn, wrt, functools.partial(hessian_vector_product,
                                                      optimize=optimize))
     key = _key(fn, wrt, optimize, "hvp")
     hit = _CACHE.get(key)
@@ -181,26 +181,6 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
     return jac
-
-
-def _on_method(fn, wrt, make):
-    """`make(function, wrt=...)` for a bound method: `self` is passed first (a
-    constant, as in `grad`) and integer `wrt` positions count from the first argument."""
-    def shift(w):
-        return w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w
-    inner_wrt = type(wrt)(shift(w) for w in wrt) if isinstance(wrt, (tuple, list)) \
-        else shift(wrt)
-    inner, owner = make(fn.__func__, wrt=inner_wrt), fn.__self__
-
-    @functools.wraps(fn)
-    def method_derivative(*args, **kwargs):
-        return inner(owner, *args, **kwargs)
-    method_derivative.__name__ = inner.__name__
-    for attr in ("source", "stages", "wrt", "line_map", "tangents", "jvp"):
-        if hasattr(inner, attr):
-            setattr(method_derivative, attr, getattr(inner, attr))
-    method_derivative.fn = fn
-    return method_derivative
 
 
 def _single(fn, wrt):
