@@ -221,12 +221,18 @@ def _product_update(stmt, body, i):
         for node in ir.nodes(s):
             if isinstance(node, gast.AugAssign):
                 mutated |= names_in(node.target)
-            elif isinstance(node, (gast.Assign,)) and not isinstance(node.targets[0], gast.Name):
+            elif isinstance(node, gast.Assign) and not _rebinds(node.targets[0]):
                 mutated |= names_in(node.targets[0])
     if any(b in names_in(s) for s in others) or matrix in rebound \
             or set(pair) & (mutated - {b}):
         return None
     return b, helper, pair, matrix
+
+
+def _rebinds(target) -> bool:
+    """`x = ...` or `a, b = ...`: names bound anew, no object written into."""
+    return isinstance(target, gast.Name) or isinstance(target, (gast.Tuple, gast.List)) \
+        and all(isinstance(e, gast.Name) for e in target.elts)
 
 
 def _fresh(base: str, taken: set) -> str:
