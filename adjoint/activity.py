@@ -112,4 +112,6 @@ STRUCTURAL = {"axis", "axes", "axis1", "axis2", "keepdims", "out", "dtype", "k",
               "index", "returned", "subscripts", "source", "destination", "pad_width",
               "mode", "repeats", "shift", "condlist", "condition", "kind", "reps"}
 ZERO_DERIVATIVE = {("numpy.copysign", "b"), ("math.copysign", "b"), ("numpy.ldexp", "b"),
-                   ("numpy.arange", "stop")}  # stop only sets the length
+                   ("numpy.arange", "stop"),  # stop only sets the length
+                   ("numpy.histogram", "a"), ("numpy.histogram", "bins"),
+                   ("numpy.histogram", "range"), ("numpy.histogram", "density")}

@@ -279,8 +279,8 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
 from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
     average_grad, average_wgrad, average_wjvp, cast_grad, count, cumsum_grad, diag_grad,
-    diagonal_grad, digamma, linspace_grad, linspace_spread, logsumexp_grad, polygamma,
-    prod_grad, reduce_jvp,
+    diagonal_grad, digamma, histogram_grad, histogram_jvp, linspace_grad, linspace_spread,
+    logsumexp_grad, polygamma, prod_grad, reduce_jvp,
     select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
     var_grad)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
@@ -308,7 +308,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad", "dict_items",
     "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
     "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
-    "getitem_grad", "group", "hstack_grad", "inner_ga", "inner_gb", "is_container",
+    "getitem_grad", "group", "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container",
     "item", "item_grad", "items_grad", "items_spread", "kron_ga", "kron_gb",
     "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _axes, sum_grad, unbroadcast
+from .runtime import _axes, float_dtype, sum_grad, unbroadcast
 
 __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_grad",
            "diagonal_grad", "trace_grad", "diag_grad", "take_grad", "take_along_axis_grad",
@@ -216,3 +216,29 @@ def _linspace_weights(num, endpoint, end):
 def _linspace_step(v, num, endpoint, end):
     d = max(num - 1 if endpoint else num, 1)
     return v / d if end else -v / d
+
+
+# ---- np.histogram: weighted counts are linear in the weights ------------------------
+def histogram_grad(g, a, edges, density=None):
+    """Adjoint of `np.histogram(a, edges, weights=w)[0]` with respect to w: each weight
+    gets the gradient of the bin its value falls in (bins are half-open, the last one
+    closed; values outside the edges count nowhere and get 0)."""
+    if density:
+        raise NotImplementedError(
+            "the gradient of np.histogram(..., density=True) with respect to weights is "
+            "not implemented: take density=False and divide by the total yourself")
+    a = np.asarray(a)
+    edges = np.asarray(edges)
+    nbins = len(edges) - 1
+    index = np.searchsorted(edges, a, side="right") - 1
+    index[a == edges[-1]] = nbins - 1
+    inside = (index >= 0) & (index < nbins)
+    out = np.where(inside, np.asarray(g)[np.clip(index, 0, nbins - 1)], 0.0)
+    return out.astype(float_dtype(np.asarray(g)), copy=False)
+
+
+def histogram_jvp(dw, a, ans, density=None):
+    """Tangent of `np.histogram(a, bins, weights=w)`: (counts of dw, no edge change)."""
+    if density:
+        histogram_grad(None, a, ans[1], density)  # the same explanation
+    return np.histogram(a, bins=ans[1], weights=dw)[0], np.zeros_like(ans[1])

@@ -496,6 +496,17 @@ CASES["numpy.arange"] = lambda r: [  # lengths stay away from an integer boundar
 CASES["numpy.bincount"] = lambda r: [{"x": np.array([0, 2, 2, 3, 0]), "weights": A(r, 5)},
                                      {"x": np.array([1, 1, 4]), "weights": A(r, 3),
                                       "minlength": 7}]
+CASES["numpy.histogram"] = lambda r: [  # values away from the edges; one out of range
+    {"a": np.array([0.05, 0.42, 0.93, 0.31, 0.66, 0.12]), "weights": A(r, 6), "bins": 3},
+    {"a": np.array([0.05, 0.42, 0.93, 0.31, 1.5]), "weights": A(r, 5),
+     "bins": np.array([0.0, 0.25, 0.5, 1.0])},
+    {"a": np.array([0.2, 0.4, 0.6]), "weights": A(r, 3), "bins": 2, "range": (0.0, 0.5)}]
+CASES["rt.histogram_grad"] = lambda r: [
+    {"v": A(r, 3), "a": np.array([0.05, 0.42, 0.93, 0.31, 1.5, 1.0]),
+     "edges": np.array([0.0, 0.25, 0.5, 1.0])}]
+CASES["rt.histogram_jvp"] = lambda r: [
+    {"dw": A(r, 4), "a": np.array([0.05, 0.42, 0.93, 0.31]),
+     "ans_": np.histogram(np.array([0.05, 0.42, 0.93, 0.31]), bins=3)}]
 CASES["divmod"] = lambda r: [  # a / b stays between integers (floor is constant)
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55)}, {"a": -U(r, 1.15, 1.3, 3), "b": U(r, 0.5, 0.55)},
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55, 2, 1)}]

@@ -209,6 +209,14 @@ def segment_sums(w):
     return np.sum(np.bincount(np.array([0, 1, 1, 3]), weights=w) ** 2)
 
 
+HIST_X = np.array([0.05, 0.42, 0.93, 0.31, 0.66, 1.7])  # the last one is out of range
+
+
+def weighted_histogram(w):
+    counts, edges = np.histogram(HIST_X, bins=4, range=(0.0, 1.0), weights=w * w)
+    return np.sum(counts ** 2 * np.arange(1.0, 5.0)) + np.sum(edges)
+
+
 def frac(x):
     q, r = divmod(x * 1.7, 0.4)
     return np.sum((x % 0.3) ** 2 * r + q)
@@ -217,6 +225,7 @@ def frac(x):
 @pytest.mark.parametrize("fn, args", [
     (time_grid, (1.2,)), (stepped_grid, (1.2,)), (log_grid, (0.7,)), (filled, (0.7,)), (offset_grid, (0.31, 0.45)),
     (segment_sums, (np.array([1.0, 2.0, -3.0, 0.5]),)), (frac, (1.3,)),
+    (weighted_histogram, (np.array([1.0, 2.0, -3.0, 0.5, 0.7, 1.1]),)),
     (frac, (np.array([0.2, 0.5, 1.1]),))], ids=lambda v: getattr(v, "__name__", ""))
 def test_float_arguments_of_creation_functions_and_mod(fn, args):
     """grad, jvp and HVP against finite differences (these used to give a silent 0)."""
@@ -249,6 +258,22 @@ def test_einsum_diagonal_and_pad_copy_modes(fn):
     fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, v), fd,
                                rtol=1e-5, atol=1e-5)
+
+
+def test_histogram_of_differentiated_values_has_zero_gradient_but_weights_do_not():
+    """The counts move between bins only at edges (a derivative of zero), while the
+    weighted counts are linear in the weights; density=True with differentiated
+    weights is refused when the gradient runs, naming the user's line."""
+    def counts_only(x):
+        return np.sum(np.histogram(x, bins=3, weights=np.ones(6))[0] * x[0]) + np.sum(x)
+    x = HIST_X.copy()
+    assert_grad_matches(adjoint.grad(counts_only), counts_only, (x,))
+
+    def normalised(w):
+        return np.sum(np.histogram(HIST_X, bins=3, density=True, weights=w)[0] ** 2)
+    with pytest.raises(NotImplementedError, match="density=False") as info:
+        adjoint.grad(normalised)(np.ones(6))
+    assert "test_rules_e2e.py" in "".join(getattr(info.value, "__notes__", []))
 
 
 def test_pad_mode_without_a_gradient_is_a_clear_error():

@@ -167,6 +167,11 @@ defrule(np.arange, "start, stop=None, step=None, dtype=None",
              "step": "dstep * np.arange(len(ans))"})
 defrule(np.bincount, "x, weights=None, minlength=0", weights="g[x]",
         jvp={"weights": "np.bincount(x, weights=dweights, minlength=minlength)"})
+# (counts, edges): the counts are linear in the weights; a, bins and range only move
+# values between bins (a derivative of zero almost everywhere)
+defrule(np.histogram, "a, bins=10, range=None, density=None, weights=None",
+        weights="rt.histogram_grad(g[0], a, ans[1], density)",
+        jvp={"weights": "rt.histogram_jvp(dweights, a, ans, density)"})
 
 # ---- no gradient: integer-valued, boolean or shape-only results --------------
 nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
@@ -177,5 +182,5 @@ nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
         np.isclose, np.allclose, np.array_equal, np.equal, np.not_equal, np.less,
         np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
         np.logical_not, np.logical_xor, np.any, np.all, np.unique,
-        np.histogram, np.result_type, np.broadcast_shapes, np.indices, np.tri,
+        np.result_type, np.broadcast_shapes, np.indices, np.tri,
         np.random.default_rng)

@@ -241,3 +241,10 @@ defrule(rt.linspace_grad, f"v, {_LIN}", v=f"rt.linspace_spread(g, g, {_LIN})",
 defrule(rt.linspace_spread, f"v, like, {_LIN}",
         v=f"rt.unbroadcast(rt.linspace_grad(g, {_LIN}), v)",
         jvp={"v": f"rt.linspace_spread(dv, like, {_LIN})"}, name="rt.linspace_spread")
+# np.histogram's weights: the gather of a bin's gradient and its transpose, the counts
+defrule(rt.histogram_grad, "v, a, edges, density=None", name="rt.histogram_grad",
+        v="np.histogram(a, bins=edges, weights=g)[0]",
+        jvp={"v": "rt.histogram_grad(dv, a, edges, density)"})
+defrule(rt.histogram_jvp, "dw, a, ans_, density=None", name="rt.histogram_jvp",
+        dw="rt.histogram_grad(g[0], a, ans_[1], density)",
+        jvp={"dw": "rt.histogram_jvp(ddw, a, ans_, density)"})
