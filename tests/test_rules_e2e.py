@@ -282,3 +282,18 @@ def test_pad_mode_without_a_gradient_is_a_clear_error():
     with pytest.raises(NoGradientRuleError, match="linear_ramp") as info:
         adjoint.grad(f)(V)
     assert "np.concatenate" in str(info.value)
+
+
+def test_unique_of_differentiated_values_is_refused_and_of_constants_allowed():
+    """np.unique's values are a gather of its input (ties make it non-differentiable):
+    there is no rule, so differentiated values reaching it are an error rather than a
+    silent zero; labels that are not differentiated pass through as constants."""
+    def spread(x):
+        return np.sum(np.unique(x) ** 2)
+    with pytest.raises(NoGradientRuleError, match="np.unique"):
+        adjoint.grad(spread)(V)
+
+    def per_label(x):
+        labels = np.array([0, 2, 2, 1])
+        return np.sum(x[np.unique(labels)] ** 2)
+    assert_grad_matches(adjoint.grad(per_label), per_label, (R.normal(size=4),))

@@ -181,6 +181,6 @@ nondiff(np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
         np.floor_divide, np.heaviside, np.signbit, np.isfinite, np.isnan, np.isinf,
         np.isclose, np.allclose, np.array_equal, np.equal, np.not_equal, np.less,
         np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
-        np.logical_not, np.logical_xor, np.any, np.all, np.unique,
+        np.logical_not, np.logical_xor, np.any, np.all,
         np.result_type, np.broadcast_shapes, np.indices, np.tri,
         np.random.default_rng)
