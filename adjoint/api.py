@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 
-from .pipeline import compile_reverse
+from . import disk_cache, emit
+from .context import Stages
+from .pipeline import STAGES, compile_reverse
 
 _CACHE: dict = {}
 
@@ -61,8 +64,7 @@ def _compiled(fn, wrt, optimize, value, batch=True):
     key = _key(fn, wrt, optimize, value, batch)
     hit = _CACHE.get(key)
     if hit is None:
-        gen, ctx, mod = compile_reverse(fn, wrt, optimize_=optimize, value=value,
-                                        batch=batch)
+        gen, ctx, mod = _build(fn, wrt, optimize, value, batch)
         hit = _CACHE[key] = _finish(gen, fn, ctx, mod,
                                     "Value and gradient" if value else "Gradient")
         if batch and ("_sum(" in mod.text or "rt.add_at(" in mod.text):
@@ -70,6 +72,37 @@ def _compiled(fn, wrt, optimize, value, batch=True):
             hit.differentiable = functools.partial(  # version, made on demand
                 _compiled, fn, wrt, optimize, value, False)
     return hit
+
+
+def _build(fn, wrt, optimize, value, batch):
+    """compile_reverse, or the module stored on disk by an earlier process when the
+    optional cache is on (disk_cache.py); stages are then made again only if read."""
+    def compile_():
+        return compile_reverse(fn, wrt, optimize_=optimize, value=value, batch=batch)
+    name = None
+    if disk_cache.cache_dir() is not None and _plain(fn):
+        name = disk_cache.key(fn, wrt, ("reverse", optimize, value, batch))
+        entry = disk_cache.load(name) if name is not None else None
+        if entry is not None:
+            mod = emit.Module(entry["text"], entry["name"], entry["filename"], {},
+                              entry["line_map"], entry.get("user_file", ""))
+            again = functools.lru_cache(maxsize=None)(compile_)
+            stages = Stages()
+            for stage in STAGES:
+                stages.later(stage, lambda stage=stage: again()[1].stages[stage])
+            ctx = types.SimpleNamespace(stages=stages, wrt=tuple(entry["wrt"]))
+            return emit.load(mod), ctx, mod
+    gen, ctx, mod = compile_()
+    if name is not None:
+        disk_cache.store(name, mod, ctx.wrt)
+    return gen, ctx, mod
+
+
+def _plain(fn) -> bool:
+    """A function from the user's source (not a generated gradient or a wrapper)."""
+    return inspect.isfunction(fn) and not hasattr(fn, "differentiable") \
+        and not hasattr(fn, "generic") and not hasattr(fn, "__wrapped__") \
+        and not (getattr(fn, "__module__", None) or "").startswith("adjoint.generated")
 
 
 def grad(fn=None, *, wrt=0, optimize=True):

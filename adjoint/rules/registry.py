@@ -58,6 +58,7 @@ _KEEP: dict[int, object] = {}         # keeps keys alive so ids stay unique
 _NONDIFF: dict[int, NonDiff] = {}
 _METHODS: dict[str, object] = {}      # ndarray method name -> function with a rule
 _ATTRS: dict[str, Rule] = {}          # attribute name (e.g. "T") -> rule on `self`
+_CHANGES = [0]                        # bumped by every registration (disk_cache.py)
 
 
 def qualname(fn) -> str:
@@ -111,6 +112,7 @@ def _register(rule: Rule) -> Rule:
         assert not bad, f"{rule.name}: templates use `ans` for the result, not `y`"
     _RULES[id(rule.fn)] = rule
     _KEEP[id(rule.fn)] = rule.fn
+    _CHANGES[0] += 1
     return rule
 
 
@@ -144,18 +146,36 @@ def binary(fn, da: str | None, db: str | None, *, signature: str = "a, b",
 def method(name: str, fn) -> None:
     """`x.name(...)` on an array uses the rule of `fn(x, ...)`."""
     _METHODS[name] = fn
+    _CHANGES[0] += 1
 
 
 def attribute(name: str, vjp: str, jvp: str) -> None:
     """An array attribute such as `.T`; templates use `self`."""
     _ATTRS[name] = Rule(None, f"ndarray.{name}", (Param("self"),),
                         {"self": vjp}, {"self": jvp})
+    _CHANGES[0] += 1
 
 
 def nondiff(*fns) -> None:
     for fn in fns:
         _NONDIFF[id(fn)] = NonDiff(fn, qualname(fn))
         _KEEP[id(fn)] = fn
+    _CHANGES[0] += 1
+
+
+def changes() -> int:
+    """How many registrations there have been (a cheap test for "changed since")."""
+    return _CHANGES[0]
+
+
+def describe() -> str:
+    """The registry's whole content as text (the disk cache's key covers it)."""
+    lines = [repr((r.name, r.params, sorted(r.vjp.items()), sorted(r.jvp.items()),
+                   r.broadcast, r.elementwise)) for r in _RULES.values()]
+    lines += [f"nondiff {r.name}" for r in _NONDIFF.values()]
+    lines += [f"method {k} {qualname(v)}" for k, v in _METHODS.items()]
+    lines += [repr((k, r.vjp, r.jvp)) for k, r in _ATTRS.items()]
+    return "\n".join(lines)
 
 
 def lookup(fn) -> Rule | NonDiff | None:
