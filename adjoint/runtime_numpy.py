@@ -16,9 +16,12 @@ __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_
            "linspace_spread"]
 
 
-def cast_grad(g, x):
+def cast_grad(g, x, dtype=None):
     """`g` in `x`'s floating dtype (integer inputs keep a float gradient);
-    for `np.array(list)`: one (copied) slice of `g` per element."""
+    for `np.array(list)`: one (copied) slice of `g` per element. A cast to an integer
+    or boolean `dtype` is piecewise constant: its gradient is zero."""
+    if dtype is not None and not _inexact(dtype):
+        return np.zeros(np.shape(x), dtype=float_dtype(x))
     if isinstance(x, (list, tuple)):
         from .runtime_containers import list_of
         return list_of(cast_grad(g[i], v) for i, v in enumerate(x))
@@ -26,6 +29,21 @@ def cast_grad(g, x):
     if np.issubdtype(dtype, np.floating) and np.result_type(g) != dtype:
         return np.asarray(g, dtype=dtype)
     return g
+
+
+def cast_jvp(dx, dtype=None):
+    """Tangent of a conversion: the tangent itself as a new array (in `dtype` when that
+    is a float type), zero for a cast to an integer or boolean type."""
+    from .runtime_containers import as_array
+    if dtype is None:
+        return as_array(dx)
+    if not _inexact(dtype):
+        return np.zeros(np.shape(as_array(dx)), dtype=float)
+    return as_array(dx).astype(dtype)
+
+
+def _inexact(dtype) -> bool:
+    return np.issubdtype(np.dtype(dtype), np.inexact)
 
 
 def _expand(g, ndim, axis, keepdims):

@@ -215,7 +215,16 @@ for _n in ("atleast_1d", "atleast_2d", "atleast_3d"):
     CASES[f"numpy.{_n}"] = lambda r: [{"x": A(r, 4)}, {"x": A(r)}, {"x": A(r, 3, 4)}]
 CASES["numpy.broadcast_to"] = lambda r: [{"x": A(r, 3, 1), "shape": (2, 3, 4)},
                                          {"x": A(r), "shape": (3,)}]
-CASES["numpy.ndarray.astype"] = lambda r: [{"x": A(r, 3, 4), "dtype": np.float64}]
+CASES["numpy.ndarray.astype"] = lambda r: [  # integer and boolean casts: zero gradient
+    {"x": A(r, 3, 4), "dtype": np.float64},
+    {"x": U(r, 0.2, 0.8, 3, 4) + np.arange(4.0), "dtype": int},
+    {"x": U(r, 0.2, 0.8, 3), "dtype": bool}]
+CASES["numpy.asarray"] = lambda r: [{"x": A(r, 3, 4)},
+                                    {"x": U(r, 0.2, 0.8, 5) - 2.0, "dtype": np.int64}]
+CASES["rt.cast_grad"] = lambda r: [{"v": A(r, 3, 4), "x": A(r, 3, 4)},
+                                   {"v": A(r, 3, 4), "x": A(r, 3, 4), "dtype": int}]
+CASES["rt.cast_jvp"] = lambda r: [{"dx": A(r, 3, 4)}, {"dx": A(r, 3), "dtype": np.float64},
+                                  {"dx": A(r, 3), "dtype": bool}]
 CASES["numpy.ndarray.item"] = lambda r: [{"x": A(r, 1)}, {"x": A(r, 1, 1)}]
 CASES["numpy.transpose"] = lambda r: [{"x": A(r, 3, 4)},
                                       {"x": A(r, 2, 3, 4), "axes": (1, 2, 0)}]

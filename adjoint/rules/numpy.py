@@ -48,7 +48,8 @@ unary(np.fabs, "np.sign(x)")
 unary(np.negative, "-1.0")
 unary(np.positive, "1.0")
 for _fn in (np.asarray, np.asanyarray, np.ascontiguousarray, np.array, np.copy):
-    defrule(_fn, "x, dtype=None", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"})
+    defrule(_fn, "x, dtype=None", x="rt.cast_grad(g, x, dtype)",
+            jvp={"x": "rt.cast_jvp(dx, dtype)"})
 defrule(np.float64, "x", x="rt.cast_grad(g, x)", jvp={"x": "np.float64(dx)"},
         name="numpy.float64")  # a conversion, like float(x)
 

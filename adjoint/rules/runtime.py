@@ -57,6 +57,8 @@ defrule(rt.sum_list_grad, "v, xs", v="rt.sum_of(g, v)",
         jvp={"v": "rt.sum_list_grad(dv, xs)"}, name="rt.sum_list_grad")
 defrule(rt.as_array, "x", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"},
         name="rt.as_array")
+defrule(rt.cast_jvp, "dx, dtype=None", dx="rt.cast_grad(g, dx, dtype)",
+        jvp={"dx": "rt.cast_jvp(ddx, dtype)"}, name="rt.cast_jvp")
 
 # ---- helpers behind the NumPy tables: each is linear in its first argument `v` and
 # uses the others only for shapes/indices, so its adjoint is the forward operation.
@@ -76,7 +78,7 @@ _SHAPE_ONLY = {
     "pad_grad": ("v, array, pad_width, mode='constant'", "np.pad(g, pad_width, mode)"),
     "sort_grad": ("v, a, axis=-1", "rt.sort_jvp(g, a, axis)"),
     "diff_grad": ("v, a, n=1, axis=-1", "np.diff(g, n, axis)"),
-    "cast_grad": ("v, x", "rt.cast_grad(g, v)"),
+    "cast_grad": ("v, x, dtype=None", "rt.cast_grad(g, v, dtype)"),
     "sort_jvp": ("v, a, axis=-1", "rt.sort_grad(g, a, axis)"),
     "concatenate_grad": ("v, arrays, axis=0", "np.concatenate(g, axis)"),
     "unstack": ("v, axis=0, n=None", "np.stack(g, axis)"),

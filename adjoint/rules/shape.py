@@ -25,8 +25,8 @@ for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
     defrule(_fn, "x", x=_BACK.format("x"), jvp={"x": f"np.{_fn.__name__}(dx)"})
 defrule(np.broadcast_to, "x, shape", x="rt.unbroadcast(g, x)",
         jvp={"x": "np.broadcast_to(dx, shape)"})
-defrule(np.ndarray.astype, "x, dtype", x="rt.cast_grad(g, x)",
-        jvp={"x": "dx.astype(dtype)"}, name="numpy.ndarray.astype")
+defrule(np.ndarray.astype, "x, dtype", x="rt.cast_grad(g, x, dtype)",
+        jvp={"x": "rt.cast_jvp(dx, dtype)"}, name="numpy.ndarray.astype")
 defrule(np.ndarray.item, "x", x="rt.cast_grad(g + np.zeros(np.shape(x)), x)",
         jvp={"x": "np.sum(dx)"}, name="numpy.ndarray.item")  # one-element arrays
 
