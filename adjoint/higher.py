@@ -3,6 +3,7 @@ jacobian. `jvp` compiles a forward-mode function; the others compose it with `gr
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 
@@ -167,16 +168,17 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
 
         def jac(*args):
             x = args[index]
+            basis = _basis(x)
             out = _call_tangent(fwd, args, _zero(x))[0]
-            cols = [_call_tangent(fwd, args, e)[1] for e in _basis(x)]
+            cols = [_call_tangent(fwd, args, e)[1] for e in basis]
             return _assemble(cols, np.shape(out), np.shape(x))
     else:
         vjp = grad(fn, wrt=single, optimize=optimize)
 
         def jac(*args):
-            out = fn(*args)
+            out = fn(*copy.deepcopy(args))  # the output's shape; f may write its input
             rows = [np.reshape(vjp(*args, grad_out=e), np.shape(args[index]))
-                    for e in _basis(out)]
+                    for e in _basis(out, f"the value of {fn.__name__}")]
             return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
@@ -209,8 +211,16 @@ def _zero(x):
     return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
 
 
-def _basis(x):
+def _basis(x, what="the differentiated parameter"):
     """Unit vectors shaped like `x` (floats for scalars), in C order."""
+    if isinstance(x, (dict, list, tuple)) or not np.issubdtype(np.result_type(x),
+                                                               np.number):
+        raise UsageError(
+            f"{what} is a {type(x).__name__}: hessian and jacobian build one unit "
+            "direction per entry of an array or number",
+            hint="pass an array (e.g. np.concatenate the parts and split them inside "
+                 "the function), or use jvp / hessian_vector_product with a direction "
+                 "of the same structure")
     shape = np.shape(x)
     if shape == ():
         return [1.0]

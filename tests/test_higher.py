@@ -389,3 +389,28 @@ def test_second_derivatives_through_pushes_in_branches(x):
     np.testing.assert_allclose(dd(x, 0.9), want, rtol=1e-6)
     hvp = adjoint.hessian_vector_product(accumulate_in_branches)
     np.testing.assert_allclose(hvp(x, 0.9, 1.0), want, rtol=1e-6)
+
+
+def writes_its_input(x):
+    x[0] = x[0] * 3.0
+    return x ** 2
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_function_writing_its_input_leaves_the_caller_alone(mode):
+    x = np.array([1.0, 2.0])
+    jac = adjoint.jacobian(writes_its_input, mode=mode)(x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    np.testing.assert_allclose(jac, np.diag([18.0, 4.0]))  # d(9 x0^2)/dx0, d(x1^2)/dx1
+
+
+def dict_energy(p):
+    return np.sum(p["a"] ** 2 * p["b"])
+
+
+@pytest.mark.parametrize("make", [adjoint.hessian,
+                                  lambda f: adjoint.jacobian(f, mode="forward")])
+def test_hessian_and_jacobian_refuse_container_parameters_clearly(make):
+    with pytest.raises(adjoint.UsageError, match="dict: hessian and jacobian") as info:
+        make(dict_energy)({"a": np.ones(3), "b": np.ones(3)})
+    assert "hessian_vector_product" in str(info.value)
