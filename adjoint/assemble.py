@@ -87,7 +87,8 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
             seed = gast.parse(f"1.0 if {out_name} is None else {out_name}",
                               mode="eval").body
         else:
-            seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where))
+            seed = ir.call("rt.seed", ir.name(result), ir.name(out_name), ir.const(where),
+                           *([ir.const(out_name)] if out_name != "grad_out" else []))
         out.append(gast.copy_location(ir.assign(bres, seed), body[-1]))
         value_name = result
         if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):

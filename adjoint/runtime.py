@@ -21,23 +21,33 @@ def numbers(*values):
     return True
 
 
-def seed(ans, grad_out, where=""):
-    """The adjoint of the function's result: `grad_out`, or 1.0 for a scalar."""
-    if grad_out is not None:
-        return grad_out
+def seed(ans, grad_out, where="", name="grad_out"):
+    """The adjoint of the function's result: `grad_out` (shaped like the result), or
+    1.0 for a scalar. `name`: the keyword the caller passes it as (`grad_out2` for the
+    outer seed of a gradient of a gradient)."""
     where_ = f"; the function is at {where}" if where else ""
+    if grad_out is not None:
+        if not isinstance(ans, (tuple, list, dict)) \
+                and not isinstance(grad_out, (tuple, list, dict)) \
+                and np.shape(grad_out) != np.shape(ans):
+            raise NonScalarOutputError(
+                f"{name} has shape {np.shape(grad_out)}, but the differentiated function "
+                f"returned shape {np.shape(ans)}",
+                hint=f"pass {name} shaped exactly like the function's output (the "
+                     "incoming gradient of each output entry)" + where_)
+        return grad_out
     if isinstance(ans, (tuple, list, dict)):
         raise NonScalarOutputError(
             f"the differentiated function returned a {type(ans).__name__} of "
             f"{len(ans)} values, so its gradient needs an incoming gradient for each",
-            hint="pass grad_out with one entry per returned value, e.g. grad_out=(1.0, "
+            hint=f"pass {name} with one entry per returned value, e.g. {name}=(1.0, "
                  "0.0) for the first value's gradient, or return a single scalar"
                  + where_)
     if np.ndim(ans) != 0:
         raise NonScalarOutputError(
             f"the differentiated function returned an array of shape {np.shape(ans)}, "
             "so its gradient needs the output's incoming gradient",
-            hint="pass grad_out=<array shaped like the output> (a vector-Jacobian "
+            hint=f"pass {name}=<array shaped like the output> (a vector-Jacobian "
                  "product), or reduce the output to a scalar (e.g. .sum())" + where_)
     if isinstance(ans, np.generic) and np.issubdtype(ans.dtype, np.floating) \
             and ans.dtype != np.float64:

@@ -109,12 +109,27 @@ def test_runtime_error_names_generated_and_user_line():
     assert f"{FILE}:129:" in note and "return np.sum(np.tanh(W @ x))" in note
 
 
-def test_runtime_error_in_adjoint_sweep_is_labelled():
+def test_a_grad_out_of_the_wrong_shape_is_refused_not_broadcast():
+    """A grad_out that NumPy would broadcast silently (a scalar, an extra axis) or
+    could not use is named with both shapes, and the note points at the user's line."""
     g = adjoint.grad(ec.nonscalar)
-    with pytest.raises(ValueError) as info:
-        g(np.ones(3), grad_out=np.ones(4))
-    note = "\n".join(getattr(info.value, "__notes__", []))
-    assert "(the adjoint sweep)" in note and f"{FILE}:51:" in note
+    for bad in (np.ones(4), np.ones((2, 3)), 1.0):
+        with pytest.raises(adjoint.NonScalarOutputError, match="grad_out has shape") as info:
+            g(np.ones(3), grad_out=bad)
+        assert f"returned shape (3,)" in str(info.value) and f"{FILE}:50" in str(info.value)
+        note = "\n".join(getattr(info.value, "__notes__", []))
+        assert "(the adjoint sweep)" in note and f"{FILE}:51:" in note
+
+
+def test_the_outer_seed_of_a_second_gradient_is_named_grad_out2():
+    gg = adjoint.grad(adjoint.grad(ec.tanh_energy))
+    x = np.array([0.3, -0.4])
+    with pytest.raises(adjoint.NonScalarOutputError, match="grad_out2=") as info:
+        gg(x)
+    assert "pass grad_out=" not in str(info.value)
+    v = np.array([1.0, 0.0])
+    hvp = adjoint.hessian_vector_product(ec.tanh_energy)(x, v)
+    np.testing.assert_allclose(gg(x, grad_out2=v), hvp)
 
 
 def test_generated_source_is_unchanged_by_the_guard():
