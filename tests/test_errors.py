@@ -116,7 +116,7 @@ def test_a_grad_out_of_the_wrong_shape_is_refused_not_broadcast():
     for bad in (np.ones(4), np.ones((2, 3)), 1.0):
         with pytest.raises(adjoint.NonScalarOutputError, match="grad_out has shape") as info:
             g(np.ones(3), grad_out=bad)
-        assert f"returned shape (3,)" in str(info.value) and f"{FILE}:50" in str(info.value)
+        assert "returned shape (3,)" in str(info.value) and f"{FILE}:50" in str(info.value)
         note = "\n".join(getattr(info.value, "__notes__", []))
         assert "(the adjoint sweep)" in note and f"{FILE}:51:" in note
 
