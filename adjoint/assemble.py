@@ -179,11 +179,11 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
 
 
 def _free(fn) -> set:
-    stored, loads = set(params(fn)), set()
-    for node in ir.nodes(fn):
-        if isinstance(node, gast.Name):
-            (stored if isinstance(node.ctx, gast.Store) else loads).add(node.id)
-    return loads - stored
+    """Names `fn` may read before assigning them: live on entry. Flow-sensitive, since
+    a loop's first iteration reads values (`_t2`) that its pops assign only later."""
+    from .optimize import eliminate
+    _, live = eliminate(fn.body, set(), lambda call: False, apply=False)
+    return live - set(params(fn))
 
 
 def _inits(rev) -> list:

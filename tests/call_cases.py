@@ -111,3 +111,57 @@ def _scaled_copy(v):
 def helper_copies_then_writes(x):
     y = _scaled_copy(x * 1.0)
     return np.sum(y * y)
+
+
+# ---- helpers whose loops keep temporaries (their backward reads the values the loop
+# left, before its first pop restores older ones)
+def _squares(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * x[i]
+    return s
+
+
+def helper_loop_temporaries(y, a):
+    return _squares(np.array([y, a]))
+
+
+def _relax(y, a):
+    for _ in range(4):
+        y = np.sin(y) * a
+    return y
+
+
+def _shrink_until(y, a):
+    while y > 0.1:
+        y = y - a * y
+    return y
+
+
+def _comprehended(y, a):
+    return sum([np.sin(a * y) * k for k in range(3)])
+
+
+def helpers_with_loops(y, a):
+    return _relax(y, a) + _shrink_until(y, a) + _comprehended(y, a)
+
+
+def _rk4_step(s, dt, k):
+    def rate(v):
+        return np.array([v[1], -k * np.sin(v[0])])
+    k1 = rate(s)
+    k2 = rate(s + 0.5 * dt * k1)
+    k3 = rate(s + 0.5 * dt * k2)
+    k4 = rate(s + dt * k3)
+    return s + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def _integrate(s, k):
+    for _ in range(5):
+        s = _rk4_step(s, 0.1, k)
+    return s
+
+
+def pendulum_helper(theta0, k):
+    s = _integrate(np.array([theta0, 0.0]), k)
+    return s[0] ** 2 + s[1]

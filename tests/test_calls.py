@@ -25,6 +25,9 @@ CASES = [
     (cc.nested_calls_sibling, [R.normal(size=3), 0.5 * R.normal(size=(3, 3))], (0, 1)),
     (cc.nested_uses_lambda, [0.4], (0,)),
     (cc.helper_copies_then_writes, [R.normal(size=3)], (0,)),
+    (cc.helper_loop_temporaries, [2.0, 0.5], (0, 1)),
+    (cc.helpers_with_loops, [0.9, 0.7], (0, 1)),
+    (cc.pendulum_helper, [0.8, 2.5], (0, 1)),
 ]
 
 
