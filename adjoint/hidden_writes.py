@@ -8,6 +8,7 @@ give a silently wrong derivative, so each kind is an error at the user's line:
     np.multiply(x, 2, out=y), np.copyto(y, x)    functions that write an argument
     row = y[0]; row[1] = v                       a write through a view of y
     def helper(v): v[0] = ...                    a callee writing into its parameter
+    z = y;  z *= 3.0;  ... y ...                 two names for one array (aliases.py)
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze,
 def check(source, varied, body, methods=METHODS) -> None:
     """Raise UnsupportedSyntaxError at the first write of the kinds above (forward
     mode passes `methods` without "pop", whose tangent it pops alongside)."""
+    from . import aliases  # two names for one array (aliases.py)
+    aliases.check(source, varied)
     views = _views(body, source)
     for stmt in ir.statements(body):
         for call in _calls(stmt):
