@@ -300,7 +300,8 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
     container_fit, container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
-    is_container, item, item_grad, items_grad, items_spread, list_of, restore,
+    is_container, item, item_grad, items_grad, items_spread, last_writes, list_of,
+    restore,
     sequence_grad, sum_list_grad, sum_of, values_grad, values_spread,
     zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
@@ -319,7 +320,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
     "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
     "getitem_grad", "group", "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container",
-    "item", "item_grad", "items_grad", "items_spread", "kron_ga", "kron_gb",
+    "item", "item_grad", "items_grad", "items_spread", "last_writes", "kron_ga", "kron_gb",
     "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
     "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",

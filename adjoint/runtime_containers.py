@@ -185,8 +185,44 @@ def item_grad(g, index, v):
         return 0.0
     if isinstance(g, (list, dict)):
         return g[index] if not isinstance(g, dict) else g.get(index, 0.0)
-    part = _rt().unbroadcast(g[index], v)
+    part = g[index]
+    dropped = _overwritten(index, np.shape(g))
+    if dropped is not None:  # y[[0, 0, 2]] = v: NumPy keeps the last write to 0
+        part = np.array(part, dtype=float)
+        part[dropped] = 0.0
+    part = _rt().unbroadcast(part, v)
     return part.copy() if isinstance(part, np.ndarray) else part
+
+
+def last_writes(v, index, y):
+    """`v` (shaped like `y[index]`, or broadcast to it) with the entries a later write
+    of `y[index] = ...` replaces set to zero; `v` itself when no element repeats."""
+    dropped = _overwritten(index, np.shape(y))
+    if dropped is None:
+        return v
+    out = np.array(np.broadcast_to(v, np.shape(np.zeros(np.shape(y))[index])), dtype=float)
+    out[dropped] = 0.0
+    return out
+
+
+def _overwritten(index, shape):
+    """For an integer-array index naming some element twice: a mask of the positions
+    whose write a later one replaces. None otherwise (the common case)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not parts or not all(isinstance(p, (list, np.ndarray)) for p in parts):
+        return None
+    parts = [np.asarray(p) for p in parts]
+    if any(p.dtype.kind not in "iu" for p in parts) or len(parts) > len(shape):
+        return None
+    parts = np.broadcast_arrays(*parts)
+    flat = np.ravel_multi_index(tuple(p % n for p, n in zip(parts, shape)),
+                                shape[:len(parts)]).ravel()
+    if len(np.unique(flat)) == flat.size:
+        return None
+    _, last_reversed = np.unique(flat[::-1], return_index=True)
+    keep = np.zeros(flat.size, dtype=bool)
+    keep[flat.size - 1 - last_reversed] = True
+    return ~keep.reshape(parts[0].shape)
 
 
 def sum_list_grad(g, xs):

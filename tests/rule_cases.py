@@ -516,6 +516,11 @@ CASES["rt.histogram_grad"] = lambda r: [
 CASES["rt.histogram_jvp"] = lambda r: [
     {"dw": A(r, 4), "a": np.array([0.05, 0.42, 0.93, 0.31]),
      "ans_": np.histogram(np.array([0.05, 0.42, 0.93, 0.31]), bins=3)}]
+CASES["rt.last_writes"] = lambda r: [  # a repeated index: only its last write counts
+    {"v": A(r, 4), "index": np.array([0, 2, 0, 1]), "base": A(r, 3)},
+    {"v": A(r, 3, 2), "index": (np.array([1, 1, 0]), np.array([0, 0, 1])),
+     "base": A(r, 2, 2, 2)},
+    {"v": A(r, 2), "index": np.array([0, 1]), "base": A(r, 3)}]
 CASES["divmod"] = lambda r: [  # a / b stays between integers (floor is constant)
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55)}, {"a": -U(r, 1.15, 1.3, 3), "b": U(r, 0.5, 0.55)},
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55, 2, 1)}]

@@ -527,3 +527,37 @@ def test_writes_into_copies_are_fine():
         return np.sum(r * r) + np.sum(s * s) + np.sum(y)
     x = np.array([0.5, -1.5])
     np.testing.assert_allclose(adjoint.grad(f)(x), numerical_grad(f, [x], 0), rtol=1e-6)
+
+
+def repeated_index_add(x):
+    y = np.zeros(3)
+    y[[0, 0, 2]] += x[:3] ** 2
+    return np.sum(y ** 2 * np.array([1.0, 2.0, 3.0]))
+
+
+def repeated_index_2d(x):
+    y = np.zeros((2, 2))
+    y[[0, 0, 1], [1, 1, -2]] = x[:3] * x[3]
+    return np.sum(y ** 2)
+
+
+def repeated_index_scalar(x):
+    y = np.zeros(3)
+    y[[0, 0, -3, 2]] = x[0] * x[1]
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("fn", [repeated_index_add, repeated_index_2d,
+                                repeated_index_scalar])
+def test_a_repeated_index_in_a_write_keeps_the_last_value(fn):
+    """NumPy keeps the last of several writes to one element, so only that value
+    carries a gradient: grad, jvp, HVP and grad of grad against finite differences."""
+    x = np.array([0.3, -0.2, 0.5, 0.9])
+    assert_grad_matches(adjoint.grad(fn), fn, [x])
+    v = np.array([1.0, 0.5, -0.7, 0.3])
+    g = adjoint.grad(fn)
+    fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(adjoint.jvp(fn)(x, v)[1], np.dot(g(x), v), rtol=1e-10)
+    np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, v), fd, atol=1e-6)
+    gg = adjoint.grad(adjoint.grad(fn))
+    np.testing.assert_allclose(gg(x, grad_out2=v), fd, atol=1e-6)

@@ -51,8 +51,12 @@ nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
 
 # ---- containers (runtime_containers.py) ----------------------------------------
 defrule(rt.copy, "x", x="g", jvp={"x": "rt.copy(dx)"}, name="rt.copy")
-defrule(rt.item_grad, "v, index, like", v="rt.getitem_grad(g, v, index)",
+defrule(rt.item_grad, "v, index, like",  # (a repeated index keeps its last write only)
+        v="rt.getitem_grad(rt.last_writes(g, index, v), v, index)",
         jvp={"v": "rt.item_grad(dv, index, like)"}, name="rt.item_grad")
+defrule(rt.last_writes, "v, index, base",
+        v="rt.unbroadcast(rt.last_writes(g, index, base), v)",
+        jvp={"v": "rt.last_writes(dv, index, base)"}, name="rt.last_writes")
 defrule(rt.sum_list_grad, "v, xs", v="rt.sum_of(g, v)",
         jvp={"v": "rt.sum_list_grad(dv, xs)"}, name="rt.sum_list_grad")
 defrule(rt.as_array, "x", x="rt.cast_grad(g, x)", jvp={"x": "rt.as_array(dx)"},
