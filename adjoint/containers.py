@@ -111,6 +111,7 @@ def plan(rev, body, params) -> None:
             shaped |= {v for _, v in prim.diff_inputs()}
     shaped |= _unpacked(body, params)
     rev.shaped = _copies(body, shaped)
+    rev.lists = _copies(body, lists)
     _index_gathered(rev, body, _copies(body, lists | rev.dicts))
     _check_concatenation(rev, body, _copies(body, lists))
 

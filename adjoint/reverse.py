@@ -72,6 +72,7 @@ class Reverse(Planning, ControlFlow):
         self.writes = {}       # item write -> name of its saved item (None: stacked)
         self.copied = []       # parameters written into (copied on entry)
         self.dicts = set()     # variables known to be dicts (restore with rt.restore)
+        self.lists = set()     # variables known to be lists or tuples (containers.py)
 
     # ---- planning (before TBR) ---------------------------------------------------
     def prim(self, stmt) -> Prim:
@@ -122,13 +123,22 @@ class Reverse(Planning, ControlFlow):
             if old is not None and isinstance(node, gast.Name) and node.id == target:
                 node = ir.name(old)
             args[p] = node
+        # a NumPy function given a list reads it as an array: so does its adjoint,
+        # which goes back to the list as one piece per element (rt.cast_grad)
+        lists = {p for p, n in args.items() if isinstance(n, gast.Name)
+                 and n.id in self.lists} if _array_like(prim.rule) else set()
+        mine = args[param]
+        for p in lists:
+            args[p] = ir.call("np.asarray", args[p])
         for p in prim.rule.params:
             if p.name not in args:
                 args[p.name] = parsed(p.default or "None")
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
         if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):
-            expr = ir.call("rt.unbroadcast", expr, ir.clone(args[param]))
+            expr = ir.call("rt.unbroadcast", expr, ir.clone(mine))
+        if param in lists:
+            expr = ir.call("rt.cast_grad", expr, ir.clone(mine))
         return expr
 
     @staticmethod
@@ -256,6 +266,13 @@ class Reverse(Planning, ControlFlow):
                           if primal[b] in self.indexed or primal[b] in self.shaped
                           else ir.const(0.0), where)
                 for b in sorted(adjoints)]
+
+
+def _array_like(rule) -> bool:
+    """A NumPy function reading its arguments as arrays (not one made for lists)."""
+    return rule.name.startswith("numpy.") and rule.name not in containers.LIST_ARGS \
+        and rule.name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
+                              "numpy.ascontiguousarray")
 
 
 def _sum(exprs):

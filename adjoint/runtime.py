@@ -264,6 +264,7 @@ def broadcast_like(g, x):
 
 def max_grad(g, x, ans, axis=None, keepdims=False):
     """Adjoint of `np.max`/`np.min`: split `g` evenly among the tied extremes."""
+    x = np.asarray(x)  # (a list of numbers is read as an array)
     shape = np.shape(x)
     if not keepdims and axis is not None:
         g = np.expand_dims(g, _axes(axis, len(shape)))
@@ -283,7 +284,7 @@ def _share(hit, axis, dtype):
 def max_jvp(dx, x, ans, axis=None, keepdims=False):
     """Tangent of `np.max`: the average tangent over the tied extremes."""
     weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
-    return np.sum(weights * dx, axis=axis, keepdims=keepdims)
+    return np.sum(weights * np.asarray(dx), axis=axis, keepdims=keepdims)
 
 
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
