@@ -301,9 +301,10 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
     container_fit, container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
-    is_container, item, item_grad, items_grad, items_spread, last_writes, list_of,
+    is_container, item, item_grad, items_grad, items_jvp, items_spread, last_writes,
+    list_of,
     restore,
-    sequence_grad, sum_list_grad, sum_of, values_grad, values_spread,
+    sequence_grad, sequence_jvp, sum_list_grad, sum_of, values_grad, values_spread,
     zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
@@ -321,13 +322,13 @@ __all__ = [  # what generated code may call as rt.<name>
     "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
     "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
     "getitem_grad", "group", "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container",
-    "item", "item_grad", "items_grad", "items_spread", "last_writes", "kron_ga", "kron_gb",
+    "item", "item_grad", "items_grad", "items_jvp", "items_spread", "last_writes", "kron_ga", "kron_gb",
     "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
     "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",
     "norm_power", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",
     "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like",
-    "restore", "seed", "select_default_grad", "select_grad", "sequence_grad",
+    "restore", "seed", "select_default_grad", "select_grad", "sequence_grad", "sequence_jvp",
     "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp", "split_grad",
     "star_axes", "sum_grad", "sum_list_grad", "sum_of", "take_along_axis_grad",
     "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad", "trace_grad",

@@ -273,6 +273,16 @@ def as_sequence(x):
     return x
 
 
+def sequence_jvp(dx):
+    """Tangent of `as_sequence(x)` from the tangent `dx` of what is walked: keys have
+    none (0.0), an item's key neither; a sequence's elements are their own."""
+    if isinstance(dx, (dict, type({}.keys()))):
+        return [0.0] * len(dx)
+    if isinstance(dx, type({}.items())):
+        return [(0.0, v) for _, v in dx]
+    return as_sequence(dx)
+
+
 def sequence_grad(g, x):
     """Adjoint of `as_sequence(x)`: keys carry no gradient; a sequence passes it on."""
     return zeros_like_container(x) if isinstance(x, dict) else g
@@ -280,6 +290,11 @@ def sequence_grad(g, x):
 
 def dict_items(d):
     return list(d.items())
+
+
+def items_jvp(dd):
+    """Tangent of `list(d.items())` from the tangent dict: keys have none (0.0)."""
+    return [(0.0, v) for v in dd.values()]
 
 
 def items_grad(g, d):

@@ -470,6 +470,7 @@ def _d(r):
 CASES["rt.as_sequence"] = lambda r: [{"x": [A(r, 3), A(r, 2)]}]
 CASES["rt.sequence_grad"] = lambda r: [{"v": [A(r, 3), A(r, 2)], "x": [A(r, 3), A(r, 2)]}]
 CASES["rt.dict_items"] = lambda r: [{"d": _d(r)}]
+CASES["rt.items_jvp"] = lambda r: [{"dd": _d(r)}]
 CASES["rt.items_grad"] = lambda r: [{"v": [["a", A(r, 3)], ["b", A(r, 2, 2)]], "d": _d(r)}]
 CASES["rt.items_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
 CASES["rt.dict_values"] = lambda r: [{"d": _d(r)}]

@@ -601,3 +601,26 @@ def test_numpy_functions_given_a_python_list(fn):
     g = adjoint.grad(fn)
     fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, v), fd, atol=1e-5)
+
+
+def keys_as_numbers(x):
+    d = {0: x[0], 1: x[1], 2: x[2]}
+    tot = 0.0
+    for k in d:
+        tot += d[k] * k
+    for k, v in d.items():
+        tot += v * v * (k + 1)
+    for k in d.keys():
+        tot += np.sin(d[k]) * k
+    return tot
+
+
+def test_dict_keys_walked_by_a_loop_carry_no_tangent():
+    """`for k in d`, `d.items()` and `d.keys()` with the key used as a number: the key's
+    tangent is 0 (it was the key itself in forward mode)."""
+    x = np.array([0.7, 1.3, -0.4])
+    assert_grad_matches(adjoint.grad(keys_as_numbers), keys_as_numbers, [x])
+    for v in np.eye(3):
+        np.testing.assert_allclose(adjoint.jvp(keys_as_numbers)(x, v)[1],
+                                   np.dot(numerical_grad(keys_as_numbers, [x], 0), v),
+                                   rtol=1e-6)

@@ -212,12 +212,16 @@ defrule(rt.sum_of, "v, like", v="rt.sum_list_grad(g, v)",
 
 
 # ---- iterating dicts (runtime_containers.py): each helper's transpose has a rule ----
-defrule(rt.as_sequence, "x", x="rt.sequence_grad(g, x)", jvp={"x": "rt.as_sequence(dx)"},
+defrule(rt.as_sequence, "x", x="rt.sequence_grad(g, x)", jvp={"x": "rt.sequence_jvp(dx)"},
         name="rt.as_sequence")
+defrule(rt.sequence_jvp, "dx", dx="rt.sequence_grad(g, dx)",
+        jvp={"dx": "rt.sequence_jvp(ddx)"}, name="rt.sequence_jvp")
 defrule(rt.sequence_grad, "v, x", v="rt.sequence_grad(g, x)",
         jvp={"v": "rt.sequence_grad(dv, x)"}, name="rt.sequence_grad")
-defrule(rt.dict_items, "d", d="rt.items_grad(g, d)", jvp={"d": "rt.dict_items(dd)"},
+defrule(rt.dict_items, "d", d="rt.items_grad(g, d)", jvp={"d": "rt.items_jvp(dd)"},
         name="rt.dict_items")
+defrule(rt.items_jvp, "dd", dd="rt.items_grad(g, dd)", jvp={"dd": "rt.items_jvp(ddd)"},
+        name="rt.items_jvp")
 defrule(rt.items_grad, "v, d", v="rt.items_spread(g, d)",
         jvp={"v": "rt.items_grad(dv, d)"}, name="rt.items_grad")
 defrule(rt.items_spread, "v, d", v="rt.items_grad(g, d)",
