@@ -66,6 +66,9 @@ class _Memory:
 
 
 def check(source, varied) -> None:
+    if source.filename.startswith("<adjoint"):
+        return  # a gradient differentiated again: its views see every write and its
+        # undoing in order (saved items are restored before the view is read)
     statements = list(_walk(source.tree.body, 0))
     memory = _Memory()
     for i, (stmt, loop) in enumerate(statements):

@@ -343,6 +343,8 @@ CASES["rt.broadcast_like"] = lambda r: [{"v": A(r, 1, 4), "x": _X(r)}]
 CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(r)}]
 CASES["rt.item_grad"] = lambda r: [{"v": A(r, 3, 4), "index": 1, "like": A(r, 4)},
                                    {"v": A(r, 3, 4), "index": np.s_[0:2], "like": A(r, 1, 4)}]
+CASES["rt.item"] = lambda r: [{"x": A(r, 3, 4), "index": 1}, {"x": A(r, 3, 4), "index": np.s_[0:2]},
+                              {"x": A(r, 5), "index": np.array([4, 0])}]
 CASES["rt.sum_list_grad"] = lambda r: [{"v": A(r, 4), "xs": A(r, 3, 4)}]
 
 # ---- helpers with list, bilinear and nonlinear rules (adjoint/rules/runtime_higher.py)
