@@ -114,4 +114,5 @@ STRUCTURAL = {"axis", "axes", "axis1", "axis2", "keepdims", "out", "dtype", "k",
 ZERO_DERIVATIVE = {("numpy.copysign", "b"), ("math.copysign", "b"), ("numpy.ldexp", "b"),
                    ("numpy.arange", "stop"),  # stop only sets the length
                    ("numpy.histogram", "a"), ("numpy.histogram", "bins"),
-                   ("numpy.histogram", "range"), ("numpy.histogram", "density")}
+                   ("numpy.histogram", "range"), ("numpy.histogram", "density"),
+                   ("numpy.full_like", "a")}  # a sets only the shape

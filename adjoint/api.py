@@ -28,14 +28,23 @@ def _finish(gen, fn, ctx, mod, kind: str):
     doc = inspect.getdoc(fn)
     gen.__doc__ = f"{kind} of {fn.__name__} with respect to {', '.join(ctx.wrt)}." + \
         (f"\n\n{doc}" if doc else "")
+    gen.seed_name = _seed_name(gen)
     try:
         sig = inspect.signature(fn)
-        extra = inspect.Parameter("grad_out", inspect.Parameter.KEYWORD_ONLY, default=None)
+        extra = inspect.Parameter(gen.seed_name, inspect.Parameter.KEYWORD_ONLY,
+                                  default=None)
         params = list(sig.parameters.values()) + [extra]
         gen.__signature__ = sig.replace(parameters=params, return_annotation=sig.empty)
     except (TypeError, ValueError):
         pass
     return gen
+
+
+def _seed_name(gen) -> str:
+    """The keyword of the output's incoming gradient: `grad_out`, or `grad_out2` for a
+    gradient of a gradient (the inner one keeps `grad_out`); always the last one."""
+    code = gen.__code__
+    return code.co_varnames[code.co_argcount + code.co_kwonlyargcount - 1]
 
 
 def on_method(fn, wrt, make):
@@ -51,7 +60,7 @@ def on_method(fn, wrt, make):
     def method_derivative(*args, **kwargs):
         return inner(owner, *args, **kwargs)
     method_derivative.__name__ = inner.__name__
-    for attr in ("source", "stages", "wrt", "line_map", "tangents", "jvp"):
+    for attr in ("source", "stages", "wrt", "line_map", "tangents", "jvp", "seed_name"):
         if hasattr(inner, attr):
             setattr(method_derivative, attr, getattr(inner, attr))
     method_derivative.fn = fn

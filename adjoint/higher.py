@@ -90,9 +90,10 @@ def _check_tangent(w, value, t, tangent) -> None:
                               f"value everywhere: {t}=np.full_like({w}, v))")
 
 
-def _call_tangent(fwd, args, tangent):
-    """Call a jvp function with `args` and one tangent, passed by keyword."""
-    return fwd(*args, **{fwd.tangents[0]: tangent})
+def _call_tangent(fwd, args, tangent, kwargs=None):
+    """Call a jvp function with `args` (and keyword arguments) and one tangent, passed
+    by keyword."""
+    return fwd(*args, **(kwargs or {}), **{fwd.tangents[0]: tangent})
 
 
 def _finish(gen, fn, ctx, mod):
@@ -123,9 +124,13 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
         inner = jvp(grad(fn, wrt=_single(fn, wrt), optimize=optimize), wrt=wrt,
                     optimize=optimize)
 
-        def hvp(*args):
+        def hvp(*args, **kwargs):
+            if not args:
+                raise UsageError(f"the Hessian-vector product of {fn.__name__} takes "
+                                 "its arguments followed by the direction v",
+                                 hint=f"call it as hvp(<arguments of {fn.__name__}>, v)")
             *primal, v = args
-            return _call_tangent(inner, primal, v)[1]
+            return _call_tangent(inner, primal, v, kwargs)[1]
         hvp.source = inner.source
         hvp.jvp = inner
         hit = _CACHE[key] = functools.update_wrapper(hvp, fn, updated=())
@@ -141,9 +146,9 @@ def hessian(fn=None, *, wrt=0, optimize=True):
     hvp = hessian_vector_product(fn, wrt=wrt, optimize=optimize)
     index = _index(fn, wrt)
 
-    def hess(*args):
+    def hess(*args, **kwargs):
         x = args[index]
-        cols = [hvp(*args, e) for e in _basis(x)]
+        cols = [hvp(*args, e, **kwargs) for e in _basis(x)]
         return _assemble(cols, np.shape(x), np.shape(x))
     hess = functools.update_wrapper(hess, fn, updated=())
     hess.source = hvp.source  # the forward-over-reverse module that computes it
@@ -166,18 +171,19 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
     if mode == "forward":
         fwd = jvp(fn, wrt=single, optimize=optimize)
 
-        def jac(*args):
+        def jac(*args, **kwargs):
             x = args[index]
             basis = _basis(x)
-            out = _call_tangent(fwd, args, _zero(x))[0]
-            cols = [_call_tangent(fwd, args, e)[1] for e in basis]
+            out = _call_tangent(fwd, args, _zero(x), kwargs)[0]
+            cols = [_call_tangent(fwd, args, e, kwargs)[1] for e in basis]
             return _assemble(cols, np.shape(out), np.shape(x))
     else:
         vjp = grad(fn, wrt=single, optimize=optimize)
 
-        def jac(*args):
-            out = fn(*copy.deepcopy(args))  # the output's shape; f may write its input
-            rows = [np.reshape(vjp(*args, grad_out=e), np.shape(args[index]))
+        def jac(*args, **kwargs):
+            out = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))  # (f may write
+            rows = [np.reshape(vjp(*args, **kwargs, **{vjp.seed_name: e}),  # input)
+                               np.shape(args[index]))
                     for e in _basis(out, f"the value of {fn.__name__}")]
             return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
     jac = functools.update_wrapper(jac, fn, updated=())

@@ -414,3 +414,23 @@ def test_hessian_and_jacobian_refuse_container_parameters_clearly(make):
     with pytest.raises(adjoint.UsageError, match="dict: hessian and jacobian") as info:
         make(dict_energy)({"a": np.ones(3), "b": np.ones(3)})
     assert "hessian_vector_product" in str(info.value)
+
+
+def ridge(w, X, lam=0.1):
+    return np.sum((X @ w - 1.0) ** 2) + lam * np.sum(w ** 4)
+
+
+def test_keyword_arguments_reach_hvp_hessian_and_jacobian(rng):
+    w, X = rng.normal(size=3), rng.normal(size=(4, 3))
+    g = adjoint.grad(ridge)
+    v = rng.normal(size=3)
+    fd = (g(w + 1e-6 * v, X, lam=0.5) - g(w - 1e-6 * v, X, lam=0.5)) / 2e-6
+    np.testing.assert_allclose(adjoint.hessian_vector_product(ridge)(w, X, v, lam=0.5),
+                               fd, rtol=1e-5)
+    H = adjoint.hessian(ridge)(w, X, lam=0.5)
+    np.testing.assert_allclose(H @ v, fd, rtol=1e-5)
+    for mode in ("reverse", "forward"):
+        J = adjoint.jacobian(g, mode=mode)(w, X, lam=0.5)
+        np.testing.assert_allclose(J, H, rtol=1e-8)
+    with pytest.raises(adjoint.UsageError, match="followed by the direction v"):
+        adjoint.hessian_vector_product(ridge)()
