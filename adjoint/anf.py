@@ -215,6 +215,12 @@ class Normalizer(Loops, Expressions):
                           "not supported", "pass it in as an argument and return the "
                           "new value")
             call = self.rhs(node.value, out)
+            if isinstance(func, gast.Attribute) and func.attr == "pop" \
+                    and isinstance(func.value, gast.Name) and not call.keywords:
+                # `xs.pop()` as a statement (a generated gradient's reverse of append):
+                # as `_t = xs.pop()` the sweeps put the value back
+                target = self.namer.fresh(f"{func.value.id}_pop")
+                return out + [assign(target, call, node)]
             return out + [gast.copy_location(gast.Expr(value=call), node)]
         self.rhs(node.value, out)
         return out

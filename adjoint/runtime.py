@@ -83,7 +83,17 @@ def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
     if type(g) is ndarray and type(like) is ndarray and g.shape == like.shape:
         return g  # the common case, checked first: no broadcasting happened
-    shape = shape_of(like)
+    kind = type(like)
+    if kind is not ndarray and kind is not Shape and kind not in NUMBERS \
+            and isinstance(like, (list, tuple, dict)):
+        try:
+            if isinstance(like, dict):
+                raise ValueError
+            shape = np.shape(like)  # a list of numbers stands for an array
+        except ValueError:  # a dict or a ragged list (a tape): adds item by item
+            return g
+    else:
+        shape = shape_of(like)
     if shape_of(g) == shape:
         return g
     return unbroadcast_to(g, shape)

@@ -176,6 +176,8 @@ def copy(x):
         return x.copy()
     if isinstance(x, (list, dict)):
         return type(x)(x)
+    if isinstance(x, tuple):  # an incoming gradient given as a tuple (a returned tape)
+        return GradList(x)
     return x
 
 
@@ -183,7 +185,7 @@ def item_grad(g, index, v):
     """The adjoint of `v` in `y[index] = v`: `g[index]` copied, summed to `v`'s shape."""
     if _is_zero(g):
         return 0.0
-    if isinstance(g, (list, dict)):
+    if isinstance(g, (list, tuple, dict)):
         return g[index] if not isinstance(g, dict) else g.get(index, 0.0)
     part = g[index]
     dropped = _overwritten(index, np.shape(g))
