@@ -94,6 +94,25 @@ class Expressions:
                                       self.where))
         return _name(tmp)
 
+    def _uncallable(self, func) -> tuple[str, str]:
+        """(message, hint) for a call adjoint cannot resolve when compiling."""
+        if isinstance(func, gast.Name):
+            if func.id in self.locals:
+                return (f"{func.id} is a local variable or parameter holding a function; "
+                        "adjoint must know which function is called when it compiles",
+                        f"call the function by its global name, or define it inside "
+                        f"this function (def {func.id}(...): ...)")
+            import builtins
+            if func.id not in self.source.namespace and not hasattr(builtins, func.id):
+                return (f"name {func.id!r} is not defined (Python would raise NameError "
+                        f"when calling it)", f"define or import {func.id} before "
+                        "differentiating this function")
+            return (f"{func.id} is not a function adjoint can call "
+                    f"({type(self.source.namespace.get(func.id)).__name__})",
+                    "call a function defined with def, a NumPy or math function")
+        return ("calling the result of an expression is not supported",
+                "call a named function")
+
     def expr_Call(self, node, out):
         func = node.func
         if isinstance(func, gast.Name) and func.id in self.aliases:  # _push(v)
@@ -104,8 +123,7 @@ class Expressions:
         elif not self.is_static(func) and not (
                 isinstance(func, gast.Name) and (func.id in ("_push", "_pop")
                                                  or func.id in self.source.nested)):
-            self.fail(node, "calling the result of an expression is not supported",
-                      "call a named function")
+            self.fail(node, *self._uncallable(func))
         args = [self.static_or_atom(a, out) for a in node.args]
         keywords = []
         for kw in node.keywords:

@@ -158,3 +158,14 @@ def uses_complex(x):  # line 155
 
 def tanh_energy(x):
     return np.sum(np.tanh(x) ** 2)
+
+
+def calls_parameter(x, fn):
+    return fn(x) * 2.0
+
+
+def calls_a_number(x):
+    return SCALE(x)
+
+
+SCALE = 3.0

@@ -4,6 +4,7 @@ import pytest
 
 import adjoint
 import error_cases as ec
+from conftest import load_module
 from adjoint.errors import (AdjointError, NoGradientRuleError, NonScalarOutputError,
                             SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 
@@ -179,3 +180,25 @@ def test_value_reaching_a_parameter_its_rule_does_not_differentiate(mode, monkey
     x = np.array([0.1, 0.5])
     got = adjoint.grad(ec.uses_partial_rule)(x, 3.0, grad_out=np.ones(2))  # x works
     np.testing.assert_allclose(got, 6.0 * np.cos(x))
+
+
+def test_calling_an_undefined_name_is_named(tmp_path):
+    mod = load_module(tmp_path / "undefined_call.py",
+                      "def f(x):\n    return undefined_helper(x) * 2.0\n")
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(mod.f)(1.0)
+    msg = str(info.value)
+    assert "name 'undefined_helper' is not defined" in msg and "undefined_call.py:2" in msg
+    assert "define or import undefined_helper" in msg
+
+
+@pytest.mark.parametrize("fn,words,hint", [
+    (ec.calls_parameter, "fn is a local variable or parameter holding a function",
+     "by its global name"),
+    (ec.calls_a_number, "SCALE is not a function adjoint can call (float)", "def"),
+])
+def test_calls_that_cannot_be_resolved_say_why(fn, words, hint):
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(fn)(np.ones(2), *([np.sin] if fn is ec.calls_parameter else []))
+    msg = str(info.value)
+    assert words in msg and hint in msg and f"{FILE}:" in msg, msg
