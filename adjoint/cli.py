@@ -13,6 +13,7 @@ import argparse
 import ast
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -20,7 +21,7 @@ import traceback
 import adjoint
 
 from . import check as checking
-from .errors import AdjointError, Location, TargetError, UsageError
+from .errors import AdjointError, Location, TargetError, UsageError, WrtError
 
 TARGET_HELP = "path/to/file.py:func or package.module:func"
 EPILOG = {
@@ -42,7 +43,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `adjoint rules | head`
         sys.stdout = open(os.devnull, "w")
         return 0
-    except UsageError as exc:
+    except (UsageError, WrtError) as exc:  # the command line was wrong
         print(f"adjoint: error: {exc}", file=sys.stderr)
         return 2
     except AdjointError as exc:
@@ -125,8 +126,12 @@ def cmd_dump(args) -> int:
         print("adjoint: warning: the module reads closure values that cannot be "
               "written to a file; it runs only in-process", file=sys.stderr)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}",
+                             hint="check that the directory exists and is writable")
         return 0
     sys.stdout.write(highlight(text) if use_color(args) else text)
     return 0
@@ -199,8 +204,11 @@ def load_target(target: str):
         path, colon = path + ".py", ":"
     else:
         path, colon, name = target.rpartition(":")
-    if not colon or not path or not name:
+    if not colon or not name:
         raise UsageError(f"TARGET {target!r} has no ':func' part",
+                         hint=f"write TARGET as {TARGET_HELP}")
+    if not path:
+        raise UsageError(f"TARGET {target!r} has no file or module before ':'",
                          hint=f"write TARGET as {TARGET_HELP}")
     module = _load_file(path) if path.endswith(".py") or os.sep in path \
         else _import(path)
@@ -210,6 +218,12 @@ def load_target(target: str):
             raise UsageError(f"{path} defines no function {name!r}", hint=(
                 "functions there: " + (", ".join(_functions(module)) or "none")))
         obj = getattr(obj, part)
+    if inspect.ismodule(obj) or inspect.isclass(obj) or not callable(obj):
+        kind = "a module" if inspect.ismodule(obj) else "a class" \
+            if inspect.isclass(obj) else f"a {type(obj).__name__}"
+        raise UsageError(f"{name} in {path} is {kind}, not a function",
+                         hint="name a function (or Class.method) defined there: " +
+                              (", ".join(_functions(module)) or "none"))
     return obj
 
 

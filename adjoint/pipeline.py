@@ -190,6 +190,13 @@ def resolve_wrt(source, wrt) -> tuple[str, ...]:
         if item in out:
             raise WrtError(f"wrt names {item!r} twice", source.where(),
                            hint="list each parameter once")
+        if item == "self" and names[0] == "self" and "." in source.fn.__qualname__:
+            others = ", ".join(names[1:]) or "none"
+            raise WrtError(f"wrt selects self, the object {source.fn.__qualname__} is "
+                           "called on; adjoint differentiates with respect to numbers, "
+                           "arrays and containers", source.where(),
+                           hint=f"differentiate the bound method (adjoint.grad(obj."
+                                f"{source.name})) or name a parameter: {others}")
         out.append(item)
     return tuple(out)
 
