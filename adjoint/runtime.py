@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from .errors import NonScalarOutputError, UsageError
 
 NUMBERS = (float, int, bool, np.float64)  # 0-d types: the scalar fast path's guard
 ndarray = np.ndarray
@@ -26,6 +26,8 @@ def seed(ans, grad_out, where="", name="grad_out"):
     1.0 for a scalar. `name`: the keyword the caller passes it as (`grad_out2` for the
     outer seed of a gradient of a gradient)."""
     where_ = f"; the function is at {where}" if where else ""
+    if type(ans) is complex or type(ans) is ndarray and ans.dtype.kind == "c":
+        raise complex_error("the differentiated function returned a complex value")
     if grad_out is not None:
         if not isinstance(ans, (tuple, list, dict)) \
                 and not isinstance(grad_out, (tuple, list, dict)) \
@@ -110,8 +112,17 @@ def unbroadcast_to(g, shape):
     return g.reshape(shape) if shape == () else g
 
 
+def complex_error(what: str) -> UsageError:
+    return UsageError(f"{what}: adjoint computes derivatives of real-valued code (a "
+                      "complex gradient has no single convention)",
+                      hint="pass complex values as their real and imaginary parts, two "
+                           "real arrays, and return a real value (e.g. np.abs(z) ** 2)")
+
+
 def sum_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.sum(x, axis, keepdims)`: spread `g` back over `x`'s shape."""
+    if type(x) is ndarray and x.dtype.kind == "c":
+        raise complex_error("a complex value was summed into the differentiated result")
     shape = np.shape(x)
     if not shape:
         return g
@@ -224,6 +235,8 @@ def fit(g, x):
     (for a dict, list or tuple `x`: a plain container of the same kind)."""
     if type(g) is float and type(x) in NUMBERS:  # the scalar fast path: nothing to do
         return g
+    if type(x) is complex or type(x) is ndarray and x.dtype.kind == "c":
+        raise complex_error("a complex argument was differentiated")
     if isinstance(x, (list, tuple, dict)):
         return container_fit(g, x)
     if np.shape(g) == np.shape(x):

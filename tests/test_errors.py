@@ -211,3 +211,14 @@ def test_an_unbound_method_is_not_differentiated_with_respect_to_self():
     assert "adjoint.grad(obj.scaled)" in str(info.value)
     np.testing.assert_allclose(adjoint.grad(ec.Scaler.scaled, wrt=1)(ec.Scaler(), x), 4 * x)
     np.testing.assert_allclose(adjoint.grad(ec.Scaler().scaled)(x), 4 * x)
+
+
+def test_complex_values_are_refused_when_the_gradient_meets_them():
+    """A complex argument gives no error at compile time (its type is not known), so
+    the runtime stops it where the sweep meets it: the seed, a sum, a returned
+    gradient. (A complex literal in the code is refused when compiling.)"""
+    z = np.array([0.5, 1.5]) + 1j
+    with pytest.raises(adjoint.UsageError, match="complex value was summed"):
+        adjoint.grad(ec.tanh_energy)(z)
+    with pytest.raises(adjoint.UsageError, match="returned a complex value"):
+        adjoint.grad(ec.nonscalar)(z, grad_out=np.ones(2))
