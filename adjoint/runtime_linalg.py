@@ -112,10 +112,39 @@ def inner_gb(g, a, b):
     return np.tensordot(g, a, axes=(list(range(na)), list(range(na))))
 
 
+def _explicit(subscripts, ops):
+    """`subscripts` with each '...' spelled out in letters of its own (the ellipsis
+    dimensions of all operands aligned on the right, as NumPy does)."""
+    spec = subscripts.replace(" ", "")
+    if "..." not in spec:
+        return spec
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    counts = [np.ndim(op) - len(s.replace("...", "")) if "..." in s else 0
+              for s, op in zip(ins, ops)]
+    width = max(counts)
+    free = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            if c not in spec][:width]
+    sizes = {}
+    for s, op, k in zip(ins, ops, counts):
+        lead = np.shape(op)[s.index("..."):s.index("...") + k] if "..." in s else ()
+        for c, n in zip(free[width - k:], lead):
+            if sizes.setdefault(c, n) != n:
+                raise NotImplementedError(
+                    "the gradient of einsum with '...' dimensions that broadcast "
+                    f"({subscripts!r}) is not supported: make them equal (np.broadcast_to)")
+    ins = [s.replace("...", "".join(free[width - k:])) for s, k in zip(ins, counts)]
+    if arrow:
+        out = out.replace("...", "".join(free))
+    else:  # implicit output: the ellipsis first, then the letters used once
+        letters = "".join(s for s in ins)
+        out = "".join(free) + "".join(sorted(c for c in set(letters)
+                                             if letters.count(c) == 1 and c not in free))
+    return ",".join(ins) + "->" + out
+
+
 def _einsum_parts(subscripts, n):
     spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise NotImplementedError("the gradient of einsum with '...' is not supported")
     ins, _, out = spec.partition("->")
     ins = ins.split(",")
     if "->" not in spec:
@@ -134,7 +163,7 @@ def einsum_ops(subscripts, *ops):
 def _einsum_grad(g, subscripts, i, ops):
     """Adjoint of `np.einsum(subscripts, *ops)` with respect to operand `i`."""
     ops = [op for op in ops if op is not None]
-    ins, out = _einsum_parts(subscripts, len(ops))
+    ins, out = _einsum_parts(_explicit(subscripts, ops), len(ops))
     mine = ins[i]
     uniq = "".join(dict.fromkeys(mine))  # a repeated index ("ii") reads a diagonal
     others = [s for j, s in enumerate(ins) if j != i]

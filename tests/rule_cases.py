@@ -162,7 +162,11 @@ CASES["numpy.einsum"] = lambda r: [
     {"subscripts": "i,j,k,l->ijkl", "a": A(r, 2), "b": A(r, 3), "c": A(r, 2), "d": A(r, 2)},
     {"subscripts": "ii", "a": A(r, 3, 3)}, {"subscripts": "ii->i", "a": A(r, 3, 3)},
     {"subscripts": "iij,j->i", "a": A(r, 3, 3, 2), "b": A(r, 2)},
-    {"subscripts": "ij,jj,k->ik", "a": A(r, 2, 3), "b": A(r, 3, 3), "c": A(r, 2)}]
+    {"subscripts": "ij,jj,k->ik", "a": A(r, 2, 3), "b": A(r, 3, 3), "c": A(r, 2)},
+    {"subscripts": "...i,i->...", "a": A(r, 2, 3, 4), "b": A(r, 4)},
+    {"subscripts": "...ij,...jk", "a": A(r, 2, 3, 4), "b": A(r, 2, 4, 2)},
+    {"subscripts": "i...->...", "a": A(r, 3, 2)},
+    {"subscripts": "i...,i", "a": A(r, 3, 2, 2), "b": A(r, 3)}]
 CASES["numpy.kron"] = lambda r: [{"a": A(r, 2, 3), "b": A(r, 3, 2)},
                                  {"a": A(r, 2), "b": A(r, 3)}, {"a": A(r, 2, 2), "b": A(r, 3)}]
 CASES["numpy.cross"] = lambda r: [{"a": A(r, 3), "b": A(r, 3)}, {"a": A(r, 4, 3), "b": A(r, 3)}]
