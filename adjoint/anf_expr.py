@@ -2,6 +2,7 @@
 sub-expressions it needs are emitted as statements first."""
 from __future__ import annotations
 
+import builtins
 import copy
 import types
 
@@ -115,6 +116,14 @@ class Expressions:
 
     def expr_Call(self, node, out):
         func = node.func
+        if isinstance(func, gast.Name) and func.id not in self.locals \
+                and len(node.args) > 2 and not node.keywords \
+                and self.source.namespace.get(func.id) in (builtins.max, builtins.min):
+            # max(a, b, c) is max(max(a, b), c): the two-argument rule, twice
+            inner = gast.copy_location(gast.Call(func=copy.deepcopy(func),
+                                                 args=node.args[:-1], keywords=[]), node)
+            node = gast.copy_location(gast.Call(func=func, args=[inner, node.args[-1]],
+                                                keywords=[]), node)
         if isinstance(func, gast.Name) and func.id in self.aliases:  # _push(v)
             func = copy.deepcopy(self.aliases[func.id])
         if isinstance(func, gast.Attribute) and not self.is_static(func):

@@ -174,6 +174,8 @@ def _apply(rule, value, args, keywords) -> Prim:
     given = dict(bound)
     for p in params:
         if p.name not in given and p.default is None and not p.star:
+            if rule.name in ("max", "min") and len(bound) == 1:
+                return Prim("opaque", value, what=f"{rule.name} of one iterable")
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
                                               f"({_signature(rule)})")
     order = [p.name for p in params]
@@ -191,8 +193,10 @@ def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
                 "for a method of your own object, call a module-level function that "
                 "takes the arrays, and for a module alias (la = np.linalg) write the "
                 "full name (np.linalg.norm)")
-    elif what.startswith(("max without", "min without")):
-        hint = "for the largest of a list use np.max(np.array(xs)); max(a, b) works too"
+    elif what.startswith(("max of one", "min of one")):
+        name = what.split()[0]
+        hint = (f"use np.{name}(xs) (NumPy reads a list as an array), or list the values: "
+                f"{name}(a, b, c)")
     elif "more arguments than" in what or " without argument " in what:
         hint = ("call it the way its rule is written (the signature above), e.g. split "
                 "an einsum of more than 4 operands into two")

@@ -319,3 +319,20 @@ def test_casts_to_integer_or_bool_types_are_piecewise_constant(fn):
     g = adjoint.grad(fn)
     fd = (g(x + 1e-6 * d) - g(x - 1e-6 * d)) / 2e-6
     np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, d), fd, atol=1e-6)
+
+
+def many_way_extremes(x):
+    return max(x[0] * 2.0, x[1], x[2] ** 2, 0.1) + min(x[0], x[1], x[2])
+
+
+def test_builtin_max_and_min_of_several_values_and_of_a_list():
+    """max(a, b, c, ...) nests the two-value rule; max(list) is refused with the
+    NumPy spelling that works."""
+    x = np.array([0.3, 0.7, 1.1])
+    assert_grad_matches(adjoint.grad(many_way_extremes), many_way_extremes, (x,))
+
+    def of_list(x):
+        return max([x[0], x[1]])
+    with pytest.raises(NoGradientRuleError, match="max of one iterable") as info:
+        adjoint.grad(of_list)(x)
+    assert "np.max(xs)" in str(info.value)
