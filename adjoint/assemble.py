@@ -164,10 +164,17 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
                                      if isinstance(n, gast.Name)
                                      and isinstance(n.ctx, gast.Store)}
     needed = sorted(n for n in _free(bwd) if n in defined)
+    # the stack travels as the list, and the backward function binds its own `_pop`
+    # (a bound method on the tape would be an opaque call to differentiate again)
+    methods = _bound_methods(fwd)
+    rebind = [ir.assign(n, gast.parse(f"{methods[n][0]}.{methods[n][1]}", mode="eval").body)
+              for n in needed if n in methods]
+    needed = sorted({methods[n][0] if n in methods else n for n in needed})
     store = [ir.name("_", True)] + [ir.name(n, True) for n in needed]
     unpack = gast.Assign(targets=[gast.Tuple(elts=store, ctx=gast.Store())],
                          value=ir.name(tape), type_comment=None)
-    bwd.body.insert(0, gast.copy_location(unpack, fwd))
+    bwd.body[:0] = [gast.copy_location(unpack, fwd)] + \
+        [gast.copy_location(r, fwd) for r in rebind]
     top = set(params(fwd)) | {n.id for st in fwd.body if isinstance(st, gast.Assign)
                               for n in ir.nodes(st.targets[0]) if isinstance(n, gast.Name)}
     maybe = [n for n in needed if n not in top]  # set in a branch or loop only
@@ -176,6 +183,17 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
     fwd.body.append(gast.copy_location(gast.Return(value=gast.Tuple(
         elts=values, ctx=gast.Load())), fwd.body[-1] if fwd.body else fwd))
     return fwd, bwd
+
+
+def _bound_methods(fn) -> dict:
+    """`_pop = _stack.pop` at the top of `fn`: {'_pop': ('_stack', 'pop')}."""
+    out = {}
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(stmt.value, gast.Attribute) \
+                and isinstance(stmt.value.value, gast.Name):
+            out[stmt.targets[0].id] = (stmt.value.value.id, stmt.value.attr)
+    return out
 
 
 def _free(fn) -> set:

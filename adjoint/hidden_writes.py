@@ -44,13 +44,19 @@ def check(source, varied, body, methods=METHODS) -> None:
         for call in _calls(stmt):
             _check_call(source, varied, stmt, call, methods)
         target = mutated(stmt)
-        if target in views and _names(stmt) & varied:
+        if target in views and _names(stmt) & varied and not _own_stack(source, target):
             raise UnsupportedSyntaxError(
                 f"writing into {target}, a view of {views[target]}, changes "
                 f"{views[target]} too, which adjoint does not follow ({source.name})",
                 source.where(stmt),
                 hint=f"write into {views[target]} directly, or take a copy first "
                      f"({target} = {views[target]}[...].copy())")
+
+
+def _own_stack(source, name) -> bool:
+    """A gradient's stack, unpacked from its forward function's tape: a list no other
+    name shares, popped and pushed back by the sweeps of a gradient of it."""
+    return source.filename.startswith("<adjoint") and name.startswith("_stack")
 
 
 def check_parameters(source, body, params) -> None:

@@ -86,6 +86,8 @@ def unbroadcast(g, like):
     if type(g) is ndarray and type(like) is ndarray and g.shape == like.shape:
         return g  # the common case, checked first: no broadcasting happened
     kind = type(like)
+    if isinstance(g, (list, dict)):  # a container adjoint (GradList): item by item
+        return g
     if kind is not ndarray and kind is not Shape and kind not in NUMBERS \
             and isinstance(like, (list, tuple, dict)):
         try:

@@ -483,3 +483,25 @@ def test_third_derivatives_through_loops_calls_and_recursion(fn):
     for x in (0.7, 1.3):
         fd = (second(x + 1e-5) - second(x - 1e-5)) / 2e-5
         np.testing.assert_allclose(third(x), fd, rtol=1e-6, atol=1e-8)
+
+
+def _looping_helper(t):
+    s = 0.0
+    for k in range(3):
+        s = s + np.sin(t * k) * t
+    return s
+
+
+def calls_a_looping_helper(x):
+    return _looping_helper(x) * x + _looping_helper(x * x)
+
+
+def test_second_derivatives_through_a_helper_with_a_loop():
+    """The helper's tape carries its stack as a list (not the bound _pop), so its
+    backward function can be differentiated again: grad of grad and the HVP."""
+    g = adjoint.grad(calls_a_looping_helper)
+    for x in (0.7, -1.2):
+        fd = (g(x + 1e-6) - g(x - 1e-6)) / 2e-6
+        np.testing.assert_allclose(adjoint.grad(g)(x), fd, rtol=1e-6)
+        np.testing.assert_allclose(
+            adjoint.hessian_vector_product(calls_a_looping_helper)(x, 1.0), fd, rtol=1e-6)
