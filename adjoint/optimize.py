@@ -224,9 +224,17 @@ def _product_update(stmt, body, i):
             elif isinstance(node, gast.Assign) and not _rebinds(node.targets[0]):
                 mutated |= names_in(node.targets[0])
     if any(b in names_in(s) for s in others) or matrix in rebound \
-            or set(pair) & (mutated - {b}):
+            or set(pair) & (mutated - {b}) or _restores_items(body):
         return None
     return b, helper, pair, matrix
+
+
+def _restores_items(body) -> bool:
+    """Whether the loop writes items of an array back (`h[:] = _pop()`): an operand
+    kept for after the loop may be another name for that array (h_prev = h), so its
+    saved value would change under it; such loops keep their per-iteration products."""
+    return any(isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript)
+               for s in body for node in ir.nodes(s))
 
 
 def _rebinds(target) -> bool:

@@ -151,3 +151,21 @@ def test_fstrings_in_prints_are_fine(capsys):
     g = adjoint.grad(cc.prints_progress)
     assert_grad_matches(g, cc.prints_progress, [0.7])
     assert "step 2: 3.052" in capsys.readouterr().out
+
+
+def rnn_in_place(x, W):
+    h = np.zeros(3)
+    for t in range(3):
+        h_prev = h                     # the same array as h, read before the write
+        h[:] = np.tanh(W @ h_prev + x)
+    return np.sum(h * h)
+
+
+def test_products_are_not_batched_when_the_loop_writes_items_back():
+    """h_prev is another name for h, which the adjoint sweep restores in place each
+    iteration: products kept for after the loop would all see the last restore."""
+    x = np.array([0.3, -0.2, 0.5])
+    W = np.array([[0.5, 0.1, -0.3], [0.2, 0.4, 0.1], [-0.1, 0.3, 0.6]])
+    g = adjoint.grad(rnn_in_place, wrt=(0, 1))
+    assert "_sum(" not in g.source
+    assert_grad_matches(g, rnn_in_place, [x, W], wrt=(0, 1))
