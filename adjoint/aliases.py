@@ -13,6 +13,13 @@ pairs in the user's own syntax tree, statement by statement in program order, an
 raises UnsupportedSyntaxError at the write when a differentiated value is involved.
 Only arrays the function makes itself (np.zeros, x.copy(), ...) and views count as
 shared: `t = x` for a parameter or a number stays an ordinary rebinding.
+
+A read counts unless a rebinding of the name surely runs first; a binding in one
+branch keeps what the name shared before; a loop's body is walked a second time with
+the names its last pass left sharing. Not seen (documented in the README): a row
+taken with an integer index of a 2-D array (`row = M[0]`, which is a copy for 1-D
+arrays), an alias returned by a function of the user's, and `acc = x; acc += v` for
+an array parameter x.
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ CREATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
             np.tile, np.repeat}
 OWN_METHODS = {"copy", "astype"}
 SAME = {np.asarray, np.asanyarray, np.ascontiguousarray}  # the array itself
+SPLITS = {np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit}  # lists of views
 
 
 class _Memory:
@@ -43,9 +51,13 @@ class _Memory:
         return {n for n, r in self.root.items() if r == root and n != name} \
             if root is not None else set()
 
-    def bind(self, target, value, source) -> None:
-        self.forget(target)
+    def bind(self, target, value, source, branch=False) -> None:
+        """`target = value`. In a branch, a binding that shares nothing keeps what
+        the name shared before (the other branch, or no branch, may leave it so)."""
         kind, base = _classify(value, source)
+        if branch and target in self.view and kind not in ("alias", "view"):
+            return
+        self.forget(target)
         if kind == "new":
             self.root[target] = target
         elif kind in ("alias", "view") and base in self.root:
@@ -69,36 +81,92 @@ def check(source, varied) -> None:
     if source.filename.startswith("<adjoint"):
         return  # a gradient differentiated again: its views see every write and its
         # undoing in order (saved items are restored before the view is read)
-    statements = list(_walk(source.tree.body, 0))
+    statements = list(_walk(source.tree.body, ()))
+    branches = {id(s) for s, _ in statements if isinstance(s, gast.If)}
+    again = _second_passes(statements)
     memory = _Memory()
-    for i, (stmt, loop) in enumerate(statements):
+    i, repeated = 0, set()
+    while i < len(statements):
+        stmt, path = statements[i]
         written = _in_place(stmt, memory)
         if written is not None:
-            _check_write(source, varied, statements, i, stmt, loop, written, memory)
+            _check_write(source, varied, statements, i, written, memory)
         if isinstance(stmt, gast.Assign):
-            names = [t.id for t in stmt.targets if isinstance(t, gast.Name)]
-            for t in names:
-                memory.bind(t, stmt.value, source)
-            if len(names) > 1 and memory.root.get(names[0]) == names[0]:
-                for t in names[1:]:  # a = b = np.zeros(2): one array, two names
-                    memory.root[t] = names[0]
-                    memory.view[t] = ("alias", names[0])
+            _bind_targets(stmt, memory, source, any(p in branches for p in path))
         elif isinstance(stmt, gast.For):
-            for n in gast.walk(stmt.target):
-                if isinstance(n, gast.Name):
-                    memory.forget(n.id)
+            names = [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
+            for n in names:
+                memory.forget(n)
+            if isinstance(stmt.target, gast.Name) and isinstance(stmt.iter, gast.Name):
+                # for row in B: each row is a view of B
+                memory.bind(stmt.target.id, _slice_of(stmt.iter), source)
+        if i in again and i not in repeated:  # a loop's end: its body once more, with
+            repeated.add(i)                   # the names its last pass left sharing
+            i = again[i]
+            continue
+        i += 1
 
 
-def _walk(body, loop):
-    """(statement, id of its outermost loop or 0), in program order; nested defs are
-    compiled (and checked) on their own."""
+def _second_passes(statements) -> dict:
+    """index of the last statement inside each outermost loop -> index of its first."""
+    out = {}
+    for k, (stmt, path) in enumerate(statements):
+        if isinstance(stmt, (gast.For, gast.While)) and not any(
+                isinstance(s, (gast.For, gast.While)) and id(s) in path
+                for s, _ in statements[:k]):
+            inside = [j for j, (_, p) in enumerate(statements) if id(stmt) in p]
+            if inside:
+                out[inside[-1]] = inside[0]
+    return out
+
+
+def _bind_targets(stmt, memory, source, branch=False) -> None:
+    names = [t.id for t in stmt.targets if isinstance(t, gast.Name)]
+    for t in names:
+        memory.bind(t, stmt.value, source, branch)
+    if len(names) > 1 and memory.root.get(names[0]) == names[0]:
+        for t in names[1:]:  # a = b = np.zeros(2): one array, two names
+            memory.root[t] = names[0]
+            memory.view[t] = ("alias", names[0])
+    for t in stmt.targets:
+        if not isinstance(t, (gast.Tuple, gast.List)):
+            continue
+        value = stmt.value
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(t.elts):
+            pairs = list(zip(t.elts, value.elts))  # a, b = y, y: element by element
+        else:  # p, q = np.split(y, 2): views of y; anything else unpacks new values
+            part = _slice_of(value.args[0]) if _splits(value, source) else None
+            pairs = [(e, part) for e in t.elts]
+        bound = [(e.id, v) for e, v in pairs if isinstance(e, gast.Name)]
+        for name, _ in bound:  # all sides are read before any is bound
+            memory.forget(name)
+        for name, v in bound:
+            if v is not None:
+                memory.bind(name, v, source)
+
+
+def _slice_of(name):
+    """`name[:]`: stands for a view of `name` when binding."""
+    return gast.Subscript(value=name, slice=gast.Slice(lower=None, upper=None, step=None),
+                          ctx=gast.Load())
+
+
+def _splits(value, source) -> bool:
+    """np.split(y, ...) and the like: a list of views of y."""
+    return isinstance(value, gast.Call) and value.args \
+        and isinstance(value.args[0], gast.Name) \
+        and _is_in(resolve(value.func, source.namespace), SPLITS)
+
+
+def _walk(body, path):
+    """(statement, the ids of the compound statements around it), in program order;
+    nested defs are compiled (and checked) on their own."""
     for stmt in body:
         if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef)):
             continue
-        yield stmt, loop
-        inner = loop or (id(stmt) if isinstance(stmt, (gast.For, gast.While)) else 0)
+        yield stmt, path
         for field in ("body", "orelse"):
-            yield from _walk(getattr(stmt, field, None) or [], inner)
+            yield from _walk(getattr(stmt, field, None) or [], path + (id(stmt),))
 
 
 def _in_place(stmt, memory) -> str | None:
@@ -121,16 +189,19 @@ def _base_name(target):
     return target.id if isinstance(target, gast.Name) else None
 
 
-def _check_write(source, varied, statements, i, stmt, loop, written, memory):
+def _check_write(source, varied, statements, i, written, memory):
+    stmt, path = statements[i]
     others = memory.sharing(written)
     if not others:
         return
     names = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
     if not (names | others) & varied:
         return
-    later = statements[i + 1:] + [s for s in statements[:i] if loop and s[1] == loop]
+    loops = [k for k, (s, _) in enumerate(statements)
+             if id(s) in path and isinstance(s, (gast.For, gast.While))]
     for other in sorted(others):
-        if any(_reads(s, other) for s, _ in later):
+        if _read_later(statements, i, other) or loops and _read_again(
+                statements, loops[0], i, other):
             raise UnsupportedSyntaxError(
                 f"this changes {written} in place while {_relation(written, other, memory)}"
                 f", and {other} is read afterwards: NumPy changes both, but adjoint would "
@@ -140,12 +211,52 @@ def _check_write(source, varied, statements, i, stmt, loop, written, memory):
                      f"... instead of {written} *= ...)")
 
 
+def _read_later(statements, i, name) -> bool:
+    """Whether `name` is read after statement i before a rebinding that surely runs
+    first (one not inside a branch or loop the write is not in)."""
+    path = statements[i][1]
+    for stmt, where in statements[i + 1:]:
+        if _reads(stmt, name):
+            return True
+        if _rebinds(stmt, name) and path[:len(where)] == where:
+            return False
+    return False
+
+
+def _read_again(statements, first, i, name) -> bool:
+    """Whether the next pass of the outermost loop around statement i (statement
+    `first`) reads `name` before rebinding it."""
+    loop_path = statements[first][1] + (id(statements[first][0]),)
+    for stmt, where in statements[first + 1:i]:
+        if _reads(stmt, name):
+            return True
+        if _rebinds(stmt, name) and where == loop_path:
+            return False
+    return False
+
+
+def _rebinds(stmt, name) -> bool:
+    if isinstance(stmt, gast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, gast.For):
+        targets = [stmt.target]
+    else:
+        return False
+    return any(isinstance(n, gast.Name) and n.id == name
+               for t in targets if not isinstance(t, gast.Subscript) for n in gast.walk(t))
+
+
 def _relation(a, b, memory) -> str:
     for x, y in ((a, b), (b, a)):
         kind, base = memory.view.get(x, (None, None))
         if base == y:
             return f"{x} is a view of {y}" if kind == "view" else \
                 f"{x} and {y} name the same array"
+    ka, base_a = memory.view.get(a, (None, None))
+    kb, base_b = memory.view.get(b, (None, None))
+    if base_a is not None and base_a == base_b:
+        how = "name" if ka == kb == "alias" else "share"
+        return f"{a} and {b} both {how} the memory of {base_a}"
     return f"{a} and {b} share memory"
 
 
@@ -165,6 +276,12 @@ def _classify(value, source):
     of b; (None, None): anything else (a number, a result of arithmetic...)."""
     if isinstance(value, gast.Name):
         return "alias", value.id
+    if isinstance(value, gast.IfExp):  # y if c else y.copy(): maybe y itself
+        for branch in (value.body, value.orelse):
+            kind, base = _classify(branch, source)
+            if kind in ("alias", "view"):
+                return kind, base
+        return None, None
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and _has_slice(value.slice):
         return "view", value.value.id
@@ -192,8 +309,7 @@ def _classify(value, source):
 
 
 def _has_slice(index) -> bool:
-    if isinstance(index, gast.Slice):
-        return True
-    if isinstance(index, gast.Tuple):
-        return any(isinstance(e, gast.Slice) for e in index.elts)
-    return False
+    """A basic index that keeps a dimension: a slice, `...` or `None` (a view)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return any(isinstance(e, gast.Slice) or isinstance(e, gast.Constant)
+               and (e.value is Ellipsis or e.value is None) for e in parts)

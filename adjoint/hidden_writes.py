@@ -29,8 +29,9 @@ FORWARD = METHODS - {"pop"}
 FUNCTIONS = {np.copyto, np.fill_diagonal, np.put, np.place, np.putmask,
              np.put_along_axis}
 VIEWS = {"T", "mT", "real", "imag", "flat"}  # attributes that alias their object
-VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "swapaxes", "squeeze"}
-VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze,
+VIEW_METHODS = {"reshape", "ravel", "view", "transpose", "swapaxes", "squeeze",
+                "diagonal"}
+VIEW_FUNCTIONS = {np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze, np.diagonal,
                   np.expand_dims, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d}
 
 

@@ -405,6 +405,26 @@ HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
      "t is a view of y"),
     ("A = np.outer(x, x)\n    row = A[0, :]\n    A[0, 1] = A[1, 1] * 2.0\n"
      "    return np.sum(row ** 2)", "row is a view of A"),
+    ("y = x.copy()\n    t = y[...]\n    y[0] = x[1] * 5.0\n    return np.sum(t * x)",
+     "t is a view of y"),
+    ("y = x.copy()\n    t = y[None]\n    y[0] = x[1] * 5.0\n    return np.sum(t)",
+     "t is a view of y"),
+    ("y = x.copy()\n    a, b = y, y\n    a[0] = x[1] * 5.0\n    return np.sum(b * x)",
+     "a and b both name the memory of y"),
+    ("y = np.concatenate([x, x])\n    p, q = np.split(y, 2)\n    y[0] = x[1] * 5.0\n"
+     "    return np.sum(p * x)", "p is a view of y"),
+    ("y = x.copy()\n    z = y if x[0] < 5.0 else y.copy()\n    z[0] = x[1] * 5.0\n"
+     "    return np.sum(y * x)", "z and y name the same array"),
+    ("y = x.copy()\n    if x[0] < 5.0:\n        v = y[:2]\n    else:\n"
+     "        v = y[1:].copy()\n    y[0] = x[1] * 5.0\n    return np.sum(v)",
+     "v is a view of y"),
+    ("A = np.outer(x, x)\n    d = A.diagonal()\n    A[0, 0] = x[1] * 3.0\n"
+     "    return np.sum(d * x)", "d is a view of A"),
+    ("B = np.outer(x, x)\n    for row in B:\n        row *= 2.0\n    return np.sum(B * x)",
+     "row is a view of B"),
+    ("y = x.copy()\n    z = np.zeros(3)\n    s = 0.0\n    for i in range(2):\n"
+     "        z[0] = x[i]\n        s = s + np.sum(y * x)\n        z = y\n    return s",
+     "z and y name the same array"),
 ])
 @pytest.mark.parametrize("mode", ["grad", "jvp"])
 def test_writes_adjoint_cannot_follow_are_refused(tmp_path, body, words, mode):
@@ -459,7 +479,38 @@ def alias_of_constant(x):
     return np.sum(m * x)
 
 
+def view_taken_again_each_pass(x):
+    y = x.copy()
+    total = 0.0
+    for i in range(3):
+        seg = y[:2]                   # a fresh view every pass, read before the write
+        total = total + np.sum(seg * seg)
+        y[0] = y[0] * x[i]
+    return total
+
+
+def view_rebound_after_the_write(x):
+    y = x.copy()
+    v = y[:2]
+    s = np.sum(v)
+    y[0] = s * x[2]
+    v = np.zeros(2)                   # v no longer views y when read
+    return np.sum(v) + np.sum(y ** 2)
+
+
+def view_rebound_by_unpacking(x):
+    y = x.copy()
+    top = y[:2]
+    s = np.sum(top)
+    top, bottom = x[:2] * 2.0, x[2:]
+    y[0] = s * x[2]
+    return np.sum(top * top) + np.sum(y ** 2) + np.sum(bottom)
+
+
 @pytest.mark.parametrize("fn,args", [
+    (view_taken_again_each_pass, (np.array([0.3, -0.2, 0.5]),)),
+    (view_rebound_after_the_write, (np.array([0.3, -0.2, 0.5]),)),
+    (view_rebound_by_unpacking, (np.array([0.3, -0.2, 0.5]),)),
     (alias_then_rebind, (np.array([0.3, -0.2, 0.5]), 0.4 * np.eye(3))),
     (alias_without_later_read, (np.array([0.3, -0.2, 0.5]),)),
     (rows_read_before_writes, (np.array([0.3, -0.2, 0.5, 0.9]),)),
