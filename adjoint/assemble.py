@@ -147,7 +147,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
         back.append(gast.copy_location(ir.assign(rev.adjoint(result), ir.name(grad)),
                                        body[-1]))
         back += rev.backward(body, State({rev.adjoint(result)}))
-    grads = _gradients(rev, back, callee.wrt)
+    grads = _gradients(rev, back, callee.wrt, inner=True)
     ret = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     back.append(gast.copy_location(gast.Return(value=ret), body[-1]))
     bwd = _function(callee.bwd, [tape, grad], back, source)
@@ -214,15 +214,22 @@ def _inits(rev) -> list:
     return inits
 
 
-def _gradients(rev, back, wrt) -> list:
+def _gradients(rev, back, wrt, inner=False) -> list:
+    """The returned gradients; `inner`: a callee's, which its caller adds to others
+    (containers stay adjoints that add item by item)."""
     grads = []
     assigned = ir.stored_names(back)
+    fit = "rt.fit_inner" if inner else "rt.fit"
+    # a parameter passed to a callee may be a container whose adjoint comes back as a
+    # GradList/GradDict: the caller of the gradient gets a plain one
+    passed = set() if inner else {v for _, _, active in rev.calls.values()
+                                  for _, v in active}
     for p in wrt:
         b = rev.adjoint(p)
         if b not in assigned:
             grads.append(ir.call("rt.zeros_like", ir.name(p)))
-        elif b in rev.zeroed or p in rev.shaped:  # shaped: a plain dict/list/tuple
-            grads.append(ir.call("rt.fit", ir.name(b), ir.name(p)))
+        elif b in rev.zeroed or p in rev.shaped or p in passed:  # (a plain container)
+            grads.append(ir.call(fit, ir.name(b), ir.name(p)))
         else:
             grads.append(ir.name(b))
     return grads

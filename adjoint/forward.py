@@ -169,7 +169,13 @@ class Forward:
                 out.append(_copy(stmt, body=self.block(stmt.body) or [gast.Pass()],
                                  orelse=self.block(stmt.orelse)))
             elif isinstance(stmt, (gast.For, gast.While)):
-                out.append(_copy(stmt, body=self.block(stmt.body) or [gast.Pass()]))
+                body = self.block(stmt.body)
+                if isinstance(stmt, gast.For) and self.active(stmt.target.id):
+                    # the loop counter (an int after normalisation) replaces whatever
+                    # the name held, and has no tangent
+                    body.insert(0, ir.assign(self.tangent(stmt.target.id), ir.const(0.0),
+                                             stmt))
+                out.append(_copy(stmt, body=body or [gast.Pass()]))
             elif push_of(stmt) is not None and self.active(push_of(stmt)[0]):
                 stack, value = push_of(stmt)
                 dvalue = self.tangent_of(value)

@@ -31,6 +31,9 @@ class ControlFlow:
         for attempt in range(12):  # defined only grows; owned settles (or is dropped)
             end = entry.copy()
             body = self.backward(stmt.body, end)
+            if isinstance(stmt, gast.For) and self.activity.active(stmt.target.id):
+                # each pass binds the counter anew: what it gathered goes nowhere
+                end.discard(self.adjoint(stmt.target.id))
             fill = entry.defined - end.defined
             defined = entry.defined | end.defined
             zeroed = defined - state.defined  # zero-initialised before the loop: owned

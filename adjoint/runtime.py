@@ -325,7 +325,7 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
-    container_fit, container_getitem_grad, container_zeros, copy, dict_items, dict_keys, dict_values,
+    container_fit, container_getitem_grad, fit_inner, container_zeros, copy, dict_items, dict_keys, dict_values,
     is_container, item, item_grad, items_grad, items_jvp, items_spread, last_writes,
     list_of,
     restore,
@@ -345,7 +345,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "concatenate_grad", "container_fit", "container_getitem_grad", "container_zeros",
     "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad", "dict_items",
     "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
-    "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "float_dtype",
+    "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "fit_inner", "float_dtype",
     "getitem_grad", "group", "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container",
     "item", "item_grad", "items_grad", "items_jvp", "items_spread", "last_writes", "kron_ga", "kron_gb",
     "linspace_grad", "linspace_spread", "list_of",

@@ -143,6 +143,18 @@ def container_getitem_grad(g, x, index):
     return out
 
 
+def fit_inner(g, x):
+    """`fit` for a gradient a callee's backward function returns to its caller: a
+    container stays an adjoint (GradList/GradDict), so the caller adds it item by item
+    to another (a plain list would concatenate)."""
+    out = _rt().fit(g, x)
+    if isinstance(out, dict) and not isinstance(out, GradDict):
+        return GradDict(out)
+    if isinstance(out, (list, tuple)) and not isinstance(out, GradList):
+        return GradList(out)
+    return out
+
+
 def container_fit(g, x):
     """A returned gradient: a plain dict/list/tuple shaped like `x` (zeros filled)."""
     fit = _rt().fit

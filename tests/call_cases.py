@@ -165,3 +165,29 @@ def _integrate(s, k):
 def pendulum_helper(theta0, k):
     s = _integrate(np.array([theta0, 0.0]), k)
     return s[0] ** 2 + s[1]
+
+
+# ---- a container parameter passed to two of the user's functions: the callee
+# gradients are added item by item (a plain list would concatenate)
+def _sq_first(p):
+    return np.sum(p[0] ** 2)
+
+
+def _sin_first(p):
+    return np.sum(np.sin(p[0])) + p[1] * 2.0
+
+
+def list_to_two_helpers(p):
+    return _sq_first(p) + _sin_first(p)
+
+
+def _dict_sq(d):
+    return np.sum(d["w"] ** 2)
+
+
+def _dict_sin(d):
+    return np.sum(np.sin(d["w"])) * d["b"]
+
+
+def dict_to_two_helpers(d):
+    return _dict_sq(d) + _dict_sin(d)

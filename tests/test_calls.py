@@ -114,3 +114,20 @@ def test_hessian_vector_product_through_calls():
     eps = 1e-5
     want = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(hvp, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("make", [list, tuple])
+def test_a_list_or_tuple_passed_to_two_helpers_gets_one_summed_gradient(make):
+    p = make([np.array([0.5, -0.3]), 0.7])
+    got = adjoint.grad(cc.list_to_two_helpers)(p)
+    assert type(got) is make and len(got) == 2
+    np.testing.assert_allclose(got[0], 2 * p[0] + np.cos(p[0]))
+    np.testing.assert_allclose(got[1], 2.0)
+
+
+def test_a_dict_passed_to_two_helpers_gets_one_summed_plain_dict():
+    d = {"w": np.array([0.5, -0.3]), "b": 1.3}
+    got = adjoint.grad(cc.dict_to_two_helpers)(d)
+    assert type(got) is dict and set(got) == {"w", "b"}
+    np.testing.assert_allclose(got["w"], 2 * d["w"] + np.cos(d["w"]) * d["b"])
+    np.testing.assert_allclose(got["b"], np.sum(np.sin(d["w"])))

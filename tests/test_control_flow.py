@@ -169,3 +169,25 @@ def test_products_are_not_batched_when_the_loop_writes_items_back():
     g = adjoint.grad(rnn_in_place, wrt=(0, 1))
     assert "_sum(" not in g.source
     assert_grad_matches(g, rnn_in_place, [x, W], wrt=(0, 1))
+
+
+def counter_reuses_a_name(x):
+    b = x * 2.0
+    s = b
+    for b in range(3):           # b now counts: its old derivative is gone
+        s = s + b * x
+    for i, b in enumerate([1.0, 2.0]):
+        s = s + b * x * i
+    return s
+
+
+@pytest.mark.parametrize("x", [1.5, np.array([1.5, -0.5])])
+def test_a_loop_counter_reusing_a_name_drops_the_old_derivative(x):
+    f = counter_reuses_a_name
+    if np.ndim(x):
+        def f(x):
+            return np.sum(counter_reuses_a_name(x))
+        assert_grad_matches(adjoint.grad(f), f, [x])
+    else:
+        assert_grad_matches(adjoint.grad(f), f, [x])
+        np.testing.assert_allclose(adjoint.jvp(f)(x, 1.0)[1], 7.0)  # 2 + 0+1+2 + 2

@@ -13,6 +13,8 @@ defrule(rt.broadcast_like, "v, x", v="rt.unbroadcast(g, v)",
         jvp={"v": "rt.broadcast_like(dv, x)"}, name="rt.broadcast_like")
 defrule(rt.fit, "v, x", v="rt.unbroadcast(g, v)",
         jvp={"v": "rt.fit(dv, x)"}, name="rt.fit")
+defrule(rt.fit_inner, "v, x", v="rt.unbroadcast(g, v)",
+        jvp={"v": "rt.fit_inner(dv, x)"}, name="rt.fit_inner")
 defrule(rt.sum_grad, "v, x, axis=None, keepdims=False",
         v="rt.unbroadcast(np.sum(g, axis=axis, keepdims=keepdims), v)",
         jvp={"v": "rt.sum_grad(dv, x, axis, keepdims)"}, name="rt.sum_grad")
