@@ -152,11 +152,26 @@ def _ndim(x):
     return x.ndim if type(x) is ndarray else np.ndim(x)
 
 
+def _full_product(g, a, b):
+    """A number standing for the adjoint of `a @ b` (a zero not yet made an array, or
+    a broadcast seed) as an array of the product's shape."""
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 1:
+        shape = sb[:-2] + sb[-1:]
+    elif len(sb) == 1:
+        shape = sa[:-1]
+    else:
+        shape = np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+    return np.full(shape, g, dtype=np.result_type(g, a, b, 1.0))
+
+
 def matmul_ga(g, a, b):
     """Adjoint of `a @ b` with respect to `a`, for every ndim combination."""
     a_nd, b_nd = _ndim(a), _ndim(b)
     if a_nd == 2 and b_nd == 2 and type(g) is ndarray:
         return g @ b.T  # the common case: matrices, no batch broadcasting
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+        g = _full_product(g, a, b)
     if a_nd == 2 and b_nd == 1:
         return np.multiply.outer(g, b)
     if b_nd == 1:
@@ -173,6 +188,8 @@ def matmul_gb(g, a, b):
     a_nd, b_nd = _ndim(a), _ndim(b)
     if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
         return a.T @ g  # matrix @ matrix or matrix @ vector
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+        g = _full_product(g, a, b)
     if a_nd == 1:
         out = np.multiply.outer(a, g) if b_nd > 1 else g * a
     elif b_nd == 1:
@@ -279,6 +296,13 @@ def dot_gb(g, a, b):
     return matmul_gb(g, a, b)
 
 
+def shaped(g, x):
+    """`g` as an array of `x`'s shape: a number (a zero adjoint not made an array yet)
+    is broadcast (read-only); an array is returned as it is."""
+    shape = shape_of(x)
+    return g if type(g) is ndarray and g.shape == shape else np.broadcast_to(g, shape)
+
+
 def broadcast_like(g, x):
     """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`), as a new writable
     array (a tangent may be item-written later); containers keep their structure."""
@@ -353,7 +377,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",
     "norm_power", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",
     "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like",
-    "restore", "seed", "select_default_grad", "select_grad", "sequence_grad", "sequence_jvp",
+    "restore", "seed", "shaped", "select_default_grad", "select_grad", "sequence_grad", "sequence_jvp",
     "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp", "split_grad",
     "star_axes", "sum_grad", "sum_list_grad", "sum_of", "take_along_axis_grad",
     "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad", "trace_grad",

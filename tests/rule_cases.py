@@ -131,6 +131,10 @@ _MATMUL = lambda r: [{"a": A(r, 3, 4), "b": A(r, 4, 2)},  # noqa: E731
                      {"a": A(r, 4), "b": A(r, 4)}]
 for _n in ("numpy.matmul", "numpy.linalg.matmul", "operator.matmul"):
     CASES[_n] = _MATMUL
+# the adjoints of a @ b: v is the product's cotangent (a number stands for a zero one)
+CASES["rt.matmul_ga"] = CASES["rt.matmul_gb"] = lambda r: [
+    {**c, "v": A(r, *np.shape(np.matmul(c["a"], c["b"])))} for c in _MATMUL(r)[:4]]
+CASES["rt.shaped"] = lambda r: [{"v": A(r, 3, 4), "x": A(r, 3, 4)}, {"v": A(r), "x": A(r, 3)}]
 CASES["numpy.dot"] = lambda r: _MATMUL(r)[2:] + [{"a": A(r, 3, 4), "b": A(r, 4, 2)},
                                                  {"a": A(r), "b": A(r, 3, 4)}]
 CASES["numpy.vdot"] = lambda r: [{"a": A(r, 3, 4), "b": A(r, 3, 4)},

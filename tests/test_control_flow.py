@@ -191,3 +191,31 @@ def test_a_loop_counter_reusing_a_name_drops_the_old_derivative():
     np.testing.assert_allclose(adjoint.jvp(f)(1.5, 1.0)[1], 7.0)  # 2 + 0+1+2 + 2
     x = np.array([1.5, -0.5])
     assert_grad_matches(adjoint.grad(summed_counter_reuse), summed_counter_reuse, [x])
+
+
+def last_product_unused(w, X):
+    s = 0.0
+    h = w
+    for k in range(3):
+        s = s + np.sum(np.tanh(h))
+        h = X @ h              # the last product is never read: its adjoint is 0.0
+    return s
+
+
+def sgd_steps(w, b, X):
+    for k in range(2):
+        p = np.tanh(X @ w + b)
+        w = w - 0.5 * X.T @ p
+    return np.sum(np.tanh(X @ w + b))
+
+
+def test_matrix_products_whose_adjoint_is_still_zero():
+    X = np.array([[1.0, 0.5], [0.2, -0.3]])
+    w = np.array([0.3, -0.2])
+    assert_grad_matches(adjoint.grad(last_product_unused, wrt=(0, 1)), last_product_unused,
+                        [w, X], wrt=(0, 1))
+    X3 = np.array([[1.0, 0.5], [0.2, -0.3], [0.4, 0.1]])
+    g = adjoint.grad(sgd_steps, wrt="b")
+    gg = adjoint.grad(g, wrt="b")
+    fd = (g(w, 0.1 + 1e-6, X3) - g(w, 0.1 - 1e-6, X3)) / 2e-6
+    np.testing.assert_allclose(gg(w, 0.1, X3), fd, rtol=1e-6)

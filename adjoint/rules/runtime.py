@@ -35,12 +35,18 @@ defrule(rt.transpose_grad, "v, axes=None", v="np.transpose(g, axes)",
         jvp={"v": "rt.transpose_grad(dv, axes)"}, name="rt.transpose_grad")
 
 # ---- bilinear adjoints of products -------------------------------------------
-defrule(rt.matmul_ga, "v, a, b", v="np.matmul(g, b)", b="rt.matmul_gb(v, g, b)",
+# (g, the cotangent of an adjoint, may still be the number 0.0: rt.shaped makes it
+# an array of the adjoint's shape for np.matmul)
+defrule(rt.matmul_ga, "v, a, b", v="np.matmul(rt.shaped(g, a), b)",
+        b="rt.matmul_gb(v, rt.shaped(g, a), b)",
         jvp={"v": "rt.matmul_ga(dv, a, b)", "b": "rt.matmul_ga(v, a, db)"},
         name="rt.matmul_ga")
-defrule(rt.matmul_gb, "v, a, b", v="np.matmul(a, g)", a="rt.matmul_ga(v, a, g)",
+defrule(rt.matmul_gb, "v, a, b", v="np.matmul(a, rt.shaped(g, b))",
+        a="rt.matmul_ga(v, a, rt.shaped(g, b))",
         jvp={"v": "rt.matmul_gb(dv, a, b)", "a": "rt.matmul_gb(v, da, b)"},
         name="rt.matmul_gb")
+defrule(rt.shaped, "v, x", v="rt.unbroadcast(g, v)", jvp={"v": "rt.shaped(dv, x)"},
+        name="rt.shaped")
 defrule(rt.dot_ga, "v, a, b", v="np.dot(g, b)", b="rt.dot_gb(v, g, b)",
         jvp={"v": "rt.dot_ga(dv, a, b)", "b": "rt.dot_ga(v, a, db)"}, name="rt.dot_ga")
 defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
