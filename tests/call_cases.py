@@ -191,3 +191,32 @@ def _dict_sin(d):
 
 def dict_to_two_helpers(d):
     return _dict_sq(d) + _dict_sin(d)
+
+
+def _cell(x, p):
+    return np.tanh(x * p["w"] + p["b"])
+
+
+def dict_to_a_helper_in_a_loop(p, xs):
+    s = 0.0
+    for t in range(xs.shape[0]):
+        s = s + np.sum(_cell(xs[t], p) ** 2)
+    return s
+
+
+def _fill_by_items(x):
+    acc = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        acc[i] = np.sin(x[i]) * x[i]
+    return acc
+
+
+def _stack_by_append(xs, w):
+    outs = []
+    for t in range(xs.shape[0]):
+        outs.append(np.tanh(xs[t] * w))
+    return np.stack(outs)
+
+
+def helpers_writing_their_own_locals(x):
+    return np.sum(_fill_by_items(x) ** 2) + np.sum(_stack_by_append(np.outer(x, x), x) ** 2)

@@ -131,3 +131,27 @@ def test_a_dict_passed_to_two_helpers_gets_one_summed_plain_dict():
     assert type(got) is dict and set(got) == {"w", "b"}
     np.testing.assert_allclose(got["w"], 2 * d["w"] + np.cos(d["w"]) * d["b"])
     np.testing.assert_allclose(got["b"], np.sum(np.sin(d["w"])))
+
+
+def test_a_dict_passed_to_a_helper_in_a_loop():
+    p = {"w": np.array([0.5, -0.3]), "b": np.array([0.1, 0.2])}
+    xs = R.normal(size=(3, 2))
+    got = adjoint.grad(cc.dict_to_a_helper_in_a_loop)(p, xs)
+    for key in p:
+        def part(v, key=key):
+            return cc.dict_to_a_helper_in_a_loop({**p, key: v}, xs)
+        np.testing.assert_allclose(got[key], numerical_grad(part, [p[key]], 0), rtol=1e-6)
+
+
+def test_second_derivatives_of_helpers_writing_their_own_list_or_array():
+    """The helper's list (append) and array (item writes) travel on its tape; the
+    backward function's restores into them are differentiated again (HVP, grad of
+    grad) without being taken for writes through a view."""
+    f = cc.helpers_writing_their_own_locals
+    x = np.array([0.5, -0.3, 0.2])
+    v = np.array([1.0, 0.4, -0.6])
+    g = adjoint.grad(f)
+    assert_grad_matches(g, f, [x])
+    fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
+    np.testing.assert_allclose(adjoint.hessian_vector_product(f)(x, v), fd, rtol=1e-5)
+    np.testing.assert_allclose(adjoint.grad(g)(x, grad_out2=v), fd, rtol=1e-5)
