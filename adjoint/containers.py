@@ -25,6 +25,7 @@ from .primitives import Prim
 
 # Rules whose list-valued argument makes the variable bound to it a container.
 LIST_ARGS = {"numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack", "sum"}
+WALKED = {"rt.dict_items", "rt.dict_values", "rt.as_sequence"}  # a container walked
 
 
 def is_write(stmt) -> bool:
@@ -109,6 +110,8 @@ def plan(rev, body, params) -> None:
         prim = rev.prim(stmt)
         if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
             shaped |= {v for _, v in prim.diff_inputs()}
+        if prim.kind == "rule" and prim.rule.name in WALKED:  # d.items(), for k in d
+            shaped |= {v.id for _, v in prim.args if isinstance(v, gast.Name)}
     shaped |= _unpacked(body, params)
     rev.shaped = _copies(body, shaped)
     rev.lists = _copies(body, lists)

@@ -106,10 +106,18 @@ def _attribute(value, source, locals_):
     return Prim("opaque", value, what=f"attribute .{value.attr}")
 
 
+# str methods: no array has them, and their results (bools, strings) carry no gradient
+STR_METHODS = {"startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip",
+               "isdigit", "isalpha", "isalnum", "isspace", "format", "join", "split",
+               "replace", "casefold", "title", "capitalize", "count", "find", "index"}
+
+
 def _call(value, source, locals_):
     func = value.func
     if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
         fn, rule = lookup_method(func.attr)
+        if rule is None and func.attr in STR_METHODS:
+            return Prim("nondiff", value)  # a dict key's k.startswith("W") and the like
         if rule is None:
             return Prim("opaque", value, what=f"method {ir.unparse(func)}()")
         return _apply(rule, value, [func.value] + value.args, value.keywords)

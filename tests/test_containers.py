@@ -713,3 +713,27 @@ def test_second_derivatives_through_restored_slices(fn):
     fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(adjoint.hessian_vector_product(fn)(x, v), fd, atol=1e-5)
     np.testing.assert_allclose(adjoint.grad(g)(x, grad_out2=v), fd, atol=1e-5)
+
+
+def weights_only_penalty(params):
+    total = 0.0
+    for k, v in params.items():
+        if k.startswith("W"):
+            total = total + np.sum(v * v * v)
+    return total
+
+
+def test_dict_walked_with_string_tests_on_its_keys():
+    """k.startswith(...) on a key carries no gradient (in both modes and in the HVP),
+    and the gradient of a dict parameter is a plain dict."""
+    p = {"W1": np.array([0.5, -0.3]), "b1": np.array([0.1, 0.2])}
+    g = adjoint.grad(weights_only_penalty)(p)
+    assert type(g) is dict
+    np.testing.assert_allclose(g["W1"], 3 * p["W1"] ** 2)
+    np.testing.assert_allclose(g["b1"], 0.0)
+    v = {"W1": np.array([1.0, -0.5]), "b1": np.array([0.3, 0.3])}
+    hv = adjoint.hessian_vector_product(weights_only_penalty)(p, v)
+    np.testing.assert_allclose(hv["W1"], 6 * p["W1"] * v["W1"])
+    np.testing.assert_allclose(hv["b1"], 0.0)
+    assert adjoint.jvp(weights_only_penalty)(p, v)[1] == pytest.approx(
+        np.sum(3 * p["W1"] ** 2 * v["W1"]))
