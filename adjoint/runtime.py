@@ -63,12 +63,17 @@ class Shape(tuple):
 
 
 def shape_only(value):
-    return Shape(shape_of(value))
+    """What the adjoint sweep keeps of a value it reads only for its shape; a ragged
+    container (a list of arrays of different shapes, a tape) is kept whole."""
+    try:
+        return Shape(shape_of(value))
+    except ValueError:
+        return value
 
 
 def shapes(*values):
     """`shape_only` of each value (one statement frees several arrays)."""
-    return tuple(Shape(shape_of(v)) for v in values)
+    return tuple(shape_only(v) for v in values)
 
 
 def shape_of(x):

@@ -220,3 +220,15 @@ def _stack_by_append(xs, w):
 
 def helpers_writing_their_own_locals(x):
     return np.sum(_fill_by_items(x) ** 2) + np.sum(_stack_by_append(np.outer(x, x), x) ** 2)
+
+
+def _weighted_items(items, x):
+    s = 0.0
+    for i, (c, r) in enumerate(items):
+        s = s + np.sum(c * x) * r * r
+    return s
+
+
+def ragged_items_to_a_helper(r0, x):
+    items = [(np.array([1.0, 2.0]), r0), (np.array([-0.5, 0.1]), 0.6)]
+    return _weighted_items(items, x) * r0

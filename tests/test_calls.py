@@ -155,3 +155,15 @@ def test_second_derivatives_of_helpers_writing_their_own_list_or_array():
     fd = (g(x + 1e-6 * v) - g(x - 1e-6 * v)) / 2e-6
     np.testing.assert_allclose(adjoint.hessian_vector_product(f)(x, v), fd, rtol=1e-5)
     np.testing.assert_allclose(adjoint.grad(g)(x, grad_out2=v), fd, rtol=1e-5)
+
+
+def test_second_derivative_through_a_helper_walking_a_ragged_list():
+    """A list of (array, number) pairs has no single shape: what the sweep keeps of it
+    is the list itself."""
+    f = cc.ragged_items_to_a_helper
+    x = np.array([0.3, 0.4])
+    g = adjoint.grad(f)
+    assert_grad_matches(g, f, [0.9, x])
+    fd = (g(0.9 + 1e-6, x) - g(0.9 - 1e-6, x)) / 2e-6
+    np.testing.assert_allclose(adjoint.grad(g)(0.9, x), fd, rtol=1e-6)
+    np.testing.assert_allclose(adjoint.hessian_vector_product(f)(0.9, x, 1.0), fd, rtol=1e-6)
