@@ -65,6 +65,8 @@ class Shape(tuple):
 def shape_only(value):
     """What the adjoint sweep keeps of a value it reads only for its shape; a ragged
     container (a list of arrays of different shapes, a tape) is kept whole."""
+    if value is None:  # (a loop's first save: nothing was there yet)
+        return None
     try:
         return Shape(shape_of(value))
     except ValueError:
@@ -246,7 +248,13 @@ def getitem_grad(g, x, index):
 
 
 def zeros_like(x):
-    """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise."""
+    """A zero adjoint: 0.0 for Python numbers, zeros of the same shape otherwise
+    (of a saved Shape: zeros of that shape)."""
+    kind = type(x)
+    if kind is ndarray and x.dtype.kind == "f":  # the common case, without float_dtype
+        return np.zeros(x.shape, x.dtype)
+    if kind is Shape:
+        return np.zeros(tuple(x)) if x else 0.0
     if isinstance(x, (int, float, bool)):
         return 0.0
     if isinstance(x, (list, tuple, dict)):
@@ -261,9 +269,9 @@ def fit(g, x):
         return g
     if type(x) is complex or type(x) is ndarray and x.dtype.kind == "c":
         raise complex_error("a complex argument was differentiated")
-    if isinstance(x, (list, tuple, dict)):
+    if isinstance(x, (list, tuple, dict)) and type(x) is not Shape:
         return container_fit(g, x)
-    if np.shape(g) == np.shape(x):
+    if np.shape(g) == shape_of(x):
         return g
     return g + zeros_like(x)
 

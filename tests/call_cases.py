@@ -232,3 +232,16 @@ def _weighted_items(items, x):
 def ragged_items_to_a_helper(r0, x):
     items = [(np.array([1.0, 2.0]), r0), (np.array([-0.5, 0.1]), 0.6)]
     return _weighted_items(items, x) * r0
+
+
+def _affine_loss(w, b, X):
+    return np.mean((X @ w + b) ** 2)
+
+
+def parameters_stepped_in_a_loop(w, b, X):
+    total = 0.0
+    for step in range(3):
+        total = total + _affine_loss(w, b, X)
+        b = b - 0.1 * np.mean(X @ w + b)   # b's old value is kept only as a shape
+        w = w - 0.1 * X.T @ (X @ w + b)
+    return total + _affine_loss(w, b, X)

@@ -167,3 +167,12 @@ def test_second_derivative_through_a_helper_walking_a_ragged_list():
     fd = (g(0.9 + 1e-6, x) - g(0.9 - 1e-6, x)) / 2e-6
     np.testing.assert_allclose(adjoint.grad(g)(0.9, x), fd, rtol=1e-6)
     np.testing.assert_allclose(adjoint.hessian_vector_product(f)(0.9, x, 1.0), fd, rtol=1e-6)
+
+
+def test_parameters_rebound_in_a_loop_and_passed_to_a_helper():
+    """The gradient of a parameter whose old values the sweep kept only as shapes is
+    still shaped like the parameter (the Shape left in its name is not a tuple)."""
+    X = R.normal(size=(4, 2))
+    args = [R.normal(size=2), 0.3, X]
+    g = adjoint.grad(cc.parameters_stepped_in_a_loop, wrt=(0, 1, 2))
+    assert_grad_matches(g, cc.parameters_stepped_in_a_loop, args, wrt=(0, 1, 2))
