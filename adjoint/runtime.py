@@ -5,6 +5,8 @@ of its own in `adjoint/rules/runtime.py`, so generated code is differentiable ag
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import NonScalarOutputError, UsageError
@@ -25,6 +27,8 @@ def seed(ans, grad_out, where="", name="grad_out"):
     """The adjoint of the function's result: `grad_out` (shaped like the result), or
     1.0 for a scalar. `name`: the keyword the caller passes it as (`grad_out2` for the
     outer seed of a gradient of a gradient)."""
+    if grad_out is None and type(ans) in NUMBERS:  # the common case: a scalar loss
+        return 1.0
     where_ = f"; the function is at {where}" if where else ""
     if type(ans) is complex or type(ans) is ndarray and ans.dtype.kind == "c":
         raise complex_error("the differentiated function returned a complex value")
@@ -62,11 +66,16 @@ class Shape(tuple):
     of (e.g. to undo broadcasting): the forward sweep saves `rt.shape_only(v)`."""
 
 
+_NO_AXES = Shape(())  # the shape of every number, made once
+
+
 def shape_only(value):
     """What the adjoint sweep keeps of a value it reads only for its shape; a ragged
     container (a list of arrays of different shapes, a tape) is kept whole."""
     if value is None:  # (a loop's first save: nothing was there yet)
         return None
+    if type(value) in NUMBERS:
+        return _NO_AXES
     try:
         return Shape(shape_of(value))
     except ValueError:
@@ -90,9 +99,12 @@ def shape_of(x):
 
 def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
-    if type(g) is ndarray and type(like) is ndarray and g.shape == like.shape:
-        return g  # the common case, checked first: no broadcasting happened
     kind = type(like)
+    if type(g) is ndarray:
+        if kind is ndarray and g.shape == like.shape:
+            return g  # the common case, checked first: no broadcasting happened
+    elif kind in NUMBERS and type(g) in NUMBERS:
+        return g  # numbers (x[i] of a vector in a loop): nothing to sum
     if isinstance(g, (list, dict)):  # a container adjoint (GradList): item by item
         return g
     if kind is not ndarray and kind is not Shape and kind not in NUMBERS \
@@ -144,10 +156,10 @@ def sum_grad(g, x, axis=None, keepdims=False):
 
 def mean_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.mean(x, axis, keepdims)`."""
-    shape = np.shape(x)
-    n = int(np.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None
-            else np.prod(shape))  # a Python int keeps float32 float32
-    return sum_grad(g, x, axis, keepdims) / n
+    shape = shape_of(x)
+    n = math.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None \
+        else math.prod(shape)  # a Python int keeps float32 float32
+    return sum_grad(g, x, axis, keepdims) / n  # (a fresh array the sweep may own)
 
 
 def _axes(axis, ndim):
@@ -243,7 +255,10 @@ def getitem_grad(g, x, index):
     if isinstance(x, (list, tuple, dict)):
         return container_getitem_grad(g, x, index)
     out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
-    np.add.at(out, index, g)
+    if _basic(index):  # ints and slices: each element at most once
+        out[index] += g
+    else:
+        np.add.at(out, index, g)
     return out
 
 
@@ -362,7 +377,7 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
-    container_fit, container_getitem_grad, fit_inner, container_zeros, copy, dict_items, dict_keys, dict_values,
+    _basic, container_fit, container_getitem_grad, fit_inner, container_zeros, copy, dict_items, dict_keys, dict_values,
     is_container, item, item_grad, items_grad, items_jvp, items_spread, last_writes,
     list_of,
     restore,

@@ -272,8 +272,18 @@ def add_at(b, index, g):
     index may repeat an element), one slot for a list or dict adjoint."""
     if isinstance(b, (list, dict)):
         b[index] = _add(b[index] if not isinstance(b, dict) else b.get(index, 0.0), g)
+    elif _basic(index):  # no element can repeat: a plain in-place add (10x faster)
+        b[index] += g
     else:
         np.add.at(b, index, g)
+
+
+def _basic(index) -> bool:
+    """An index of ints and slices only (each element named at most once)."""
+    kind = type(index)
+    if kind is int or kind is slice:
+        return True
+    return kind is tuple and all(type(i) is int or type(i) is slice for i in index)
 
 
 # ---- iterating dicts: `for k in d`, `for k, v in d.items()`, `d.values()` -----------
