@@ -129,6 +129,11 @@ class Planning:
     # ---- the forward sweep -------------------------------------------------------
 
 
+# helpers that read their second argument only for its shape and float type (they
+# accept the rt.Shape saved in its place)
+SHAPE_READERS = {"rt.unbroadcast", "rt.sum_grad", "rt.mean_grad"}
+
+
 def _shape_and_value_reads(expr) -> tuple[set, set]:
     """Names read only as the shape argument of rt.unbroadcast, and names read whole."""
     shapes, values = set(), set()
@@ -137,10 +142,10 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, gast.Call) and ir.dotted(node.func) == "rt.unbroadcast" \
-                and isinstance(node.args[1], gast.Name):
+        elif isinstance(node, gast.Call) and ir.dotted(node.func) in SHAPE_READERS \
+                and len(node.args) > 1 and isinstance(node.args[1], gast.Name):
             shapes.add(node.args[1].id)
-            stack.append(node.args[0])
+            stack.extend([node.args[0]] + node.args[2:] + node.keywords)
         elif isinstance(node, gast.Name):
             values.add(node.id)
         elif isinstance(node, gast.AST):

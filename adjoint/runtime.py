@@ -63,7 +63,10 @@ def seed(ans, grad_out, where="", name="grad_out"):
 
 class Shape(tuple):
     """A saved shape standing in for a value the reverse sweep needs only the shape
-    of (e.g. to undo broadcasting): the forward sweep saves `rt.shape_only(v)`."""
+    (and float type) of, e.g. to undo broadcasting or spread a sum's gradient: the
+    forward sweep saves `rt.shape_only(v)` and lets the array go."""
+
+    dtype = np.dtype(np.float64)  # the value's dtype when it had one (set per shape)
 
 
 _NO_AXES = Shape(())  # the shape of every number, made once
@@ -77,9 +80,13 @@ def shape_only(value):
     if type(value) in NUMBERS:
         return _NO_AXES
     try:
-        return Shape(shape_of(value))
+        shape = Shape(shape_of(value))
     except ValueError:
         return value
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype != Shape.dtype:
+        shape.dtype = dtype  # float32 gradients stay float32
+    return shape
 
 
 def shapes(*values):
@@ -151,6 +158,8 @@ def sum_grad(g, x, axis=None, keepdims=False):
             if x.size <= 65536:  # np.full is 4x quicker than broadcast_to when small;
                 return np.full(x.shape, g, x.dtype)  # a view saves memory when large
             return np.broadcast_to(x.dtype.type(g), x.shape)
+    elif type(x) is Shape and x.dtype.kind == "c":
+        raise complex_error("a complex value was summed into the differentiated result")
     shape = shape_of(x)
     if not shape:
         return g
@@ -252,7 +261,8 @@ def _pair_sum(terms, fixed, one, stacked):
 def float_dtype(*values):
     """The floating dtype a gradient of these values has (ints become float64).
     Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
-    arrays = [np.asarray(v).dtype for v in values if type(v) not in NUMBERS]
+    arrays = [v.dtype if type(v) is Shape else np.asarray(v).dtype for v in values
+              if type(v) not in NUMBERS]
     dtype = np.result_type(*arrays) if arrays else np.dtype(np.float64)
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
@@ -276,7 +286,7 @@ def zeros_like(x):
     if kind is ndarray and x.dtype.kind == "f":  # the common case, without float_dtype
         return np.zeros(x.shape, x.dtype)
     if kind is Shape:
-        return np.zeros(tuple(x)) if x else 0.0
+        return np.zeros(tuple(x), x.dtype) if x else 0.0
     if isinstance(x, (int, float, bool)):
         return 0.0
     if isinstance(x, (list, tuple, dict)):
