@@ -368,26 +368,16 @@ def test_variants_of_one_gradient_keep_their_own_source(rng):
     np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-6)  # H is symmetric
 
 
-def accumulate_in_branches(x, a):
-    s = 0.0
-    for i in range(12):
-        if x > 0.5:
-            x = math.sin(x) * a + 0.1
-        else:
-            x = math.cos(x) * a
-        s = s + math.exp(-x) * x
-    return s
-
-
 @pytest.mark.parametrize("x", [0.3, 0.8])
 def test_second_derivatives_through_pushes_in_branches(x):
-    """The first gradient pushes and pops inside both arms of a branch in a loop; its
-    own gradient (and the HVP) reverse those stack operations too."""
-    g = adjoint.grad(accumulate_in_branches, wrt=0)
+    """The benchmark's scalar loop: the first gradient pushes and pops inside both arms
+    of a branch in a loop; its own gradient (and the HVP) reverse those too."""
+    from benchmarks.workloads import scalar_loop
+    g = adjoint.grad(scalar_loop, wrt=0)
     dd = adjoint.grad(g, wrt=0)
     want = numerical_grad(lambda x: g(x, 0.9), [x], 0, eps=1e-5)
     np.testing.assert_allclose(dd(x, 0.9), want, rtol=1e-6)
-    hvp = adjoint.hessian_vector_product(accumulate_in_branches)
+    hvp = adjoint.hessian_vector_product(scalar_loop)
     np.testing.assert_allclose(hvp(x, 0.9, 1.0), want, rtol=1e-6)
 
 
