@@ -183,81 +183,6 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axes)
 
 
-def _ndim(x):
-    return x.ndim if type(x) is ndarray else np.ndim(x)
-
-
-def _full_product(g, a, b):
-    """A number standing for the adjoint of `a @ b` (a zero not yet made an array, or
-    a broadcast seed) as an array of the product's shape."""
-    sa, sb = np.shape(a), np.shape(b)
-    if len(sa) == 1:
-        shape = sb[:-2] + sb[-1:]
-    elif len(sb) == 1:
-        shape = sa[:-1]
-    else:
-        shape = np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
-    return np.full(shape, g, dtype=np.result_type(g, a, b, 1.0))
-
-
-def matmul_ga(g, a, b):
-    """Adjoint of `a @ b` with respect to `a`, for every ndim combination."""
-    a_nd, b_nd = _ndim(a), _ndim(b)
-    if a_nd == 2 and b_nd == 2 and type(g) is ndarray:
-        return g @ b.T  # the common case: matrices, no batch broadcasting
-    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
-        g = _full_product(g, a, b)
-    if a_nd == 2 and b_nd == 1:
-        return np.multiply.outer(g, b)
-    if b_nd == 1:
-        out = np.multiply.outer(g, b) if a_nd > 1 else g * b
-    elif a_nd == 1:
-        out = b @ g  # (k, n) @ (n,) -> (k,); batched b reduces below
-    else:
-        out = g @ np.swapaxes(b, -1, -2)
-    return unbroadcast(out, a)
-
-
-def matmul_gb(g, a, b):
-    """Adjoint of `a @ b` with respect to `b`, for every ndim combination."""
-    a_nd, b_nd = _ndim(a), _ndim(b)
-    if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
-        return a.T @ g  # matrix @ matrix or matrix @ vector
-    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
-        g = _full_product(g, a, b)
-    if a_nd == 1:
-        out = np.multiply.outer(a, g) if b_nd > 1 else g * a
-    elif b_nd == 1:
-        out = np.swapaxes(a, -1, -2) @ g[..., None] if a_nd > 2 else a.T @ g
-        out = out[..., 0] if a_nd > 2 else out
-    else:
-        out = np.swapaxes(a, -1, -2) @ g
-    return unbroadcast(out, b)
-
-
-def matmul_ga_sum(terms, a):
-    """The sum of matmul_ga(g, a, b) over (g, b) pairs collected in a loop: one matrix
-    product when every pair is two vectors (an RNN's weight gradient), else a sum."""
-    return _pair_sum(terms, a, lambda g, b: matmul_ga(g, a, b), lambda G, B: G.T @ B)
-
-
-def matmul_gb_sum(terms, b):
-    """The sum of matmul_gb(g, a, b) over (g, a) pairs collected in a loop."""
-    return _pair_sum(terms, b, lambda g, a: matmul_gb(g, a, b), lambda G, A: A.T @ G)
-
-
-def _pair_sum(terms, fixed, one, stacked):
-    if not terms:
-        return 0.0
-    if _ndim(fixed) == 2 and all(type(u) is ndarray and u.ndim == 1 and type(v) is ndarray
-                                 and v.ndim == 1 for u, v in terms):
-        return stacked(np.array([u for u, _ in terms]), np.array([v for _, v in terms]))
-    total = 0.0
-    for u, v in terms:
-        total = total + one(u, v)
-    return total
-
-
 def float_dtype(*values):
     """The floating dtype a gradient of these values has (ints become float64).
     Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
@@ -328,19 +253,6 @@ def sign(x):
     return np.sign(x)
 
 
-def dot_ga(g, a, b):
-    """Adjoint of `np.dot(a, b)` in `a` (scalars, vectors, matrices)."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * b, a)
-    return matmul_ga(g, a, b)
-
-
-def dot_gb(g, a, b):
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * a, b)
-    return matmul_gb(g, a, b)
-
-
 def shaped(g, x):
     """`g` as an array of `x`'s shape: a number (a zero adjoint not made an array yet)
     is broadcast (read-only); an array is returned as it is."""
@@ -389,17 +301,15 @@ from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
     select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
     var_grad)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
-    cholesky_grad, cholesky_jvp, einsum_ga, einsum_gb, einsum_gc, einsum_gd, einsum_ops,
-    inner_ga, inner_gb, kron_ga, kron_gb, norm_grad, phi, tensordot_ga, tensordot_gb,
-    vector_norm_grad)
+    cholesky_grad, cholesky_jvp, dot_ga, dot_gb, einsum_ga, einsum_gb, einsum_gc, einsum_gd,
+    einsum_ops, inner_ga, inner_gb, kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,
+    matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb, vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    GradDict, GradList, MISSING, add_at, as_array, as_sequence, broadcast_container,
-    _basic, container_fit, container_getitem_grad, fit_inner, container_zeros, copy, dict_items, dict_keys, dict_values,
-    is_container, item, item_grad, items_grad, items_jvp, items_spread, last_writes,
-    list_of,
-    restore,
-    sequence_grad, sequence_jvp, sum_list_grad, sum_of, values_grad, values_spread,
-    zeros_like_container)
+    GradDict, GradList, MISSING, _basic, add_at, as_array, as_sequence,
+    broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
+    dict_items, dict_keys, dict_values, fit_inner, is_container, item, item_grad,
+    items_grad, items_jvp, items_spread, last_writes, list_of, restore, sequence_grad,
+    sequence_jvp, sum_list_grad, sum_of, values_grad, values_spread, zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
@@ -408,24 +318,25 @@ from .runtime_higher import (  # noqa: E402  (rt.<name> for each)
     weights_back, weights_like)
 
 __all__ = [  # what generated code may call as rt.<name>
-    "GradDict", "GradList", "MISSING", "NUMBERS", "NonScalarOutputError", "Shape",
     "add_at", "as_array", "as_sequence", "average_grad", "average_wgrad",
-    "average_wjvp", "broadcast_like", "cast_grad", "cast_jvp", "cholesky_grad", "cholesky_jvp",
-    "concatenate_grad", "container_fit", "container_getitem_grad", "container_zeros",
-    "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad", "dict_items",
-    "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga",
-    "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit", "fit_inner", "float_dtype",
-    "getitem_grad", "group", "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container",
-    "item", "item_grad", "items_grad", "items_jvp", "items_spread", "last_writes", "kron_ga", "kron_gb",
-    "linspace_grad", "linspace_spread", "list_of",
+    "average_wjvp", "broadcast_like", "cast_grad", "cast_jvp", "cholesky_grad",
+    "cholesky_jvp", "concatenate_grad", "container_fit", "container_getitem_grad",
+    "container_zeros", "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad",
+    "dict_items", "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga",
+    "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit",
+    "fit_inner", "float_dtype", "getitem_grad", "GradDict", "GradList", "group",
+    "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb",
+    "is_container", "item", "item_grad", "items_grad", "items_jvp", "items_spread",
+    "kron_ga", "kron_gb", "last_writes", "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
-    "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "norm_curved", "norm_grad",
-    "norm_power", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",
-    "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like",
-    "restore", "seed", "shaped", "select_default_grad", "select_grad", "sequence_grad", "sequence_jvp",
-    "shape_of", "shape_only", "shapes", "sign", "sort_grad", "sort_jvp", "split_grad",
-    "star_axes", "sum_grad", "sum_list_grad", "sum_of", "take_along_axis_grad",
-    "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad", "trace_grad",
-    "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup", "unstack",
-    "values_grad", "values_spread", "var_grad", "vector_norm_grad", "vstack_grad",
-    "weights_back", "weights_like", "zeros_like", "zeros_like_container"]
+    "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "MISSING",
+    "NonScalarOutputError", "norm_curved", "norm_grad", "norm_power", "NUMBERS",
+    "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi", "polygamma",
+    "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like", "restore",
+    "seed", "select_default_grad", "select_grad", "sequence_grad", "sequence_jvp",
+    "Shape", "shape_of", "shape_only", "shaped", "shapes", "sign", "sort_grad",
+    "sort_jvp", "split_grad", "star_axes", "sum_grad", "sum_list_grad", "sum_of",
+    "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
+    "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup",
+    "unstack", "values_grad", "values_spread", "var_grad", "vector_norm_grad",
+    "vstack_grad", "weights_back", "weights_like", "zeros_like", "zeros_like_container"]

@@ -6,12 +6,102 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _axes, _share, unbroadcast
+from .runtime import _axes, _share, ndarray, unbroadcast
 from .runtime_numpy import _expand
 
-__all__ = ["norm_grad", "vector_norm_grad", "tensordot_ga", "tensordot_gb", "inner_ga",
+__all__ = ["matmul_ga", "matmul_gb", "matmul_ga_sum", "matmul_gb_sum", "dot_ga", "dot_gb",
+           "norm_grad", "vector_norm_grad", "tensordot_ga", "tensordot_gb", "inner_ga",
            "inner_gb", "einsum_ops", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd",
            "kron_ga", "kron_gb", "phi", "cholesky_grad", "cholesky_jvp"]
+
+
+# ---- products: a @ b and np.dot -----------------------------------------------------
+def _ndim(x):
+    return x.ndim if type(x) is ndarray else np.ndim(x)
+
+
+def _full_product(g, a, b):
+    """A number standing for the adjoint of `a @ b` (a zero not yet made an array, or
+    a broadcast seed) as an array of the product's shape."""
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 1:
+        shape = sb[:-2] + sb[-1:]
+    elif len(sb) == 1:
+        shape = sa[:-1]
+    else:
+        shape = np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+    return np.full(shape, g, dtype=np.result_type(g, a, b, 1.0))
+
+
+def matmul_ga(g, a, b):
+    """Adjoint of `a @ b` with respect to `a`, for every ndim combination."""
+    a_nd, b_nd = _ndim(a), _ndim(b)
+    if a_nd == 2 and b_nd == 2 and type(g) is ndarray:
+        return g @ b.T  # the common case: matrices, no batch broadcasting
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+        g = _full_product(g, a, b)
+    if a_nd == 2 and b_nd == 1:
+        return np.multiply.outer(g, b)
+    if b_nd == 1:
+        out = np.multiply.outer(g, b) if a_nd > 1 else g * b
+    elif a_nd == 1:
+        out = b @ g  # (k, n) @ (n,) -> (k,); batched b reduces below
+    else:
+        out = g @ np.swapaxes(b, -1, -2)
+    return unbroadcast(out, a)
+
+
+def matmul_gb(g, a, b):
+    """Adjoint of `a @ b` with respect to `b`, for every ndim combination."""
+    a_nd, b_nd = _ndim(a), _ndim(b)
+    if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
+        return a.T @ g  # matrix @ matrix or matrix @ vector
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+        g = _full_product(g, a, b)
+    if a_nd == 1:
+        out = np.multiply.outer(a, g) if b_nd > 1 else g * a
+    elif b_nd == 1:
+        out = np.swapaxes(a, -1, -2) @ g[..., None] if a_nd > 2 else a.T @ g
+        out = out[..., 0] if a_nd > 2 else out
+    else:
+        out = np.swapaxes(a, -1, -2) @ g
+    return unbroadcast(out, b)
+
+
+def matmul_ga_sum(terms, a):
+    """The sum of matmul_ga(g, a, b) over (g, b) pairs collected in a loop: one matrix
+    product when every pair is two vectors (an RNN's weight gradient), else a sum."""
+    return _pair_sum(terms, a, lambda g, b: matmul_ga(g, a, b), lambda G, B: G.T @ B)
+
+
+def matmul_gb_sum(terms, b):
+    """The sum of matmul_gb(g, a, b) over (g, a) pairs collected in a loop."""
+    return _pair_sum(terms, b, lambda g, a: matmul_gb(g, a, b), lambda G, A: A.T @ G)
+
+
+def _pair_sum(terms, fixed, one, stacked):
+    if not terms:
+        return 0.0
+    if _ndim(fixed) == 2 and all(type(u) is ndarray and u.ndim == 1 and type(v) is ndarray
+                                 and v.ndim == 1 for u, v in terms):
+        return stacked(np.array([u for u, _ in terms]), np.array([v for _, v in terms]))
+    total = 0.0
+    for u, v in terms:
+        total = total + one(u, v)
+    return total
+
+
+def dot_ga(g, a, b):
+    """Adjoint of `np.dot(a, b)` in `a` (scalars, vectors, matrices)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return matmul_ga(g, a, b)
+
+
+def dot_gb(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return matmul_gb(g, a, b)
 
 
 # ---- norms -------------------------------------------------------------------------
