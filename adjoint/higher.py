@@ -219,6 +219,11 @@ def _zero(x):
 
 def _basis(x, what="the differentiated parameter"):
     """Unit vectors shaped like `x` (floats for scalars), in C order."""
+    if isinstance(x, (list, tuple)):  # numbers or arrays of one shape: an array
+        try:
+            x = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            pass
     if isinstance(x, (dict, list, tuple)) or not np.issubdtype(np.result_type(x),
                                                                np.number):
         raise UsageError(

@@ -81,7 +81,10 @@ def _loop(stmt, live, pure_call, apply=True):
         at_end |= entry - target
     body, entry = eliminate(stmt.body, set(at_end), pure_call, apply)
     if not body:
-        return None, live
+        if isinstance(stmt, gast.For) and stmt.target.id in live:
+            body = [gast.Pass()]  # nothing left to do but leave its counter behind
+        else:
+            return None, live
     if apply:
         stmt.body = body
     return stmt, (live | entry | head) - (target - (entry | live))

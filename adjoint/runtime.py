@@ -263,7 +263,8 @@ def shaped(g, x):
 def broadcast_like(g, x):
     """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`), as a new writable
     array (a tangent may be item-written later); containers keep their structure."""
-    if isinstance(x, (list, tuple, dict)) or isinstance(g, (list, tuple, dict)):
+    if type(x) is not Shape and (isinstance(x, (list, tuple, dict))
+                                 or isinstance(g, (list, tuple, dict))):
         return broadcast_container(g, x)
     return np.array(np.broadcast_to(g, shape_of(x)))
 
@@ -309,7 +310,8 @@ from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
     dict_items, dict_keys, dict_values, fit_inner, is_container, item, item_grad,
     items_grad, items_jvp, items_spread, last_writes, list_of, restore, sequence_grad,
-    sequence_jvp, sum_list_grad, sum_of, values_grad, values_spread, zeros_like_container)
+    sequence_jvp, sum_list_grad, sum_of, values_grad, values_jvp, values_spread,
+    zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
@@ -338,5 +340,5 @@ __all__ = [  # what generated code may call as rt.<name>
     "sort_jvp", "split_grad", "star_axes", "sum_grad", "sum_list_grad", "sum_of",
     "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb", "tile_grad",
     "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup",
-    "unstack", "values_grad", "values_spread", "var_grad", "vector_norm_grad",
+    "unstack", "values_grad", "values_jvp", "values_spread", "var_grad", "vector_norm_grad",
     "vstack_grad", "weights_back", "weights_like", "zeros_like", "zeros_like_container"]

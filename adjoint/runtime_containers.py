@@ -316,9 +316,15 @@ def dict_items(d):
     return list(d.items())
 
 
-def items_jvp(dd):
-    """Tangent of `list(d.items())` from the tangent dict: keys have none (0.0)."""
-    return [(0.0, v) for v in dd.values()]
+def items_jvp(dd, d):
+    """Tangent of `list(d.items())` from the tangent dict, in d's key order (the
+    tangent dict may list its keys in another order): keys have none (0.0)."""
+    return [(0.0, dd[k]) for k in d]
+
+
+def values_jvp(dd, d):
+    """Tangent of `list(d.values())`, in d's key order."""
+    return [dd[k] for k in d]
 
 
 def items_grad(g, d):

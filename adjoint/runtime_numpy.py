@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _axes, float_dtype, sum_grad, unbroadcast
+from .runtime import Shape, _axes, float_dtype, sum_grad, unbroadcast
 
 __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_grad",
            "diagonal_grad", "trace_grad", "diag_grad", "take_grad", "take_along_axis_grad",
@@ -22,7 +22,7 @@ def cast_grad(g, x, dtype=None):
     or boolean `dtype` is piecewise constant: its gradient is zero."""
     if dtype is not None and not _inexact(dtype):
         return np.zeros(np.shape(x), dtype=float_dtype(x))
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) and type(x) is not Shape:
         from .runtime_containers import list_of
         return list_of(cast_grad(g[i], v) for i, v in enumerate(x))
     dtype = np.result_type(x)

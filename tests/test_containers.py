@@ -737,3 +737,22 @@ def test_dict_walked_with_string_tests_on_its_keys():
     np.testing.assert_allclose(hv["b1"], 0.0)
     assert adjoint.jvp(weights_only_penalty)(p, v)[1] == pytest.approx(
         np.sum(3 * p["W1"] ** 2 * v["W1"]))
+
+
+def cubes_by_items(P):
+    tot = 0.0
+    for k, v in P.items():
+        tot = tot + np.sum(v * v * v)
+    for v in P.values():
+        tot = tot + np.sum(np.sin(v))
+    return tot
+
+
+def test_tangent_dicts_are_matched_by_key_not_by_order():
+    P = {"W": np.array([[1.0, 2.0], [3.0, 4.0]]), "U": np.array([0.5, -1.0])}
+    D = {"U": np.array([1.0, 0.0]), "W": np.zeros((2, 2))}  # other key order
+    want = 3 * 0.5 ** 2 + np.cos(0.5)
+    np.testing.assert_allclose(adjoint.jvp(cubes_by_items)(P, D)[1], want)
+    hv = adjoint.hessian_vector_product(cubes_by_items)(P, D)
+    np.testing.assert_allclose(hv["U"], [6 * 0.5 - np.sin(0.5), 0.0])
+    np.testing.assert_allclose(hv["W"], np.zeros((2, 2)))

@@ -219,3 +219,20 @@ def test_matrix_products_whose_adjoint_is_still_zero():
     gg = adjoint.grad(g, wrt="b")
     fd = (g(w, 0.1 + 1e-6, X3) - g(w, 0.1 - 1e-6, X3)) / 2e-6
     np.testing.assert_allclose(gg(w, 0.1, X3), fd, rtol=1e-6)
+
+
+def counter_read_after_its_loop(x):
+    i = x * 3.0
+    s = 0.0
+    for i in range(3):
+        s = s + x
+    return s + i * x          # i is 2 here, whatever it held before
+
+
+def test_a_loop_kept_for_its_counter_alone():
+    """The scalar fast path does not need the loop's work, but it needs the counter
+    the loop leaves behind."""
+    f = counter_read_after_its_loop
+    np.testing.assert_allclose(adjoint.grad(f)(0.7), 5.0)
+    np.testing.assert_allclose(adjoint.grad(f)(np.float64(0.7)), 5.0)
+    np.testing.assert_allclose(adjoint.jvp(f)(0.7, 1.0)[1], 5.0)

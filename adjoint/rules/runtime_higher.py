@@ -218,15 +218,17 @@ defrule(rt.sequence_jvp, "dx", dx="rt.sequence_grad(g, dx)",
         jvp={"dx": "rt.sequence_jvp(ddx)"}, name="rt.sequence_jvp")
 defrule(rt.sequence_grad, "v, x", v="rt.sequence_grad(g, x)",
         jvp={"v": "rt.sequence_grad(dv, x)"}, name="rt.sequence_grad")
-defrule(rt.dict_items, "d", d="rt.items_grad(g, d)", jvp={"d": "rt.items_jvp(dd)"},
+defrule(rt.dict_items, "d", d="rt.items_grad(g, d)", jvp={"d": "rt.items_jvp(dd, d)"},
         name="rt.dict_items")
-defrule(rt.items_jvp, "dd", dd="rt.items_grad(g, dd)", jvp={"dd": "rt.items_jvp(ddd)"},
+defrule(rt.items_jvp, "dd, d", dd="rt.items_grad(g, d)", jvp={"dd": "rt.items_jvp(ddd, d)"},
         name="rt.items_jvp")
+defrule(rt.values_jvp, "dd, d", dd="rt.values_grad(g, d)",
+        jvp={"dd": "rt.values_jvp(ddd, d)"}, name="rt.values_jvp")
 defrule(rt.items_grad, "v, d", v="rt.items_spread(g, d)",
         jvp={"v": "rt.items_grad(dv, d)"}, name="rt.items_grad")
 defrule(rt.items_spread, "v, d", v="rt.items_grad(g, d)",
         jvp={"v": "rt.items_spread(dv, d)"}, name="rt.items_spread")
-defrule(rt.dict_values, "d", d="rt.values_grad(g, d)", jvp={"d": "rt.dict_values(dd)"},
+defrule(rt.dict_values, "d", d="rt.values_grad(g, d)", jvp={"d": "rt.values_jvp(dd, d)"},
         name="rt.dict_values")
 defrule(rt.values_grad, "v, d", v="rt.values_spread(g, d)",
         jvp={"v": "rt.values_grad(dv, d)"}, name="rt.values_grad")
