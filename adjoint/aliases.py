@@ -45,6 +45,7 @@ class _Memory:
     def __init__(self):
         self.root = {}      # name -> the name of the array it is or views
         self.view = {}      # name -> ("alias" | "view", the name it was made from)
+        self.span = {}      # view -> (first, stop) of base[first:stop], when constant
 
     def sharing(self, name) -> set:
         root = self.root.get(name)
@@ -58,6 +59,10 @@ class _Memory:
         if branch and target in self.view and kind not in ("alias", "view"):
             return
         self.forget(target)
+        if kind == "view" and isinstance(value, gast.Subscript):
+            span = _span(value.slice)
+            if span is not None:
+                self.span[target] = span
         if kind == "new":
             self.root[target] = target
         elif kind in ("alias", "view") and base in self.root:
@@ -75,6 +80,7 @@ class _Memory:
                 self.root[n] = rest[0]
         self.root.pop(name, None)
         self.view.pop(name, None)
+        self.span.pop(name, None)
 
 
 def check(source, varied) -> None:
@@ -200,6 +206,8 @@ def _check_write(source, varied, statements, i, written, memory):
     loops = [k for k, (s, _) in enumerate(statements)
              if id(s) in path and isinstance(s, (gast.For, gast.While))]
     for other in sorted(others):
+        if _disjoint(stmt, written, other, memory):
+            continue
         if _read_later(statements, i, other) or loops and _read_again(
                 statements, loops[0], i, other):
             raise UnsupportedSyntaxError(
@@ -209,6 +217,39 @@ def _check_write(source, varied, statements, i, written, memory):
                 hint=f"take a copy where the second name is made (.copy()), or write "
                      f"without changing the array in place ({written} = {written} * "
                      f"... instead of {written} *= ...)")
+
+
+def _disjoint(stmt, written, other, memory) -> bool:
+    """`y[3:] = ...` while `other` is `y[:3]`: constant, non-overlapping ranges of a
+    first axis (the only case decided; anything else may overlap)."""
+    kind, base = memory.view.get(other, (None, None))
+    if base != written or other not in memory.span:
+        return False
+    targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+    for t in targets:
+        if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) \
+                and t.value.id == written:
+            span = _span(t.slice)
+            lo, hi = memory.span[other]
+            return span is not None and (span[1] <= lo or hi <= span[0])
+    return False
+
+
+def _span(index):
+    """(first, stop) of a constant index of the first axis: `k` or `a:b` with
+    non-negative literal bounds and no step; None otherwise."""
+    def bound(node, default):
+        if node is None:
+            return default
+        if isinstance(node, gast.Constant) and type(node.value) is int and node.value >= 0:
+            return node.value
+        return None
+    if isinstance(index, gast.Constant) and type(index.value) is int and index.value >= 0:
+        return index.value, index.value + 1
+    if isinstance(index, gast.Slice) and index.step is None:
+        lo, hi = bound(index.lower, 0), bound(index.upper, float("inf"))
+        return None if lo is None or hi is None else (lo, hi)
+    return None
 
 
 def _read_later(statements, i, name) -> bool:

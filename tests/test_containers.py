@@ -756,3 +756,21 @@ def test_tangent_dicts_are_matched_by_key_not_by_order():
     hv = adjoint.hessian_vector_product(cubes_by_items)(P, D)
     np.testing.assert_allclose(hv["U"], [6 * 0.5 - np.sin(0.5), 0.0])
     np.testing.assert_allclose(hv["W"], np.zeros((2, 2)))
+
+
+def write_beside_a_view(x):
+    y = np.zeros(6)
+    y[:3] = x
+    first = y[:3]
+    y[3:] = first * 2.0       # y[3:] and y[:3] do not overlap: first is unchanged
+    return np.sum(first * x) + np.sum(y ** 2)
+
+
+def test_a_write_beside_a_view_is_accepted_and_one_over_it_refused(tmp_path):
+    x = np.array([0.3, -0.2, 0.5])
+    assert_grad_matches(adjoint.grad(write_beside_a_view), write_beside_a_view, [x])
+    mod = load_module(tmp_path / "overlap.py", "import numpy as np\n\n\ndef f(x):\n"
+                      "    y = np.zeros(6)\n    y[:3] = x\n    first = y[:3]\n"
+                      "    y[2:] = x[0] * 2.0\n    return np.sum(first * x)\n")
+    with pytest.raises(adjoint.UnsupportedSyntaxError, match="first is a view of y"):
+        adjoint.grad(mod.f)(x)
