@@ -3,6 +3,7 @@ become loops over an index range (the reverse sweep replays ranges exactly)."""
 from __future__ import annotations
 
 import builtins
+import re
 
 import gast
 
@@ -94,8 +95,15 @@ class Loops:
             return True
         if not isinstance(it, gast.Name):
             return False
-        keys = {target.id} if isinstance(target, gast.Name) else set()
+        # the loop's variable; a comprehension's is renamed k -> k_ (comprehension.py)
+        keys = {target.id, re.sub(r"_\d*$", "", target.id)} \
+            if isinstance(target, gast.Name) else set()
         for node in gast.walk(self.source.tree):
+            if isinstance(node, gast.Assign) and isinstance(node.value, (gast.Dict,
+                                                                        gast.DictComp)) \
+                    and any(isinstance(t, gast.Name) and t.id == it.id
+                            for t in node.targets):
+                return True  # d = {...}: a dict
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
                     and node.value.id == it.id:
                 key = node.slice

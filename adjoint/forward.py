@@ -282,9 +282,7 @@ class Forward:
         for param, var in inputs:
             args["d" + param] = ir.name(self.tangent(var))
         terms = [_drop_defaults(instantiate(t, args), defaults) for t in templates]
-        expr = terms[0]
-        for term in terms[1:]:
-            expr = ir.add(expr, term)
+        expr = _sum_terms(terms)
         if wrap:
             expr = ir.call("rt.broadcast_like", expr, ir.name(target))
         tan = ir.assign(self.tangent(target), expr, stmt)
@@ -321,3 +319,16 @@ def _copy(stmt, **fields):
     for k, v in fields.items():
         setattr(new, k, v)
     return gast.copy_location(new, stmt)
+
+
+def _sum_terms(terms):
+    """The tangent of a result from one term per operand. Tuple-valued results (divmod,
+    slogdet) have tuple terms, added element by element (`+` would join them)."""
+    if len(terms) > 1 and all(isinstance(t, gast.Tuple) for t in terms) \
+            and len({len(t.elts) for t in terms}) == 1:
+        return gast.Tuple(elts=[_sum_terms(list(parts)) for parts in
+                                zip(*(t.elts for t in terms))], ctx=gast.Load())
+    expr = terms[0]
+    for term in terms[1:]:
+        expr = ir.add(expr, term)
+    return expr

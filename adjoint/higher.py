@@ -182,8 +182,11 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
 
         def jac(*args, **kwargs):
             out = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))  # (f may write
-            rows = [np.reshape(vjp(*args, **kwargs, **{vjp.seed_name: e}),  # input)
-                               np.shape(args[index]))
+            # a list or tuple output is seeded with a list or tuple of the same length
+            shaped = (lambda e: type(out)(e)) if isinstance(out, (list, tuple)) \
+                else (lambda e: e)
+            rows = [np.reshape(vjp(*args, **kwargs, **{vjp.seed_name: shaped(e)}),
+                               np.shape(args[index]))  # (f may write its input)
                     for e in _basis(out, f"the value of {fn.__name__}")]
             return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
     jac = functools.update_wrapper(jac, fn, updated=())

@@ -186,8 +186,17 @@ def _apply(rule, value, args, keywords) -> Prim:
                 return Prim("opaque", value, what=f"{rule.name} of one iterable")
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
                                               f"({_signature(rule)})")
+    for flag in UNRULED_FLAGS.get(rule.name, ()):  # a form the rule does not cover
+        node = given.get(flag)
+        if node is not None and not (isinstance(node, gast.Constant)
+                                     and node.value in (None, False, 0)):
+            return Prim("opaque", value, what=f"{rule.name} with {flag}=True")
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
+
+
+# flags that change what a function returns into something its rule does not describe
+UNRULED_FLAGS = {"numpy.average": ("returned",)}
 
 
 def _signature(rule) -> str:
@@ -208,6 +217,9 @@ def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     elif "more arguments than" in what or " without argument " in what:
         hint = ("call it the way its rule is written (the signature above), e.g. split "
                 "an einsum of more than 4 operands into two")
+    elif what.endswith(" with returned=True"):
+        hint = ("leave returned out, and compute the sum of the weights yourself "
+                "(np.sum(weights)): both then have gradients")
     elif what.startswith("attribute ."):
         hint = ("attributes of a differentiated object are not differentiated: pass the "
                 "arrays themselves (or a dict of arrays) as arguments")

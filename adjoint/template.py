@@ -15,6 +15,7 @@ import gast
 from . import ir
 
 FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul}
+COMPARE = {gast.Eq: operator.eq, gast.NotEq: operator.ne}
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,6 +59,11 @@ def _fill(node, mapping, slice_position=False):
     new = type(node)(**fields)
     if isinstance(new, gast.BinOp):
         return _fold(new)
+    if isinstance(new, gast.Compare) and len(new.ops) == 1 and _num(new.left) \
+            and _num(new.comparators[0]) and type(new.ops[0]) in COMPARE:
+        # (2 == 0) in `b * a ** (b - 1 + (b == 0))`: 0, so the constant folds away
+        return gast.Constant(value=int(COMPARE[type(new.ops[0])](
+            new.left.value, new.comparators[0].value)), kind=None)
     if isinstance(new, gast.Call):
         _drop_defaults(new)
     return new

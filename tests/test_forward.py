@@ -297,3 +297,68 @@ def test_tangent_of_another_shape_is_an_error():
     value, tangent = adjoint.jvp(f)(x, np.ones(3))
     assert tangent == pytest.approx(directional_fd(f, [x], (0,), [np.ones(3)]))
     assert adjoint.jvp(f)(x, dx=np.ones(3))[1] == pytest.approx(tangent)
+
+
+def remainder_of_two_inputs(a, b):
+    return divmod(a, b)[1] + divmod(a * 2.5, a)[1]
+
+
+def test_divmod_tangents_of_both_operands_add_up():
+    """Each operand's tangent is a (quotient, remainder) pair: they add element by
+    element (`+` joined the tuples, keeping only a's part)."""
+    f = remainder_of_two_inputs
+    for da, db in ((0.0, 1.0), (1.0, 1.0), (1.0, 0.0)):
+        want = (f(2.7 + 1e-6 * da, 1.3 + 1e-6 * db) - f(2.7 - 1e-6 * da, 1.3 - 1e-6 * db)) / 2e-6
+        got = adjoint.jvp(f, wrt=("a", "b"))(2.7, 1.3, da, db)[1]
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def powers_at_zero(x, k):
+    return np.sum(x ** k) + np.sum(x ** 0) + math.pow(x[0], 0.0) + pow(x[1], 0)
+
+
+def test_a_power_with_exponent_zero_at_zero_has_derivative_zero():
+    x = np.array([0.0, 0.0, 2.0])
+    np.testing.assert_allclose(adjoint.grad(powers_at_zero)(x, 0), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(adjoint.jvp(powers_at_zero)(x, 0, np.ones(3))[1], 0.0)
+    np.testing.assert_allclose(adjoint.grad(powers_at_zero)(x, 2), 2 * x)
+
+
+def squares_of_a_dict_by_comprehension(x):
+    d = {"a": x[0], "b": x[1]}
+    return sum([d[k] ** 2 for k in d]) + sum(d[k] * 3.0 for k in d)
+
+
+def test_a_comprehension_over_a_dict_walks_its_keys():
+    f = squares_of_a_dict_by_comprehension
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(adjoint.grad(f)(x), 2 * x + 3.0)
+    np.testing.assert_allclose(adjoint.jvp(f)(x, np.array([1.0, 0.0]))[1], 2 * 0.3 + 3.0)
+
+
+def appended_rows(x):
+    r = []
+    for i in range(3):
+        r.append(x * i)
+    return r
+
+
+def test_jacobian_of_a_function_returning_a_list():
+    x = np.array([0.3, -0.7, 1.1])
+    rev = adjoint.jacobian(appended_rows, mode="reverse")(x)
+    fwd = adjoint.jacobian(appended_rows, mode="forward")(x)
+    want = np.stack([i * np.eye(3) for i in range(3)])
+    np.testing.assert_allclose(rev, want)
+    np.testing.assert_allclose(fwd, want)
+
+
+def average_and_weight(a, w):
+    avg, sw = np.average(a, weights=w, returned=True)
+    return avg * sw
+
+
+def test_average_with_returned_is_refused_with_a_way_out():
+    a, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.0])
+    with pytest.raises(adjoint.NoGradientRuleError, match="returned=True") as info:
+        adjoint.grad(average_and_weight)(a, w)
+    assert "np.sum(weights)" in str(info.value)

@@ -4,7 +4,7 @@ import builtins
 from .registry import binary, defrule, nondiff, unary
 
 unary(builtins.abs, "rt.sign(x)", name="abs")
-binary(builtins.pow, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans", name="pow")
+binary(builtins.pow, "b * a ** (b - 1 + (b == 0))", "rt.log_or_zero(a) * ans", name="pow")
 binary(builtins.max, "a >= b", "a < b", name="max")   # max(a, b) of two numbers
 binary(builtins.min, "a <= b", "a > b", name="min")
 defrule(builtins.float, "x", x="g", jvp={"x": "dx"}, name="float")

@@ -37,7 +37,7 @@ unary(math.erf, "2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
 unary(math.erfc, "-2.0 / math.sqrt(math.pi) * math.exp(-x * x)")
 
 # ---- two arguments -----------------------------------------------------------
-binary(math.pow, "b * a ** (b - 1)", "rt.log_or_zero(a) * ans")
+binary(math.pow, "b * math.pow(a, b - 1 + (b == 0))", "rt.log_or_zero(a) * ans")
 binary(math.atan2, "b / (a * a + b * b)", "-a / (a * a + b * b)")
 binary(math.hypot, "a / ans", "b / ans")
 binary(math.copysign, "math.copysign(1.0, a) * math.copysign(1.0, ans)", None)
