@@ -9,6 +9,7 @@ to the old value start afresh.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from typing import NamedTuple
 
@@ -126,7 +127,8 @@ class Reverse(Planning, ControlFlow):
         # a NumPy function given a list reads it as an array: so does its adjoint,
         # which goes back to the list as one piece per element (rt.cast_grad)
         lists = {p for p, n in args.items() if isinstance(n, gast.Name)
-                 and n.id in self.lists} if _array_like(prim.rule) else set()
+                 and n.id in self.lists} if self.lists and _array_like(prim.rule.name) \
+            else ()
         mine = args[param]
         for p in lists:
             args[p] = ir.call("np.asarray", args[p])
@@ -268,11 +270,12 @@ class Reverse(Planning, ControlFlow):
                 for b in sorted(adjoints)]
 
 
-def _array_like(rule) -> bool:
+@functools.lru_cache(maxsize=None)
+def _array_like(name: str) -> bool:
     """A NumPy function reading its arguments as arrays (not one made for lists)."""
-    return rule.name.startswith("numpy.") and rule.name not in containers.LIST_ARGS \
-        and rule.name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
-                              "numpy.ascontiguousarray")
+    return name.startswith("numpy.") and name not in containers.LIST_ARGS \
+        and name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
+                         "numpy.ascontiguousarray")
 
 
 def _sum(exprs):

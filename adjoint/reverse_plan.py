@@ -131,7 +131,7 @@ class Planning:
 
 # helpers that read their second argument only for its shape and float type (they
 # accept the rt.Shape saved in its place)
-SHAPE_READERS = {"rt.unbroadcast", "rt.sum_grad", "rt.mean_grad"}
+SHAPE_READERS = {"unbroadcast", "sum_grad", "mean_grad"}  # (rt.<name>)
 
 
 def _shape_and_value_reads(expr) -> tuple[set, set]:
@@ -142,8 +142,10 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, gast.Call) and ir.dotted(node.func) in SHAPE_READERS \
-                and len(node.args) > 1 and isinstance(node.args[1], gast.Name):
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr in SHAPE_READERS and len(node.args) > 1 \
+                and isinstance(node.func.value, gast.Name) and node.func.value.id == "rt" \
+                and isinstance(node.args[1], gast.Name):
             shapes.add(node.args[1].id)
             stack.extend([node.args[0]] + node.args[2:] + node.keywords)
         elif isinstance(node, gast.Name):
