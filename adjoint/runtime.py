@@ -296,7 +296,8 @@ def max_jvp(dx, x, ans, axis=None, keepdims=False):
 
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
 from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
-    average_grad, average_wgrad, average_wjvp, cast_grad, cast_jvp, count, cumsum_grad, diag_grad,
+    average_grad, average_wgrad, average_wjvp, cast_grad, cast_jvp, count, cumprod_grad,
+    cumprod_jvp, cumsum_grad, diag_grad,
     diagonal_grad, digamma, histogram_grad, histogram_jvp, linspace_grad, linspace_spread,
     logsumexp_grad, polygamma, prod_grad, reduce_jvp,
     select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
@@ -323,7 +324,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "add_at", "as_array", "as_sequence", "average_grad", "average_wgrad",
     "average_wjvp", "broadcast_like", "cast_grad", "cast_jvp", "cholesky_grad",
     "cholesky_jvp", "concatenate_grad", "container_fit", "container_getitem_grad",
-    "container_zeros", "copy", "count", "cumsum_grad", "diag_grad", "diagonal_grad",
+    "container_zeros", "copy", "count", "cumprod_grad", "cumprod_jvp", "cumsum_grad", "diag_grad", "diagonal_grad",
     "dict_items", "dict_keys", "dict_values", "diff_grad", "digamma", "dot_ga",
     "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit",
     "fit_inner", "float_dtype", "getitem_grad", "GradDict", "GradList", "group",

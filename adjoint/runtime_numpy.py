@@ -93,6 +93,48 @@ def cumsum_grad(g, x, axis=None):
     return np.reshape(out, np.shape(x))
 
 
+def cumprod_grad(g, x, ans, axis=None):
+    """Adjoint of `ans = np.cumprod(x, axis)` (x flattened when axis is None); exact
+    where x has zeros, by the recurrence r_i = g_i + x_(i+1) r_(i+1)."""
+    x = np.asarray(x)
+    if np.all(x != 0):
+        return cumsum_grad(g * ans, x, axis) / x
+    xs, gs, ax = _along(x, np.broadcast_to(g, np.shape(ans)), axis)
+    r = np.array(gs, dtype=float_dtype(x, gs))
+    for i in range(xs.shape[0] - 2, -1, -1):
+        r[i] += xs[i + 1] * r[i + 1]
+    out = _before(xs) * r
+    return np.reshape(np.moveaxis(out, 0, ax) if axis is not None else out, x.shape)
+
+
+def cumprod_jvp(t, x, ans, axis=None):
+    """Tangent of `np.cumprod(x, axis)` along t; exact where x has zeros, by the
+    recurrence d_j = d_(j-1) x_j + (x_0 ... x_(j-1)) t_j."""
+    x = np.asarray(x)
+    if np.all(x != 0):
+        return ans * np.cumsum(t / x, axis)
+    xs, ts, ax = _along(x, np.broadcast_to(t, x.shape), axis)
+    before = _before(xs)
+    d = np.array(before * ts, dtype=float_dtype(x, ts))
+    for j in range(1, xs.shape[0]):
+        d[j] += d[j - 1] * xs[j]
+    return np.moveaxis(d, 0, ax) if axis is not None else d
+
+
+def _along(x, g, axis):
+    """x and g with the cumulative axis first (flattened when axis is None)."""
+    if axis is None:
+        return x.ravel(), np.ravel(g), 0
+    ax = axis % x.ndim
+    return np.moveaxis(x, ax, 0), np.moveaxis(g, ax, 0), ax
+
+
+def _before(xs):
+    """The product of the elements before each one along the first axis (1 first)."""
+    ones = np.ones((1,) + xs.shape[1:], dtype=xs.dtype)
+    return np.cumprod(np.concatenate([ones, xs[:-1]], 0), 0)
+
+
 def average_grad(g, a, axis=None, weights=None, keepdims=False):
     if weights is None:
         return sum_grad(g, a, axis, keepdims) / count(a, axis)

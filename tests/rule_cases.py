@@ -119,6 +119,23 @@ for _n in ("var", "std"):
     CASES[f"numpy.{_n}"] = lambda r: reductions(r) + reductions(r, {"ddof": 1})[:4]
 for _n in ("cumsum", "cumprod"):
     CASES[f"numpy.{_n}"] = lambda r: reductions(r, keepdims=False)
+_ZEROED = np.array([[1.5, 0.0, -2.0, 0.7], [0.0, 0.5, 0.0, 1.2], [0.9, -1.1, 0.4, 0.0]])
+CASES["numpy.cumprod"] = lambda r: reductions(r, keepdims=False) + [  # exact at zeros
+    {"x": _ZEROED, "axis": a} for a in (None, 0, 1, -1)]
+
+
+def _cumprod_helper_cases(r, first):
+    out = []
+    for c in reductions(r, keepdims=False)[:4] + [{"x": _ZEROED, "axis": 1}]:
+        ans = np.cumprod(c["x"], c.get("axis"))
+        shape = np.shape(ans) if first == "v" else np.shape(c["x"])
+        out.append({first: A(r, *shape), "x": c["x"], "ans_": ans, "axis": c.get("axis")})
+    return out
+
+
+CASES["rt.cumprod_grad"] = lambda r: _cumprod_helper_cases(r, "v")[:4]  # (second
+CASES["rt.cumprod_jvp"] = lambda r: _cumprod_helper_cases(r, "t")[:4]   # derivatives:
+# away from zeros, where cumprod_grad(v) = cumsum_grad(v * ans) / x)
 CASES["numpy.average"] = lambda r: reductions(r, name="a") + [
     {"a": A(r, 3, 4), "axis": 1, "weights": P(r, 4)},
     {"a": A(r, 3, 4), "axis": 0, "weights": P(r, 3, 4), "keepdims": True},

@@ -121,8 +121,7 @@ defrule(np.std, _VAR, x="rt.var_grad(0.5 * g / ans, x, axis, ddof, keepdims)",
 defrule(np.cumsum, "x, axis=None, dtype=None, out=None", x="rt.cumsum_grad(g, x, axis)",
         jvp={"x": "np.cumsum(dx, axis)"})
 defrule(np.cumprod, "x, axis=None, dtype=None, out=None",
-        x="rt.cumsum_grad(g * ans, x, axis) / x",          # inputs away from zero
-        jvp={"x": "ans * np.cumsum(dx / x, axis)"})
+        x="rt.cumprod_grad(g, x, ans, axis)", jvp={"x": "rt.cumprod_jvp(dx, x, ans, axis)"})
 defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False",
         a="rt.average_grad(g, a, axis, weights, keepdims)",
         weights="rt.average_wgrad(g, a, ans, axis, weights, keepdims)",

@@ -254,3 +254,20 @@ defrule(rt.histogram_grad, "v, a, edges, density=None", name="rt.histogram_grad"
 defrule(rt.histogram_jvp, "dw, a, ans_, density=None", name="rt.histogram_jvp",
         dw="rt.histogram_grad(g[0], a, ans_[1], density)",
         jvp={"dw": "rt.histogram_jvp(ddw, a, ans_, density)"})
+
+# np.cumprod's adjoint and tangent: linear in their first argument; in x and ans_ the
+# second derivatives are those of cumsum_grad(v * ans_) / x (away from zeros)
+defrule(rt.cumprod_grad, "v, x, ans_, axis=None", name="rt.cumprod_grad",
+        v="rt.cumprod_jvp(g, x, ans_, axis)",
+        x="-g * rt.cumprod_grad(v, x, ans_, axis) / x",
+        ans_="v * np.cumsum(g / x, axis)",
+        jvp={"v": "rt.cumprod_grad(dv, x, ans_, axis)",
+             "x": "-dx * rt.cumprod_grad(v, x, ans_, axis) / x",
+             "ans_": "rt.cumsum_grad(v * dans_, x, axis) / x"})
+defrule(rt.cumprod_jvp, "t, x, ans_, axis=None", name="rt.cumprod_jvp",
+        t="rt.cumprod_grad(g, x, ans_, axis)",
+        x="-t / x ** 2 * rt.cumsum_grad(g * ans_, x, axis)",
+        ans_="g * np.cumsum(t / x, axis)",
+        jvp={"t": "rt.cumprod_jvp(dt, x, ans_, axis)",
+             "x": "ans_ * np.cumsum(-t * dx / x ** 2, axis)",
+             "ans_": "dans_ * np.cumsum(t / x, axis)"})
