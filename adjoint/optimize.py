@@ -9,6 +9,7 @@ from __future__ import annotations
 
 
 import gast
+import numpy as np
 
 from . import ir
 from .template import names_in
@@ -271,19 +272,68 @@ def release(body, pure_call) -> list:
             if name not in live and name not in done and name not in small:
                 done.append(name)
     shapes = _shape_only(body[turn:], live, top=_top_assigned(body[:turn]) - small)
+    forward = body[:turn]
+    sources = {n: _same_shape_source(forward, n) for n in shapes}  # n = a ** 2, ...
+    dropped = [s for s in forward if isinstance(s, gast.Assign) and isinstance(
+        s.targets[0], gast.Name) and sources.get(s.targets[0].id)]  # never computed
+    forward = [s for s in forward if s not in dropped]
     out = []
     if shapes:  # one line: `a, b = rt.shapes(a, b)`
         target = gast.Tuple(elts=[ir.name(n, True) for n in shapes], ctx=gast.Store()) \
             if len(shapes) > 1 else ir.name(shapes[0], True)
         call = ir.call("rt.shapes" if len(shapes) > 1 else "rt.shape_only",
-                       *[ir.name(n) for n in shapes])
-        out.append(gast.Assign(targets=[target], value=call, type_comment=None))
+                       *[ir.name(sources[n] or n) for n in shapes])
+        keep = gast.Assign(targets=[target], value=call, type_comment=None)
+        out.append(gast.copy_location(keep, dropped[0]) if dropped else keep)
     if done:
         free = gast.Delete(targets=[ir.name(n, True) for n in done])
         for t in free.targets:
             t.ctx = gast.Del()
-        out.insert(0, free)
-    return body[:turn] + out + body[turn:]
+        out.append(free)
+    return forward + out + body[turn:]
+
+
+def _same_shape_source(forward, name):
+    """For `name = a ** 2` (an elementwise operation of one array and numbers) that
+    only the adjoint sweep reads, and only for its shape: `a`, whose shape and float
+    type it has, so it need not be computed at all. None otherwise."""
+    defs = [s for s in ir.statements(forward) if name in _assigned(s)]
+    if len(defs) != 1 or defs[0] not in forward or not isinstance(defs[0], gast.Assign):
+        return None
+    stmt = defs[0]
+    if any(name in names_in(s) for s in forward if s is not stmt):
+        return None  # the forward sweep reads its value (say, value_and_grad's sum)
+    source = _elementwise_of(stmt.value)
+    if source is None:
+        return None
+    after = forward[forward.index(stmt) + 1:]
+    if any(source in _assigned(s) for s in after):
+        return None  # `a` changes before the shapes are taken
+    return source
+
+
+def _elementwise_of(value):
+    """The one array name an elementwise expression of it and numbers reads."""
+    number = (lambda n: isinstance(n, gast.Constant) and type(n.value) in (int, float))
+    if isinstance(value, gast.BinOp) and type(value.op) in ELEMENTWISE_OPS:
+        sides = [value.left, value.right]
+        names = [n for n in sides if isinstance(n, gast.Name)]
+        if len(names) == 1 and all(isinstance(n, gast.Name) or number(n) for n in sides):
+            return names[0].id
+    if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)) \
+            and isinstance(value.operand, gast.Name):
+        return value.operand.id
+    if isinstance(value, gast.Call) and not value.keywords and len(value.args) == 1 \
+            and isinstance(value.args[0], gast.Name):
+        func = ir.dotted(value.func) or ""
+        ufunc = getattr(np, func[3:], None) if func.startswith("np.") else None
+        if isinstance(ufunc, np.ufunc) and ufunc.nin == 1 and ufunc.nout == 1:
+            return value.args[0].id
+    return None
+
+
+ELEMENTWISE_OPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.FloorDiv,
+                   gast.Mod)
 
 
 SMALL_ATTRS = {"shape", "ndim", "size", "dtype"}

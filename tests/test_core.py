@@ -304,3 +304,24 @@ def test_reverse_stage_is_the_unoptimized_module():
     assert "rt.matmul_ga(bWh_h, Wh, h)" in g.stages["reverse"]       # before batching
     assert "rt.matmul_ga_sum(bWh_terms, Wh)" in g.stages["optimize"]  # after
     assert g.stages["optimize"] == g.source
+
+
+def squared_error(x, y):
+    return np.sum((x - y) ** 2)
+
+
+def test_a_value_read_only_for_its_shape_is_not_computed():
+    """(x - y) ** 2 is read by the adjoint sweep only for its shape, which is the
+    shape (and float type) of x - y: the gradient never computes the square; the
+    value-and-gradient function, which sums it, still does."""
+    g = adjoint.grad(squared_error)
+    arrays = g.source.split("def dsquared_error_dx_arrays")[1].split("# grad of")[0]
+    code = [line for line in arrays.splitlines() if not line.strip().startswith("#")]
+    assert not any("** 2" in line for line in code), arrays
+    x, y = np.array([1.0, 2.0, 3.5], np.float32), np.array([0.5, 2.5, 1.0], np.float32)
+    got = g(x, y)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, 2 * (x - y))
+    value, grad = adjoint.value_and_grad(squared_error)(x, y)
+    np.testing.assert_allclose(value, np.sum((x - y) ** 2))
+    np.testing.assert_allclose(grad, 2 * (x - y))
