@@ -63,6 +63,8 @@ def count(x, axis=None):
 def prod_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.prod`: the product of the other elements (exact at zeros)."""
     x = np.asarray(x)
+    if x.size == 0:  # an empty product is 1 and has nothing to differentiate
+        return np.zeros(x.shape, dtype=float_dtype(x))
     axes = tuple(range(x.ndim)) if axis is None else _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
