@@ -9,17 +9,36 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import math
 import os
 import sys
 import types
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from . import __version__, ir, trace
 from .context import Source
 
 LITERALS = (int, float, complex, bool, str, type(None))
+
+
+def _literal(value) -> str | None:
+    """Python source for a captured constant (a number, string, None, or a tuple of
+    them), or None. inf and nan have no literal: float('inf'); NumPy scalars are
+    written as the Python numbers they equal."""
+    if isinstance(value, np.generic) and value.ndim == 0 and value.dtype.kind in "biuf":
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, LITERALS):
+        return repr(value)
+    if type(value) is tuple:
+        parts = [_literal(v) for v in value]
+        if all(p is not None for p in parts):
+            return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    return None
 
 
 @dataclass
@@ -178,8 +197,9 @@ def header_and_namespace(fn, source: Source, defined=()) -> tuple[list[str], dic
             if isinstance(value, types.ModuleType):
                 imports.append(f"import {value.__name__}" if value.__name__ == n
                                else f"import {value.__name__} as {n}")
-            elif n in source.closure and isinstance(value, LITERALS):
-                defs.append(f"{n} = {value!r}  # captured from {source.name}'s closure")
+            elif n in source.closure and _literal(value) is not None:
+                defs.append(f"{n} = {_literal(value)}  # captured from {source.name}'s "
+                            "closure")
             elif n not in source.closure and module is not None \
                     and getattr(module, "__dict__", None) is globals_:
                 imports.append(f"from {mod} import {n}")

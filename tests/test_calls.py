@@ -176,3 +176,23 @@ def test_parameters_rebound_in_a_loop_and_passed_to_a_helper():
     args = [R.normal(size=2), 0.3, X]
     g = adjoint.grad(cc.parameters_stepped_in_a_loop, wrt=(0, 1, 2))
     assert_grad_matches(g, cc.parameters_stepped_in_a_loop, args, wrt=(0, 1, 2))
+
+
+def _clipped_square(cap, pair):
+    def f(x):
+        return np.sum(np.minimum(x, cap) ** 2) * pair[0] + pair[1]
+    return f
+
+
+@pytest.mark.parametrize("cap", [float("inf"), float("nan"), np.float64(np.inf), 1.5])
+def test_captured_constants_without_a_literal_are_written_out(cap, tmp_path):
+    """inf and nan have no Python literal (the module said `cap = inf`); NumPy scalars
+    and tuples of numbers are written as constants, so the dumped module stands alone."""
+    f = _clipped_square(cap, (2.0, 0.5))
+    g = adjoint.grad(f)
+    x = np.array([0.3, 2.0, -1.0])
+    want = 2.0 * 2 * np.minimum(x, cap) * (x <= cap) if cap == cap else np.full(3, np.nan)
+    np.testing.assert_allclose(g(x), want)
+    assert "supplied when compiled in-process" not in g.source
+    mod = load_module(tmp_path / "dumped_closure.py", g.source)
+    np.testing.assert_allclose(getattr(mod, g.__name__)(x), want)
