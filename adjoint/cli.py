@@ -114,12 +114,15 @@ def cmd_dump(args) -> int:
     gen = generate(fn, parse_wrt(args.wrt, default=0), not args.no_optimize,
                    getattr(args, "mode", "reverse"))
     if args.stage == "list":
-        print("\n".join(list(gen.stages) + ["final"]))
-        return 0
-    if args.stage not in (None, "final") and args.stage not in gen.stages:
+        text = "\n".join(list(gen.stages) + ["final"]) + "\n"
+        if not args.output:
+            sys.stdout.write(text)
+            return 0
+    elif args.stage not in (None, "final") and args.stage not in gen.stages:
         raise UsageError(f"--stage {args.stage!r} is not a stage",
                          hint="choose one of: " + ", ".join(list(gen.stages) + ["final"]))
-    text = gen.source if args.stage in (None, "final") else gen.stages[args.stage]
+    else:
+        text = gen.source if args.stage in (None, "final") else gen.stages[args.stage]
     if not text.endswith("\n"):
         text += "\n"
     if "supplied when compiled in-process" in text:
@@ -144,10 +147,26 @@ def generate(fn, wrt, optimize: bool, mode: str = "reverse"):
 
 
 def cmd_check(args) -> int:
+    if not args.eps > 0 or not args.rtol >= 0 or not args.atol >= 0:
+        raise UsageError(f"--eps must be positive and --rtol/--atol not negative (got "
+                         f"--eps {args.eps}, --rtol {args.rtol}, --atol {args.atol})",
+                         hint="the defaults are --eps 1e-6 --rtol 1e-5")
     fn = load_target(args.target)
     spec = checking.parse_spec(args.args)
     inputs, floats = checking.random_inputs(fn, spec, args.seed, args.positive)
     wrt = parse_wrt(args.wrt, default=tuple(floats))
+    names = list(inspect.signature(fn).parameters)
+    for w in (wrt if isinstance(wrt, tuple) else (wrt,)):
+        name = names[w] if isinstance(w, int) and -len(names) <= w < len(names) else w
+        if isinstance(name, str) and name in names and name not in spec:
+            raise UsageError(f"--wrt {name}: {name} is not given in --args ({args.args})",
+                             hint=f"add {name}=<shape or value> to --args (e.g. "
+                                  f"{name}=3 or {name}=0.5)")
+        if isinstance(name, str) and name in spec and name not in floats:
+            raise UsageError(f"--wrt {name}: {name} is not a float argument in --args "
+                             f"({args.args})", hint=f"give {name} a shape or a float "
+                             f"value (e.g. {name}=3 or {name}=0.5); integers are not "
+                             "differentiated")
     if wrt == ():
         raise UsageError("no float argument to check", hint="give a shape such as "
                          "x=3 or a float in --args, or name parameters with --wrt")

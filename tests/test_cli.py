@@ -170,6 +170,16 @@ def test_help_has_example(capsys, command):
      "error_cases.py:128"),
     (["check", f"{CASES}:shape_bug", "--args", "W=4x3,x=4"], TargetError, 1,
      "error_cases.py:129"),
+    (["check", f"{CASES}:shape_bug", "--args", "W=4x3,x=3", "--eps", "0"], UsageError, 2,
+     "--eps must be positive"),
+    (["check", f"{CASES}:shape_bug", "--args", "W=4x3,x=3", "--rtol", "-1"], UsageError,
+     2, "--rtol/--atol not negative"),
+    (["check", f"{CASES}:shape_bug", "--args", "W=4x3", "--wrt", "x"], UsageError, 2,
+     "--args gives no value for 'x'"),
+    (["check", f"{CASES}:with_default", "--args", "x=3", "--wrt", "scale"], UsageError, 2,
+     "add scale=<shape or value> to --args"),
+    (["check", f"{CASES}:shape_bug", "--args", "W=4x3,x=int:3", "--wrt", "x"], UsageError,
+     2, "x is not a float argument"),
 ])
 def test_cli_errors(capsys, argv, cls, status, where):
     with pytest.raises(cls):
@@ -223,3 +233,12 @@ def test_subprocess_console_entry(tmp_path):
     usage = subprocess.run([sys.executable, "-m", "adjoint", "dump"],
                            capture_output=True, text=True, env=env)
     assert usage.returncode == 2 and "TARGET" in usage.stderr
+
+
+def test_stage_list_goes_to_the_output_file(capsys, tmp_path):
+    out = tmp_path / "stages.txt"
+    code, printed, _ = run(capsys, "dump", f"{CASES}:shape_bug", "--stage", "list",
+                           "-o", str(out))
+    assert code == 0 and printed == ""
+    assert out.read_text().split() == ["parse", "lower", "normalize", "activity", "tbr",
+                                       "reverse", "optimize", "final"]
