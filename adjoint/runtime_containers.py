@@ -32,6 +32,8 @@ def _is_zero(v) -> bool:
 
 
 def _add(a, b):
+    if type(a) is float and type(b) is float:  # the common case in scalar code
+        return a + b
     if _is_zero(a) and not is_container(b):
         return b + 0.0 if b is not None else a  # a new object, never `b` itself
     if _is_zero(b) and not is_container(a):
@@ -66,7 +68,7 @@ class GradList(list):
 
     def __getitem__(self, index):
         out = list.__getitem__(self, index)
-        return GradList(out) if isinstance(index, slice) else out
+        return GradList(out) if type(index) is slice else out
 
     def __repr__(self):
         return f"GradList({list.__repr__(self)})"
@@ -95,9 +97,16 @@ def is_container(x) -> bool:
     return isinstance(x, (list, tuple, dict))
 
 
+_RUNTIME = []
+
+
 def _rt():
-    from . import runtime  # the helpers for single arrays (imported lazily: a cycle)
-    return runtime
+    """adjoint.runtime (the helpers for single arrays), imported on first use (the two
+    modules import each other) and kept: this runs in the gradients' inner loops."""
+    if not _RUNTIME:
+        from . import runtime
+        _RUNTIME.append(runtime)
+    return _RUNTIME[0]
 
 
 def container_zeros(x):
@@ -106,6 +115,8 @@ def container_zeros(x):
     zeros = _rt().zeros_like
 
     def leaf(v):
+        if type(v) is float or type(v) is int:
+            return 0.0
         return zeros(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
                                           np.generic)) else 0.0
     if isinstance(x, dict):
