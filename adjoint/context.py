@@ -22,6 +22,11 @@ class Source:
     closure: frozenset = frozenset()  # names that came from the closure
     nested: dict = field(default_factory=dict)  # name -> calls.Nested (defs, lambdas)
 
+    @property
+    def generated(self) -> bool:
+        """A gradient adjoint made, being differentiated again (its linecache name)."""
+        return self.filename.startswith("<adjoint")
+
     def where(self, node=None) -> Location:
         if node is None or getattr(node, "lineno", None) is None:
             return Location(self.filename, self.line_offset + self.tree.lineno)

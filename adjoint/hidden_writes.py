@@ -45,20 +45,15 @@ def check(source, varied, body, methods=METHODS) -> None:
         for call in _calls(stmt):
             _check_call(source, varied, stmt, call, methods)
         target = mutated(stmt)
-        if target in views and _names(stmt) & varied and not _own_stack(source, target):
+        # (in a gradient differentiated again, a name unpacked from a tape is the
+        # forward function's own object, and writes into it are the sweep's)
+        if target in views and _names(stmt) & varied and not source.generated:
             raise UnsupportedSyntaxError(
                 f"writing into {target}, a view of {views[target]}, changes "
                 f"{views[target]} too, which adjoint does not follow ({source.name})",
                 source.where(stmt),
                 hint=f"write into {views[target]} directly, or take a copy first "
                      f"({target} = {views[target]}[...].copy())")
-
-
-def _own_stack(source, name) -> bool:
-    """Generated code differentiated again: a name unpacked from a tape (`acc =
-    tape[3]`, the stack) is the forward function's own object, not a view the user
-    made, and the backward function's writes into it (restores, pops) are the sweep's."""
-    return source.filename.startswith("<adjoint")
 
 
 def check_parameters(source, body, params) -> None:

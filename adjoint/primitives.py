@@ -106,18 +106,10 @@ def _attribute(value, source, locals_):
     return Prim("opaque", value, what=f"attribute .{value.attr}")
 
 
-# str methods: no array has them, and their results (bools, strings) carry no gradient
-STR_METHODS = {"startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip",
-               "isdigit", "isalpha", "isalnum", "isspace", "format", "join", "split",
-               "replace", "casefold", "title", "capitalize", "count", "find", "index"}
-
-
 def _call(value, source, locals_):
     func = value.func
     if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
         fn, rule = lookup_method(func.attr)
-        if rule is None and func.attr in STR_METHODS:
-            return Prim("nondiff", value)  # a dict key's k.startswith("W") and the like
         if rule is None:
             return Prim("opaque", value, what=f"method {ir.unparse(func)}()")
         return _apply(rule, value, [func.value] + value.args, value.keywords)
@@ -186,7 +178,7 @@ def _apply(rule, value, args, keywords) -> Prim:
                 return Prim("opaque", value, what=f"{rule.name} of one iterable")
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
                                               f"({_signature(rule)})")
-    for flag in UNRULED_FLAGS.get(rule.name, ()):  # a form the rule does not cover
+    for flag in rule.refuses:  # a form the rule does not cover
         node = given.get(flag)
         if node is not None and not (isinstance(node, gast.Constant)
                                      and node.value in (None, False, 0)):
@@ -194,9 +186,6 @@ def _apply(rule, value, args, keywords) -> Prim:
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
 
-
-# flags that change what a function returns into something its rule does not describe
-UNRULED_FLAGS = {"numpy.average": ("returned",)}
 
 
 def _signature(rule) -> str:

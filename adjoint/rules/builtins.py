@@ -1,7 +1,7 @@
 """Rules for Python builtins used on numbers (`abs`, `pow`, `float`, `len`, ...)."""
 import builtins
 
-from .registry import binary, defrule, nondiff, unary
+from .registry import binary, defrule, method, nondiff, unary
 
 unary(builtins.abs, "rt.sign(x)", name="abs")
 binary(builtins.pow, "b * a ** (b - 1 + (b == 0))", "rt.log_or_zero(a) * ans", name="pow")
@@ -13,6 +13,12 @@ defrule(builtins.sum, "xs, start=0", xs="rt.sum_list_grad(g, xs)",
         name="sum")   # sum(list): every element gets g
 
 nondiff(len, range, int, bool, isinstance, round, print, enumerate, zip)
+# str methods (no array has them): a dict key's k.startswith("W") carries no gradient
+for _name in ("startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip",
+              "isdigit", "isalpha", "isalnum", "isspace", "format", "join", "split",
+              "replace", "casefold", "title", "capitalize", "count", "find", "index"):
+    nondiff(getattr(str, _name))
+    method(_name, getattr(str, _name))
 # divmod(a, b) = (a // b, a % b): only the remainder carries a gradient.
 defrule(builtins.divmod, "a, b", a="rt.unbroadcast(g[1], a)",
         b="rt.unbroadcast(-g[1] * np.floor(a / b), b)",

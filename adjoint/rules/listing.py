@@ -20,7 +20,7 @@ def listing(nondiff: bool = False) -> list[str]:
     if nondiff:
         names = [r.name for r in all_nondiff() if not r.name.startswith(("adjoint.", "rt."))]
         names += [m for m, rule in methods if not isinstance(rule, Rule)]
-        return [f"{n}  (no gradient)" for n in sorted(names, key=str.lower)]
+        return [f"{n}  (no gradient)" for n in sorted(set(names), key=str.lower)]
     rules = [r for r in all_rules() if not r.name.startswith("rt.")]  # internal helpers
     width = max(len(r.name) for r in rules) + 2
     lines = [f"{r.name.ljust(width)}wrt {', '.join(r.diff_params)}  ({_signature(r)})"
@@ -34,7 +34,10 @@ def listing(nondiff: bool = False) -> list[str]:
 
 
 def _method_name(name, fn) -> str:
-    """`numpy.ndarray.sum`, or `dict.items` for the dict methods adjoint follows."""
+    """`numpy.ndarray.sum`, `str.startswith`, or `dict.items` for the dict methods
+    adjoint follows (its own helpers)."""
+    if getattr(fn, "__objclass__", None) is str:
+        return f"str.{name}"
     owner = "dict" if (getattr(fn, "__module__", "") or "").startswith("adjoint.") \
         else "numpy.ndarray"
     return f"{owner}.{name}"

@@ -123,6 +123,7 @@ defrule(np.cumsum, "x, axis=None, dtype=None, out=None", x="rt.cumsum_grad(g, x,
 defrule(np.cumprod, "x, axis=None, dtype=None, out=None",
         x="rt.cumprod_grad(g, x, ans, axis)", jvp={"x": "rt.cumprod_jvp(dx, x, ans, axis)"})
 defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False",
+        refuses=("returned",),  # (average, sum of weights): no rule for the pair
         a="rt.average_grad(g, a, axis, weights, keepdims)",
         weights="rt.average_wgrad(g, a, ans, axis, weights, keepdims)",
         jvp={"a": "np.average(da, axis, weights, keepdims=keepdims)",

@@ -41,6 +41,7 @@ class Rule:
     jvp: dict[str, str] = field(default_factory=dict)  # param -> tangent template
     broadcast: bool = False           # unbroadcast each vjp to its param's shape
     elementwise: bool = False
+    refuses: tuple[str, ...] = ()     # flags that change the result beyond the rule
 
     @property
     def diff_params(self) -> tuple[str, ...]:
@@ -117,10 +118,12 @@ def _register(rule: Rule) -> Rule:
 
 
 def defrule(fn, signature: str, *, name: str | None = None, broadcast=False,
-            jvp: dict[str, str] | None = None, **vjp: str) -> Rule:
-    """A general rule: `vjp` maps parameter names to adjoint templates."""
+            jvp: dict[str, str] | None = None, refuses: tuple[str, ...] = (),
+            **vjp: str) -> Rule:
+    """A general rule: `vjp` maps parameter names to adjoint templates. A call that
+    sets a parameter named in `refuses` (to anything but None/False/0) has no rule."""
     return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
-                          dict(vjp), dict(jvp or {}), broadcast))
+                          dict(vjp), dict(jvp or {}), broadcast, refuses=tuple(refuses)))
 
 
 def unary(fn, derivative: str, *, signature: str = "x", name: str | None = None):
@@ -171,7 +174,7 @@ def changes() -> int:
 def describe() -> str:
     """The registry's whole content as text (the disk cache's key covers it)."""
     lines = [repr((r.name, r.params, sorted(r.vjp.items()), sorted(r.jvp.items()),
-                   r.broadcast, r.elementwise)) for r in _RULES.values()]
+                   r.broadcast, r.elementwise, r.refuses)) for r in _RULES.values()]
     lines += [f"nondiff {r.name}" for r in _NONDIFF.values()]
     lines += [f"method {k} {qualname(v)}" for k, v in _METHODS.items()]
     lines += [repr((k, r.vjp, r.jvp)) for k, r in _ATTRS.items()]
