@@ -33,10 +33,11 @@ import warnings
 
 import numpy as np
 
+from .emit import literal
+
 _UNSET = object()
 _dir = _UNSET
 _memo = {}
-LITERALS = (int, float, complex, str, bytes, bool, type(None))
 
 
 def set_cache_dir(path) -> None:
@@ -133,10 +134,9 @@ class _Describer:
         return text
 
     def value(self, v, names) -> str | None:
-        if isinstance(v, LITERALS):
-            return f"{type(v).__name__}:{v!r}"
-        if isinstance(v, tuple) and all(isinstance(e, LITERALS) for e in v):
-            return f"tuple:{v!r}"
+        text = literal(v)  # what the generated module would write for it
+        if text is not None:
+            return f"{type(v).__name__}:{text}"
         if isinstance(v, types.FunctionType):
             if _library(getattr(v, "__module__", None)):
                 return f"libfn:{v.__module__}.{v.__qualname__}"

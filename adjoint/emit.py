@@ -24,7 +24,7 @@ from .context import Source
 LITERALS = (int, float, complex, bool, str, type(None))
 
 
-def _literal(value) -> str | None:
+def literal(value) -> str | None:
     """Python source for a captured constant (a number, string, None, or a tuple of
     them), or None. inf and nan have no literal: float('inf'); NumPy scalars are
     written as the Python numbers they equal."""
@@ -35,7 +35,7 @@ def _literal(value) -> str | None:
     if isinstance(value, LITERALS):
         return repr(value)
     if type(value) is tuple:
-        parts = [_literal(v) for v in value]
+        parts = [literal(v) for v in value]
         if all(p is not None for p in parts):
             return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
     return None
@@ -197,8 +197,8 @@ def header_and_namespace(fn, source: Source, defined=()) -> tuple[list[str], dic
             if isinstance(value, types.ModuleType):
                 imports.append(f"import {value.__name__}" if value.__name__ == n
                                else f"import {value.__name__} as {n}")
-            elif n in source.closure and _literal(value) is not None:
-                defs.append(f"{n} = {_literal(value)}  # captured from {source.name}'s "
+            elif n in source.closure and literal(value) is not None:
+                defs.append(f"{n} = {literal(value)}  # captured from {source.name}'s "
                             "closure")
             elif n not in source.closure and module is not None \
                     and getattr(module, "__dict__", None) is globals_:

@@ -52,14 +52,18 @@ def _add(a, b):
     return a + b
 
 
-class GradList(list):
-    """The adjoint of a list or tuple: `+` adds element-wise."""
+class _AddsItemwise:
+    """`+` on an adjoint container adds item by item (`_add`), never concatenates."""
 
     def __add__(self, other):
         return _add(self, other)
 
     def __radd__(self, other):
         return _add(other, self)
+
+
+class GradList(_AddsItemwise, list):
+    """The adjoint of a list or tuple: `+` adds element-wise."""
 
     def __iadd__(self, other):
         total = _add(self, other)
@@ -74,14 +78,8 @@ class GradList(list):
         return f"GradList({list.__repr__(self)})"
 
 
-class GradDict(dict):
+class GradDict(_AddsItemwise, dict):
     """The adjoint of a dict: `+` adds key-wise (a missing key is zero)."""
-
-    def __add__(self, other):
-        return _add(self, other)
-
-    def __radd__(self, other):
-        return _add(other, self)
 
     def __iadd__(self, other):
         total = _add(self, other)

@@ -6,7 +6,7 @@ import pytest
 
 import adjoint
 from conftest import numerical_grad
-from golden_cases import rnn, two_layer_tanh
+from golden_cases import branchy_loop as looped, rnn, two_layer_tanh
 
 E0, E1 = np.array([1.0, 0.0]), np.array([0.0, 1.0])
 OBSERVED = (0.3, -0.2)
@@ -35,15 +35,6 @@ def scalar_fn(x):
 def vector_fn(x):
     y = np.tanh(x * x[0]) + np.sin(x) ** 2
     return np.sum(y * y) / np.sum(np.exp(x))
-
-
-def looped(x, a):
-    for i in range(6):
-        if x > 0.5:
-            x = math.sin(x) * a + 0.1
-        else:
-            x = math.cos(x) * a
-    return x
 
 
 def reprojection(p):
