@@ -65,11 +65,8 @@ class _Memory:
                 self.span[target] = span
         if kind == "new":
             self.root[target] = target
-        elif kind in ("alias", "view") and base in self.root:
-            self.root[target] = self.root[base]
-            self.view[target] = (kind, base)
-        elif kind == "view":  # a view of a parameter or of an unknown value
-            self.root.setdefault(base, base)
+        elif kind == "view" or kind == "alias" and base in self.root:
+            self.root.setdefault(base, base)  # (a view of a parameter starts a root)
             self.root[target] = self.root[base]
             self.view[target] = (kind, base)
 

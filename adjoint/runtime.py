@@ -112,15 +112,12 @@ def unbroadcast(g, like):
             return g  # the common case, checked first: no broadcasting happened
     elif kind in NUMBERS and type(g) in NUMBERS:
         return g  # numbers (x[i] of a vector in a loop): nothing to sum
-    if isinstance(g, (list, dict)):  # a container adjoint (GradList): item by item
-        return g
-    if kind is not ndarray and kind is not Shape and kind not in NUMBERS \
-            and isinstance(like, (list, tuple, dict)):
+    if isinstance(g, (list, dict)) or isinstance(like, dict):
+        return g  # container adjoints (GradList, GradDict) add item by item
+    if kind is not Shape and isinstance(like, (list, tuple)):
         try:
-            if isinstance(like, dict):
-                raise ValueError
             shape = np.shape(like)  # a list of numbers stands for an array
-        except ValueError:  # a dict or a ragged list (a tape): adds item by item
+        except ValueError:  # a ragged list (a tape): item by item too
             return g
     else:
         shape = shape_of(like)
@@ -149,17 +146,15 @@ def complex_error(what: str) -> UsageError:
 
 def sum_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.sum(x, axis, keepdims)`: spread `g` back over `x`'s shape."""
-    if type(x) is ndarray:
-        kind = x.dtype.kind
-        if kind == "c":
-            raise complex_error("a complex value was summed into the differentiated "
-                                "result")
-        if axis is None and type(g) in NUMBERS and kind == "f":  # a scalar loss's seed
-            if x.size <= 65536:  # np.full is 4x quicker than broadcast_to when small;
-                return np.full(x.shape, g, x.dtype)  # a view saves memory when large
-            return np.broadcast_to(x.dtype.type(g), x.shape)
-    elif type(x) is Shape and x.dtype.kind == "c":
+    kind = x.dtype.kind if type(x) is ndarray or type(x) is Shape else "f"
+    if kind == "c":
         raise complex_error("a complex value was summed into the differentiated result")
+    if type(x) is ndarray and axis is None and type(g) in NUMBERS and kind == "f":
+        # a scalar loss's seed: np.full is 4x quicker than broadcast_to when small,
+        # a view saves memory when large
+        if x.size <= 65536:
+            return np.full(x.shape, g, x.dtype)
+        return np.broadcast_to(x.dtype.type(g), x.shape)
     shape = shape_of(x)
     if not shape:
         return g
