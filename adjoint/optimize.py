@@ -273,7 +273,7 @@ def release(body, pure_call) -> list:
                 done.append(name)
     shapes = _shape_only(body[turn:], live, top=_top_assigned(body[:turn]) - small)
     forward = body[:turn]
-    sources = {n: _same_shape_source(forward, n) for n in shapes}  # n = a ** 2, ...
+    sources = _same_shape_sources(forward, shapes)  # n = a ** 2, ... -> a
     dropped = [s for s in forward if isinstance(s, gast.Assign) and isinstance(
         s.targets[0], gast.Name) and sources.get(s.targets[0].id)]  # never computed
     forward = [s for s in forward if s not in dropped]
@@ -293,23 +293,37 @@ def release(body, pure_call) -> list:
     return forward + out + body[turn:]
 
 
-def _same_shape_source(forward, name):
-    """For `name = a ** 2` (an elementwise operation of one array and numbers) that
-    only the adjoint sweep reads, and only for its shape: `a`, whose shape and float
-    type it has, so it need not be computed at all. None otherwise."""
-    defs = [s for s in ir.statements(forward) if name in _assigned(s)]
-    if len(defs) != 1 or defs[0] not in forward or not isinstance(defs[0], gast.Assign):
-        return None
-    stmt = defs[0]
-    if any(name in names_in(s) for s in forward if s is not stmt):
-        return None  # the forward sweep reads its value (say, value_and_grad's sum)
-    source = _elementwise_of(stmt.value)
-    if source is None:
-        return None
-    after = forward[forward.index(stmt) + 1:]
-    if any(source in _assigned(s) for s in after):
-        return None  # `a` changes before the shapes are taken
-    return source
+def _same_shape_sources(forward, shapes) -> dict:
+    """For each `name = a ** 2` (an elementwise operation of one array and numbers)
+    that only the adjoint sweep reads, and only for its shape: name -> `a`, whose shape
+    and float type it has, so it need not be computed at all; else name -> None.
+    (One pass over the forward statements: a big function has hundreds of shapes.)"""
+    defs, readers, position = {}, {}, {id(s): k for k, s in enumerate(forward)}
+    top = {}  # id(statement) -> position of the top-level statement holding it
+    for k, outer in enumerate(forward):
+        for stmt in ir.statements([outer]):
+            top[id(stmt)] = k
+            for n in _assigned(stmt):
+                defs.setdefault(n, []).append(stmt)
+    for stmt in forward:
+        for n in names_in(stmt):
+            readers.setdefault(n, []).append(stmt)
+    out = {}
+    for name in shapes:
+        out[name] = None
+        found = defs.get(name, [])
+        if len(found) != 1 or id(found[0]) not in position \
+                or not isinstance(found[0], gast.Assign):
+            continue
+        stmt = found[0]
+        if any(r is not stmt for r in readers.get(name, [])):
+            continue  # the forward sweep reads its value (say, value_and_grad's sum)
+        source = _elementwise_of(stmt.value)
+        if source is None or any(top[id(d)] > position[id(stmt)]
+                                 for d in defs.get(source, [])):
+            continue  # `a` changes after it, before the shapes are taken
+        out[name] = source
+    return out
 
 
 def _elementwise_of(value):
