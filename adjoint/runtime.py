@@ -75,6 +75,8 @@ _NO_AXES = Shape(())  # the shape of every number, made once
 def shape_only(value):
     """What the adjoint sweep keeps of a value it reads only for its shape; a ragged
     container (a list of arrays of different shapes, a tape) is kept whole."""
+    if type(value) is ndarray and value.dtype is Shape.dtype:
+        return Shape(value.shape)  # the common case first: a float64 array
     if value is None:  # (a loop's first save: nothing was there yet)
         return None
     if type(value) in NUMBERS:
@@ -108,7 +110,7 @@ def unbroadcast(g, like):
     """Sum `g` over the axes along which `like` was broadcast; shape of `like`."""
     kind = type(like)
     if type(g) is ndarray:
-        if kind is ndarray and g.shape == like.shape:
+        if (kind is ndarray and g.shape == like.shape) or (kind is Shape and g.shape == like):
             return g  # the common case, checked first: no broadcasting happened
     elif kind in NUMBERS and type(g) in NUMBERS:
         return g  # numbers (x[i] of a vector in a loop): nothing to sum

@@ -55,7 +55,8 @@ def matmul_gb(g, a, b):
     """Adjoint of `a @ b` with respect to `b`, for every ndim combination."""
     a_nd, b_nd = _ndim(a), _ndim(b)
     if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
-        return a.T @ g  # matrix @ matrix or matrix @ vector
+        # matrix @ matrix or matrix @ vector; g @ a skips a.T's view (an RNN's step)
+        return g @ a if b_nd == 1 else a.T @ g
     if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
         g = _full_product(g, a, b)
     if a_nd == 1:
