@@ -151,12 +151,12 @@ def sum_grad(g, x, axis=None, keepdims=False):
     kind = x.dtype.kind if type(x) is ndarray or type(x) is Shape else "f"
     if kind == "c":
         raise complex_error("a complex value was summed into the differentiated result")
-    if type(x) is ndarray and axis is None and type(g) in NUMBERS and kind == "f":
+    if axis is None and kind == "f" and type(g) in NUMBERS and _spreads(x):
         # a scalar loss's seed: np.full is 4x quicker than broadcast_to when small,
         # a view saves memory when large
-        if x.size <= 65536:
-            return np.full(x.shape, g, x.dtype)
-        return np.broadcast_to(x.dtype.type(g), x.shape)
+        if _size(x) <= 65536:
+            return np.full(x if type(x) is Shape else x.shape, g, x.dtype)
+        return np.broadcast_to(x.dtype.type(g), x if type(x) is Shape else x.shape)
     shape = shape_of(x)
     if not shape:
         return g
@@ -172,7 +172,19 @@ def mean_grad(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
     n = math.prod([shape[a] for a in _axes(axis, len(shape))]) if axis is not None \
         else math.prod(shape)  # a Python int keeps float32 float32
+    if axis is None and n and type(g) in NUMBERS and _spreads(x) and x.dtype.kind == "f":
+        return np.full(shape, g / n, x.dtype)  # a scalar loss's seed, in one step
     return sum_grad(g, x, axis, keepdims) / n  # (a fresh array the sweep may own)
+
+
+def _spreads(x):
+    """Whether x is an array, or the saved shape of one, that a number's gradient
+    spreads over (a 0-d value keeps the number)."""
+    return type(x) is ndarray or (type(x) is Shape and len(x) > 0)
+
+
+def _size(x):
+    return x.size if type(x) is ndarray else math.prod(x)
 
 
 def _axes(axis, ndim):

@@ -19,6 +19,7 @@ Registration helpers (the only functions that write the registry):
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
@@ -129,8 +130,18 @@ def defrule(fn, signature: str, *, name: str | None = None, broadcast=False,
 def unary(fn, derivative: str, *, signature: str = "x", name: str | None = None):
     """Elementwise f(x): d/dx = `derivative` (may use x and ans)."""
     return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
-                          {"x": f"g * ({derivative})"},
-                          {"x": f"dx * ({derivative})"}, False, True))
+                          {"x": _times("g", derivative)},
+                          {"x": _times("dx", derivative)}, False, True))
+
+
+def _times(g: str, derivative: str) -> str:
+    """`g * (derivative)`, written `g / (e)` when the derivative is `1.0 / e`: one
+    array operation instead of two (log, divide, the inverse trigonometric rules)."""
+    node = ast.parse(derivative, mode="eval").body
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) \
+            and isinstance(node.left, ast.Constant) and node.left.value == 1.0:
+        return f"{g} / ({ast.unparse(node.right)})"
+    return f"{g} * ({derivative})"
 
 
 def binary(fn, da: str | None, db: str | None, *, signature: str = "a, b",
@@ -140,8 +151,8 @@ def binary(fn, da: str | None, db: str | None, *, signature: str = "a, b",
     for p, d in (("a", da), ("b", db)):
         if d is None:
             continue
-        vjp[p] = "g" if d == "1" else "-g" if d == "-1" else f"g * ({d})"
-        jvp[p] = f"d{p}" if d == "1" else f"-d{p}" if d == "-1" else f"d{p} * ({d})"
+        vjp[p] = "g" if d == "1" else "-g" if d == "-1" else _times("g", d)
+        jvp[p] = f"d{p}" if d == "1" else f"-d{p}" if d == "-1" else _times(f"d{p}", d)
     return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
                           vjp, jvp, True, True))
 
