@@ -75,7 +75,9 @@ def accumulate(b: str, expr, state: State, indexed: bool, ints, where,
         if stmt is not None:
             return stmt
     if b in state.owned:
-        node = gast.AugAssign(target=ir.name(b, True), op=gast.Add(), value=expr)
+        sub = isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub)
+        node = gast.AugAssign(target=ir.name(b, True), op=gast.Sub() if sub else gast.Add(),
+                              value=expr.operand if sub else expr)  # b -= c, not b += -c
         return gast.copy_location(node, where)
     state.assign(b, True)
     return ir.assign(b, ir.add(ir.name(b), expr), where)

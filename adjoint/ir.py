@@ -27,6 +27,9 @@ def assign(target: str, value, where=None) -> gast.Assign:
 
 
 def add(a, b) -> gast.BinOp:
+    """`a + b`, written `a - c` when b is `-c` (one operation fewer on arrays)."""
+    if isinstance(b, gast.UnaryOp) and isinstance(b.op, gast.USub):
+        return gast.BinOp(left=a, op=gast.Sub(), right=b.operand)
     return gast.BinOp(left=a, op=gast.Add(), right=b)
 
 

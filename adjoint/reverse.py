@@ -138,7 +138,12 @@ class Reverse(Planning, ControlFlow):
         args.update(g=g, ans=ir.name(target))
         expr = instantiate(prim.rule.vjp[param], args)
         if prim.rule.broadcast and self.may_broadcast(prim, param, self.scalar):
-            expr = ir.call("rt.unbroadcast", expr, ir.clone(mine))
+            if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+                # negate after summing: -rt.unbroadcast(g, b) negates b's shape only
+                expr = gast.UnaryOp(op=gast.USub(), operand=ir.call(
+                    "rt.unbroadcast", expr.operand, ir.clone(mine)))
+            else:
+                expr = ir.call("rt.unbroadcast", expr, ir.clone(mine))
         if param in lists:
             expr = ir.call("rt.cast_grad", expr, ir.clone(mine))
         return expr

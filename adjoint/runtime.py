@@ -132,11 +132,56 @@ def unbroadcast_to(g, shape):
     g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
+        g = _sum_outer(g, extra)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
+    if axes == tuple(range(len(shape) - len(axes), len(shape))):  # trailing axes
+        g = _sum_inner(g, len(axes))
+    elif axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape) if shape == () else g
+
+
+# Sums over the leading or trailing axes of a small float array as a product with a
+# vector of ones: NumPy's own reduction along a short axis runs an inner loop per
+# row (a (1000, 5) array: 12 us by g.sum(axis=0), 2 us by BLAS).
+_ONES: dict = {}
+
+
+def _ones(n, dtype):
+    key = (n, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(n, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
+def _by_blas(g):
+    return g.dtype.char in "fd" and g.flags.c_contiguous and 0 < g.size <= 1 << 20
+
+
+def _sum_outer(g, k):
+    """g summed over its first k axes."""
+    if not _by_blas(g):
+        return g.sum(axis=tuple(range(k)))
+    rest = g.shape[k:]
+    m = g.size // math.prod(rest) if rest else g.size
+    if m > 65536 or not rest:
+        return g.sum(axis=tuple(range(k)))
+    return (_ones(m, g.dtype) @ g.reshape(m, -1)).reshape(rest)
+
+
+def _sum_inner(g, k):
+    """g summed over its last k axes, kept as axes of length 1."""
+    if k == 0:
+        return g
+    lead = g.shape[:g.ndim - k]
+    n = g.size // math.prod(lead) if lead else g.size
+    if not _by_blas(g) or not lead or n > 65536:
+        return g.sum(axis=tuple(range(g.ndim - k, g.ndim)), keepdims=True)
+    return (g.reshape(-1, n) @ _ones(n, g.dtype)).reshape(lead + (1,) * k)
 
 
 def complex_error(what: str) -> UsageError:
