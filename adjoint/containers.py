@@ -80,6 +80,35 @@ def equation(stmt):
 walk = ir.statements
 
 
+# ---- a gradient differentiated again ----------------------------------------------
+def lower_restores(body) -> None:
+    """In a gradient being differentiated again, `rt.restore(y, i, v)` (the undoing of
+    a dict write, which deletes a key that was missing) becomes the write `y[i] = v`
+    marked `restore`: it is then saved and undone like any write, and still runs as
+    rt.restore (`primal`). Unlowered, the second sweep read the emptied dicts."""
+    for k, stmt in enumerate(body):
+        call = getattr(stmt, "value", None)
+        if isinstance(stmt, gast.Expr) and isinstance(call, gast.Call) \
+                and ir.dotted(call.func) == "rt.restore" and len(call.args) == 3 \
+                and all(isinstance(a, gast.Name) for a in (call.args[0], call.args[2])):
+            obj, index, value = call.args
+            target = gast.Subscript(value=obj, slice=index, ctx=gast.Store())
+            body[k] = gast.copy_location(gast.Assign(targets=[target], value=value,
+                                                     type_comment=None), stmt)
+            body[k].restore = True
+        for field in ("body", "orelse"):
+            lower_restores(getattr(stmt, field, None) or [])
+
+
+def primal(stmt) -> gast.stmt:
+    """The statement the forward sweep runs for a write (`rt.restore` when lowered)."""
+    if not getattr(stmt, "restore", False):
+        return stmt
+    target = stmt.targets[0]
+    call = ir.call("rt.restore", target.value, target.slice, stmt.value)
+    return gast.copy_location(ir.expr_stmt(call), stmt)
+
+
 # ---- planning (before TBR) ---------------------------------------------------------
 def plan(rev, body, params) -> None:
     """Decide how each mutation is saved, which parameters are copied on entry,

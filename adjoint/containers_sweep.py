@@ -57,7 +57,7 @@ def backward_write(rev, stmt, state: State) -> list:
                                                       type_comment=None), stmt))
     name = rev.writes[stmt]
     old = ir.call(rev.stack.pop) if name is None else ir.name(name)
-    if obj in rev.dicts:
+    if obj in rev.dicts or getattr(stmt, "restore", False):
         out.append(ir.expr_stmt(ir.call("rt.restore", ir.name(obj), _index_value(index),
                                         old), stmt))
     else:

@@ -57,6 +57,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     ctx = Context(source, resolve_wrt(source, wrt), optimize_,
                   wrt_tuple=isinstance(wrt, (tuple, list)))
     normal, namer, locals_ = front_end(source, ctx)
+    if source.generated:
+        containers.lower_restores(normal.body)
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     hidden_writes.check(source, act.varied, normal.body)
@@ -89,6 +91,8 @@ def compile_callee(callee, program) -> None:
     """The forward/backward pair of a function called by the one differentiated."""
     source = callee.source
     normal, namer, locals_ = front_end(source, taken=program.taken)
+    if source.generated:
+        containers.lower_restores(normal.body)
     act = activity.analyze(normal, source, callee.wrt, locals_)
     hidden_writes.check(source, act.varied, normal.body)
     hidden_writes.check_parameters(source, normal.body, params(source.tree))

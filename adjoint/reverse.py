@@ -177,7 +177,7 @@ class Reverse(Planning, ControlFlow):
                              orelse=self.forward(stmt.orelse))
             elif isinstance(stmt, (gast.For, gast.While)):
                 stmt = _copy(stmt, body=self.forward(stmt.body) or [gast.Pass()])
-            out.append(stmt)
+            out.append(containers.primal(stmt))
         return out
 
     def push(self, var: str) -> gast.stmt:

@@ -268,7 +268,7 @@ def zeros_like(x):
         return np.zeros(tuple(x), x.dtype) if x else 0.0
     if isinstance(x, (int, float, bool)):
         return 0.0
-    if isinstance(x, (list, tuple, dict)):
+    if isinstance(x, (list, tuple, dict, DICT_VIEWS)):
         return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))
 
@@ -361,12 +361,12 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     einsum_ops, inner_ga, inner_gb, kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,
     matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb, vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    GradDict, GradList, MISSING, _basic, add_at, as_array, as_sequence,
+    DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, as_array, as_sequence,
     broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
     dict_items, dict_keys, dict_values, fit_inner, is_container, item, item_grad,
-    items_grad, items_jvp, items_spread, last_writes, list_of, restore, sequence_grad,
-    sequence_jvp, sum_list_grad, sum_of, values_grad, values_jvp, values_spread,
-    zeros_like_container)
+    item_grad_saved, items_grad, items_jvp, items_spread, last_writes, list_of, restore,
+    sequence_grad, sequence_jvp, sum_list_grad, sum_of, values_grad, values_jvp,
+    values_spread, zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)
@@ -383,7 +383,7 @@ __all__ = [  # what generated code may call as rt.<name>
     "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc", "einsum_gd", "einsum_ops", "fit",
     "fit_inner", "float_dtype", "getitem_grad", "GradDict", "GradList", "group",
     "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb",
-    "is_container", "item", "item_grad", "items_grad", "items_jvp", "items_spread",
+    "is_container", "item", "item_grad", "item_grad_saved", "items_grad", "items_jvp", "items_spread",
     "kron_ga", "kron_gb", "last_writes", "linspace_grad", "linspace_spread", "list_of",
     "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
     "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "MISSING",

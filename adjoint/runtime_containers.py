@@ -107,6 +107,9 @@ def _rt():
     return _RUNTIME[0]
 
 
+DICT_VIEWS = (type({}.items()), type({}.keys()), type({}.values()))
+
+
 def container_zeros(x):
     """A zero adjoint shaped like the container `x` (fresh zeros per element;
     0.0 for entries that are not numbers, arrays or containers, e.g. strings)."""
@@ -119,7 +122,7 @@ def container_zeros(x):
                                           np.generic)) else 0.0
     if isinstance(x, dict):
         return GradDict({k: leaf(v) for k, v in x.items()})
-    return GradList(leaf(v) for v in x)
+    return GradList(leaf(v) for v in x)  # (a dict view: zeros per item, in order)
 
 
 def broadcast_container(g, x):
@@ -181,6 +184,14 @@ def item(x, index):
         return x.get(index, MISSING)
     value = x[index]
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def item_grad_saved(g, x, index):
+    """Adjoint of `rt.item(x, index)` (an item saved before a write) in x: a key the
+    dict did not have was saved as MISSING and takes no gradient."""
+    if isinstance(x, dict) and index not in x:
+        return container_zeros(x)
+    return _rt().getitem_grad(g, x, index)
 
 
 def restore(x, index, old):
@@ -301,7 +312,7 @@ def as_sequence(x):
     a list; arrays, lists and tuples unchanged."""
     if isinstance(x, dict):
         return list(x)
-    if isinstance(x, (type({}.items()), type({}.keys()), type({}.values()))):
+    if isinstance(x, DICT_VIEWS):
         return list(x)
     return x
 

@@ -370,6 +370,8 @@ CASES["rt.item_grad"] = lambda r: [{"v": A(r, 3, 4), "index": 1, "like": A(r, 4)
                                    {"v": A(r, 3, 4), "index": np.s_[0:2], "like": A(r, 1, 4)}]
 CASES["rt.item"] = lambda r: [{"x": A(r, 3, 4), "index": 1}, {"x": A(r, 3, 4), "index": np.s_[0:2]},
                               {"x": A(r, 5), "index": np.array([4, 0])}]
+CASES["rt.item_grad_saved"] = lambda r: [{"v": A(r, 4), "x": A(r, 3, 4), "index": 1},
+                                         {"v": A(r, 2, 4), "x": _X(r), "index": np.s_[0:2]}]
 CASES["rt.sum_list_grad"] = lambda r: [{"v": A(r, 4), "xs": A(r, 3, 4)}]
 
 # ---- helpers with list, bilinear and nonlinear rules (adjoint/rules/runtime_higher.py)

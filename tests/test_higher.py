@@ -516,3 +516,28 @@ def test_second_derivative_through_a_helper_called_in_a_loop():
     g = adjoint.grad(stepped_by_a_helper, wrt="b")
     fd = (g(w, 0.05 + 1e-6) - g(w, 0.05 - 1e-6)) / 2e-6
     np.testing.assert_allclose(adjoint.grad(g, wrt="b")(w, 0.05), fd, rtol=1e-6)
+
+
+def adam_like(p, lr):
+    """An optimiser loop that rebuilds its dict of parameters each step."""
+    m = {k: 0.0 * v for k, v in p.items()}
+    for t in range(1, 3):
+        grads = {k: np.sin(v) * p["a"] for k, v in p.items()}
+        new_p = {}
+        for k in p:
+            m[k] = 0.9 * m[k] + 0.1 * grads[k]
+            new_p[k] = p[k] - lr * m[k] / (1 - 0.9 ** t)
+        p = new_p
+    return np.sum(p["a"] * p["b"]) + np.sum(p["b"] ** 2)
+
+
+def test_grad_of_grad_through_a_dict_rebuilt_each_step():
+    """The first gradient undoes `new_p[k] = ...` by deleting the key again
+    (rt.restore); the second sweep must undo that deletion before it reads new_p."""
+    p = {"a": np.array([0.7, -0.4]), "b": np.array([0.3, 0.9])}
+    f = lambda lr: adam_like(p, lr)  # noqa: E731
+    lr, h = 0.1, 1e-4
+    second = (f(lr + h) - 2 * f(lr) + f(lr - h)) / h ** 2
+    gg = adjoint.grad(adjoint.grad(adam_like, wrt="lr"), wrt="lr")
+    np.testing.assert_allclose(gg(p, lr), second, rtol=1e-5)
+    assert sorted(p) == ["a", "b"] and p["a"][0] == 0.7  # the caller's dict is kept

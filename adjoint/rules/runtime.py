@@ -57,8 +57,11 @@ unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero"
 nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
         rt.shape_only, rt.shapes, rt.is_container)
 # the item a write replaces, saved to be restored: its tangent restores the tangent
-defrule(rt.item, "x, index", x="rt.getitem_grad(g, x, index)",
+defrule(rt.item, "x, index", x="rt.item_grad_saved(g, x, index)",
         jvp={"x": "rt.item(dx, index)"}, name="rt.item")
+defrule(rt.item_grad_saved, "v, x, index",  # (a missing key was saved as MISSING)
+        v="g[index] if index in x or not isinstance(x, dict) else 0.0",
+        jvp={"v": "rt.item_grad_saved(dv, x, index)"}, name="rt.item_grad_saved")
 
 # ---- containers (runtime_containers.py) ----------------------------------------
 defrule(rt.copy, "x", x="g", jvp={"x": "rt.copy(dx)"}, name="rt.copy")
