@@ -70,9 +70,6 @@ class GradList(_AddsItemwise, list):
         self[:] = total  # the slots change; the elements are never mutated
         return self
 
-    def __getitem__(self, index):
-        out = list.__getitem__(self, index)
-        return GradList(out) if type(index) is slice else out
 
     def __repr__(self):
         return f"GradList({list.__repr__(self)})"
@@ -113,16 +110,17 @@ DICT_VIEWS = (type({}.items()), type({}.keys()), type({}.values()))
 def container_zeros(x):
     """A zero adjoint shaped like the container `x` (fresh zeros per element;
     0.0 for entries that are not numbers, arrays or containers, e.g. strings)."""
-    zeros = _rt().zeros_like
-
-    def leaf(v):
-        if type(v) is float or type(v) is int:
-            return 0.0
-        return zeros(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
-                                          np.generic)) else 0.0
     if isinstance(x, dict):
-        return GradDict({k: leaf(v) for k, v in x.items()})
-    return GradList(leaf(v) for v in x)  # (a dict view: zeros per item, in order)
+        return GradDict({k: 0.0 if type(v) is float else _zero(v) for k, v in x.items()})
+    return GradList([0.0 if type(v) is float else _zero(v) for v in x])  # (a dict view:
+    # zeros per item, in order)
+
+
+def _zero(v):
+    if type(v) is int:
+        return 0.0
+    return _rt().zeros_like(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
+                                                 np.generic)) else 0.0
 
 
 def broadcast_container(g, x):
@@ -159,6 +157,9 @@ def fit_inner(g, x):
     """`fit` for a gradient a callee's backward function returns to its caller: a
     container stays an adjoint (GradList/GradDict), so the caller adds it item by item
     to another (a plain list would concatenate)."""
+    if type(g) is GradList and (type(x) is tuple or type(x) is list) and len(g) == len(x):
+        fit = _rt().fit  # (the common case: a tuple of numbers, fitted item by item)
+        return GradList([fit(gi, xi) for gi, xi in zip(g, x)])
     out = _rt().fit(g, x)
     if isinstance(out, dict) and not isinstance(out, GradDict):
         return GradDict(out)
