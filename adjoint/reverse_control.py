@@ -26,7 +26,20 @@ class ControlFlow:
 
     def backward_loop(self, stmt, state: State) -> list:
         """The body's reverse must start every iteration in the same state: adjoints
-        it defines are zeroed before the loop; ones it consumes, at its end."""
+        it defines are zeroed before the loop; ones it consumes, at its end. An adjoint
+        the body would copy before writing into it (`bout = rt.copy(bout)`, not yet
+        owned) is copied once before the loop instead of on every pass."""
+        trial = state.copy()
+        out = self._backward_loop(stmt, trial)
+        hoist = sorted(b for b in _copied(out) if b in state.defined and b not in state.owned)
+        if not hoist:
+            state.absorb(trial)
+            return out
+        state.owned |= set(hoist)
+        return [ir.assign(b, ir.call("rt.copy", ir.name(b)), stmt) for b in hoist] + \
+            self._backward_loop(stmt, state)
+
+    def _backward_loop(self, stmt, state: State) -> list:
         entry = state.copy()
         for attempt in range(12):  # defined only grows; owned settles (or is dropped)
             end = entry.copy()
@@ -76,3 +89,18 @@ class ControlFlow:
         elif backwards:
             return seq  # the reverse of reversed(range(...)) is the range
         return ir.call("reversed", seq)
+
+
+def _copied(stmts) -> set:
+    """Adjoints copied in place (`b = rt.copy(b)`) anywhere in these statements."""
+    found = set()
+    for node in stmts:
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
+                    and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
+                    and isinstance(sub.value.args[0], gast.Name) \
+                    and isinstance(sub.targets[0], gast.Name) \
+                    and sub.targets[0].id == sub.value.args[0].id:
+                found.add(sub.targets[0].id)
+    return found
+

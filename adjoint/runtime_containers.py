@@ -216,6 +216,9 @@ def copy(x):
 
 def item_grad(g, index, v):
     """The adjoint of `v` in `y[index] = v`: `g[index]` copied, summed to `v`'s shape."""
+    if type(index) is int and type(g) is np.ndarray and g.ndim == 1 \
+            and type(v) in (float, int, np.float64):
+        return g[index]  # the common case first: one element of a vector, for a number
     if _is_zero(g):
         return 0.0
     if isinstance(g, (list, tuple, dict)):

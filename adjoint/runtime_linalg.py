@@ -94,13 +94,13 @@ def _pair_sum(terms, fixed, one, stacked):
 
 def dot_ga(g, a, b):
     """Adjoint of `np.dot(a, b)` in `a` (scalars, vectors, matrices)."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    if _ndim(a) == 0 or _ndim(b) == 0:
         return unbroadcast(g * b, a)
     return matmul_ga(g, a, b)
 
 
 def dot_gb(g, a, b):
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    if _ndim(a) == 0 or _ndim(b) == 0:
         return unbroadcast(g * a, b)
     return matmul_gb(g, a, b)
 

@@ -774,3 +774,26 @@ def test_a_write_beside_a_view_is_accepted_and_one_over_it_refused(tmp_path):
                       "    y[2:] = x[0] * 2.0\n    return np.sum(first * x)\n")
     with pytest.raises(adjoint.UnsupportedSyntaxError, match="first is a view of y"):
         adjoint.grad(mod.f)(x)
+
+
+def sliding_dot(x, k):
+    out = np.zeros(x.shape[0] - 2)
+    for i in range(x.shape[0] - 2):
+        out[i] = np.dot(x[i:i + 3], k)
+    return out
+
+
+def sliding_loss(x, k):
+    return np.sum(np.tanh(sliding_dot(x, k)) ** 2)
+
+
+def test_an_adjoint_written_in_a_loop_is_copied_once_before_it(rng):
+    """The reverse of `out[i] = v` zeroes bout[i]; bout (the caller's adjoint) is
+    copied once before the loop, not on every pass (quadratic in len(out))."""
+    x, k = rng.standard_normal(40), rng.standard_normal(3)
+    g = adjoint.grad(sliding_loss, wrt=("x", "k"))
+    assert_grad_matches(g, sliding_loss, (x, k), wrt=(0, 1))
+    bwd = g.source[g.source.index("def sliding_dot_bwd"):]
+    bwd = bwd[:bwd.index("return")]
+    head, loop = bwd.split("for i in reversed(", 1)
+    assert "rt.copy(" in head and "rt.copy(" not in loop
