@@ -141,6 +141,11 @@ def plan(rev, body, params) -> None:
             shaped |= {v for _, v in prim.diff_inputs()}
         if prim.kind == "rule" and prim.rule.name in WALKED:  # d.items(), for k in d
             shaped |= {v.id for _, v in prim.args if isinstance(v, gast.Name)}
+        if prim.kind == "rule" and prim.rule.name == "rt.dict_get":  # p.get("w", 1.0)
+            d = dict(prim.args).get("d")
+            if isinstance(d, gast.Name):
+                shaped.add(d.id)
+                rev.dicts.add(d.id)
     shaped |= _unpacked(body, params)
     rev.shaped = _copies(body, shaped)
     rev.lists = _copies(body, lists)

@@ -376,6 +376,30 @@ def values_grad(g, d):
     return GradDict((k, gi) for k, gi in zip(d, g))
 
 
+def dict_get(d, key, default=None):
+    """`d.get(key, default)`."""
+    return d.get(key, default)
+
+
+def get_grad(g, d, key):
+    """Adjoint of `d.get(key, default)` in d: `g` at key when d has it, else zeros."""
+    out = container_zeros(d)
+    if key in d:
+        out[key] = _add(out[key], g)
+    return out
+
+
+def get_pick(g, d, key):
+    """The transpose of `get_grad`: g's entry at key when d has it, else 0.0."""
+    return g[key] if key in d and is_container(g) else 0.0
+
+
+def get_default(g, d, key, default=0.0):
+    """The part of `d.get(key, default)`'s adjoint (or tangent) that reaches
+    `default`: all of it when d lacks key, none (zeros like default) otherwise."""
+    return _rt().zeros_like(default) if key in d else g
+
+
 def values_spread(g, d):
     """The transpose of `values_grad`: a dict's adjoints in key order."""
     return GradList(g[k] if is_container(g) else 0.0 for k in d)

@@ -506,6 +506,13 @@ CASES["rt.items_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
 CASES["rt.dict_values"] = lambda r: [{"d": _d(r)}]
 CASES["rt.values_grad"] = lambda r: [{"v": [A(r, 3), A(r, 2, 2)], "d": _d(r)}]
 CASES["rt.values_spread"] = lambda r: [{"v": _d(r), "d": _d(r)}]
+CASES["rt.dict_get"] = lambda r: [{"d": _d(r), "key": "a", "default": A(r, 3)},
+                                  {"d": _d(r), "key": "c", "default": A(r, 3)}]
+CASES["rt.get_grad"] = lambda r: [{"v": A(r, 2, 2), "d": _d(r), "key": "b"}]
+CASES["rt.get_pick"] = lambda r: [{"v": _d(r), "d": _d(r), "key": "b"},
+                                  {"v": {"a": A(r, 3)}, "d": {"a": A(r, 3)}, "key": "b"}]
+CASES["rt.get_default"] = lambda r: [{"v": A(r, 3), "d": _d(r), "key": "c", "like": A(r, 3)},
+                                     {"v": A(r, 3), "d": _d(r), "key": "a", "like": A(r, 3)}]
 
 # ---- creation functions with float arguments (start/stop/step/fill_value/weights) -----
 CASES["numpy.full"] = lambda r: [{"shape": (3, 4), "fill_value": A(r)},

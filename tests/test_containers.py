@@ -797,3 +797,53 @@ def test_an_adjoint_written_in_a_loop_is_copied_once_before_it(rng):
     bwd = bwd[:bwd.index("return")]
     head, loop = bwd.split("for i in reversed(", 1)
     assert "rt.copy(" in head and "rt.copy(" not in loop
+
+
+def get_with_defaults(p, x):
+    w = p.get("w", 1.0)
+    b = p.get("b", 0.5)
+    return np.sum(np.tanh(w * x + b))
+
+
+def get_array_default(p, b0):
+    b = p.get("b", b0)
+    return np.sum(p.get("w") * b) + np.sum(b ** 2)
+
+
+def get_in_a_loop(p, x):
+    total = 0.0
+    for k in ["a", "b", "c"]:
+        total = total + np.sum(np.sin(p.get(k, x)) ** 2)
+    return total
+
+
+@pytest.mark.parametrize("keys", [("w",), ("w", "b")])
+def test_dict_get_takes_the_entry_or_the_default(keys, rng):
+    """d.get(k, default): the entry's adjoint when d has k, else the default's; the
+    gradient is a plain dict with d's keys."""
+    p = {k: rng.standard_normal(3) for k in keys}
+    x, b0 = rng.standard_normal(3), rng.standard_normal(3)
+    for f, arg in ((get_with_defaults, x), (get_array_default, b0), (get_in_a_loop, x)):
+        if f is get_in_a_loop:
+            p = {k.replace("w", "a"): v for k, v in p.items()}
+        gp, garg = adjoint.grad(f, wrt=("p", 1))(p, arg)
+        assert type(gp) is dict and sorted(gp) == sorted(p)
+        for k in p:
+            want = numerical_grad(lambda v: f({**p, k: v}, arg), (p[k],), 0)
+            np.testing.assert_allclose(gp[k], want, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(garg, numerical_grad(lambda a: f(p, a), (arg,), 0),
+                                   rtol=1e-6, atol=1e-8)
+        assert np.shape(garg) == np.shape(arg)
+        v = rng.standard_normal(3)
+        _, tangent = adjoint.jvp(f, wrt=1)(p, arg, v)
+        np.testing.assert_allclose(tangent, garg @ v, rtol=1e-6, atol=1e-8)
+
+
+def test_dict_get_second_derivative_against_the_closed_form(rng):
+    """Without "b", get_array_default is w.b0 + |b0|^2 in b0: its Hessian is 2I."""
+    p, b0, v = {"w": rng.standard_normal(3)}, rng.standard_normal(3), rng.standard_normal(3)
+    hv = adjoint.hessian_vector_product(get_array_default, wrt="b0")(p, b0, v)
+    np.testing.assert_allclose(hv, 2 * v, rtol=1e-10)
+    p["b"] = rng.standard_normal(3)  # the default unused: no curvature in b0
+    hv = adjoint.hessian_vector_product(get_array_default, wrt="b0")(p, b0, v)
+    np.testing.assert_allclose(hv, 0 * v, atol=1e-12)

@@ -213,7 +213,7 @@ def check_identity(rule, param, values, case, r):
     if rule.broadcast:
         back = rt.unbroadcast(back, v)
     fwd = template(rule.jvp[param], values, ans=ans, **{"d" + param: d})
-    lhs = inner(g, np.broadcast_to(fwd, np.shape(ans)))
+    lhs = inner(g, fwd if isinstance(ans, dict) else np.broadcast_to(fwd, np.shape(ans)))
     rhs = inner(back, d)
     assert abs(lhs - rhs) <= 1e-8 + 1e-8 * abs(lhs), f"{rule.name}[{param}]: {lhs} vs {rhs}"
 

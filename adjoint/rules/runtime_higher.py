@@ -234,7 +234,19 @@ defrule(rt.values_grad, "v, d", v="rt.values_spread(g, d)",
         jvp={"v": "rt.values_grad(dv, d)"}, name="rt.values_grad")
 defrule(rt.values_spread, "v, d", v="rt.values_grad(g, d)",
         jvp={"v": "rt.values_spread(dv, d)"}, name="rt.values_spread")
+defrule(rt.dict_get, "d, key, default=None", d="rt.get_grad(g, d, key)",
+        default="rt.get_default(g, d, key, default)",
+        jvp={"d": "rt.get_pick(dd, d, key)",
+             "default": "rt.get_default(ddefault, d, key, default)"},
+        name="rt.dict_get")
+defrule(rt.get_grad, "v, d, key", v="rt.get_pick(g, d, key)",
+        jvp={"v": "rt.get_grad(dv, d, key)"}, name="rt.get_grad")
+defrule(rt.get_pick, "v, d, key", v="rt.get_grad(g, d, key)",
+        jvp={"v": "rt.get_pick(dv, d, key)"}, name="rt.get_pick")
+defrule(rt.get_default, "v, d, key, like=0.0", v="rt.get_default(g, d, key, v)",
+        jvp={"v": "rt.get_default(dv, d, key, like)"}, name="rt.get_default")
 nondiff(rt.dict_keys)
+method("get", rt.dict_get)        # p.get("w", 1.0): the entry's adjoint, or default's
 method("items", rt.dict_items)    # for k, v in d.items():  d's adjoint is a dict
 method("values", rt.dict_values)
 method("keys", rt.dict_keys)
