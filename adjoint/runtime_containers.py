@@ -44,12 +44,18 @@ def _add(a, b):
         return GradDict({k: _add(a.get(k, 0.0), b.get(k, 0.0))
                          for k in list(a) + [k for k in b if k not in a]})
     if is_container(a) or is_container(b):
-        a = [0.0] * len(b) if _is_zero(a) else a
-        b = [0.0] * len(a) if _is_zero(b) else b
+        a = [0.0] * len(b) if _is_zero(a) or _emptied(a, b) else a
+        b = [0.0] * len(a) if _is_zero(b) or _emptied(b, a) else b
         if len(a) != len(b):
             raise ValueError(f"adding list adjoints of lengths {len(a)} and {len(b)}")
         return GradList(_add(x, y) for x, y in zip(a, b))
     return a + b
+
+
+def _emptied(a, b) -> bool:
+    """An empty list adjoint added to a longer one: the zero adjoint of a stack taken
+    while it was empty (a tape a gradient popped, differentiated twice more)."""
+    return isinstance(a, list) and not a and isinstance(b, list)
 
 
 class _AddsItemwise:

@@ -488,6 +488,19 @@ def test_second_derivatives_through_a_helper_with_a_loop():
             adjoint.hessian_vector_product(calls_a_looping_helper)(x, 1.0), fd, rtol=1e-6)
 
 
+def test_third_derivative_through_a_helper_with_a_loop():
+    """The helper's stack is emptied by the first backward sweep; the third sweep
+    adds the zero adjoint it took of the empty stack to the full one."""
+    third = adjoint.grad(adjoint.grad(adjoint.grad(calls_a_looping_helper)))
+    f = calls_a_looping_helper
+
+    def fd3(x, h):  # central third difference, error O(h^2)
+        return (f(x + 2 * h) - 2 * f(x + h) + 2 * f(x - h) - f(x - 2 * h)) / (2 * h ** 3)
+    for x in (0.7, -1.2):
+        richardson = (4 * fd3(x, 2e-3) - fd3(x, 4e-3)) / 3  # error O(h^4)
+        np.testing.assert_allclose(third(x), richardson, rtol=1e-5)
+
+
 def two_values(x):
     return np.sum(x ** 2), np.sum(np.sin(x))
 
