@@ -16,16 +16,20 @@ shared: `t = x` for a parameter or a number stays an ordinary rebinding.
 
 A read counts unless a rebinding of the name surely runs first; a binding in one
 branch keeps what the name shared before; a loop's body is walked a second time with
-the names its last pass left sharing. Not seen (documented in the README): a row
-taken with an integer index of a 2-D array (`row = M[0]`, which is a copy for 1-D
-arrays), an alias returned by a function of the user's, and `acc = x; acc += v` for
-an array parameter x.
+the names its last pass left sharing.
+
+A row taken with an integer index (`row = M[i]`) is a view of a 2-D M but a number
+of a 1-D one, which the source does not tell: such a write is checked when it runs
+(`rt.refuse_view` before it, in the normal form), not refused here. Not seen
+(documented in the README): an alias returned by a function of the user's, and
+`acc = x; acc += v` for an array parameter x.
 """
 from __future__ import annotations
 
 import gast
 import numpy as np
 
+from . import ir
 from .errors import UnsupportedSyntaxError
 from .hidden_writes import VIEW_FUNCTIONS, VIEW_METHODS, VIEWS, _is_in
 from .primitives import resolve
@@ -46,6 +50,7 @@ class _Memory:
         self.root = {}      # name -> the name of the array it is or views
         self.view = {}      # name -> ("alias" | "view", the name it was made from)
         self.span = {}      # view -> (first, stop) of base[first:stop], when constant
+        self.maybe = set()  # names that share memory only if a row M[i] is a view
 
     def sharing(self, name) -> set:
         root = self.root.get(name)
@@ -65,10 +70,12 @@ class _Memory:
                 self.span[target] = span
         if kind == "new":
             self.root[target] = target
-        elif kind == "view" or kind == "alias" and base in self.root:
+        elif kind in ("view", "row") or kind == "alias" and base in self.root:
             self.root.setdefault(base, base)  # (a view of a parameter starts a root)
             self.root[target] = self.root[base]
-            self.view[target] = (kind, base)
+            self.view[target] = ("view" if kind == "row" else kind, base)
+            if kind == "row" or base in self.maybe:
+                self.maybe.add(target)
 
     def forget(self, name) -> None:
         if self.root.get(name) == name:  # others keep sharing under a new root
@@ -78,13 +85,17 @@ class _Memory:
         self.root.pop(name, None)
         self.view.pop(name, None)
         self.span.pop(name, None)
+        self.maybe.discard(name)
 
 
-def check(source, varied) -> None:
+def check(source, varied) -> list:
+    """Raise at a write that changes an array another name shares; return the writes
+    to check when they run: (statement, written name, other name, message, hint)."""
     if source.generated:
-        return  # a gradient differentiated again: its views see every write and its
+        return []  # a gradient differentiated again: its views see every write and its
         # undoing in order (saved items are restored before the view is read)
     statements = list(_walk(source.tree.body, ()))
+    guards = []
     branches = {id(s) for s, _ in statements if isinstance(s, gast.If)}
     again = _second_passes(statements)
     memory = _Memory()
@@ -93,7 +104,7 @@ def check(source, varied) -> None:
         stmt, path = statements[i]
         written = _in_place(stmt, memory)
         if written is not None:
-            _check_write(source, varied, statements, i, written, memory)
+            _check_write(source, varied, statements, i, written, memory, guards)
         if isinstance(stmt, gast.Assign):
             _bind_targets(stmt, memory, source, any(p in branches for p in path))
         elif isinstance(stmt, gast.For):
@@ -108,6 +119,7 @@ def check(source, varied) -> None:
             i = again[i]
             continue
         i += 1
+    return guards
 
 
 def _second_passes(statements) -> dict:
@@ -192,7 +204,7 @@ def _base_name(target):
     return target.id if isinstance(target, gast.Name) else None
 
 
-def _check_write(source, varied, statements, i, written, memory):
+def _check_write(source, varied, statements, i, written, memory, guards):
     stmt, path = statements[i]
     others = memory.sharing(written)
     if not others:
@@ -207,13 +219,19 @@ def _check_write(source, varied, statements, i, written, memory):
             continue
         if _read_later(statements, i, other) or loops and _read_again(
                 statements, loops[0], i, other):
-            raise UnsupportedSyntaxError(
-                f"this changes {written} in place while {_relation(written, other, memory)}"
-                f", and {other} is read afterwards: NumPy changes both, but adjoint would "
-                f"treat them as separate values ({source.name})", source.where(stmt),
-                hint=f"take a copy where the second name is made (.copy()), or write "
-                     f"without changing the array in place ({written} = {written} * "
-                     f"... instead of {written} *= ...)")
+            message = f"this changes {written} in place while " \
+                f"{_relation(written, other, memory)}, and {other} is read afterwards: " \
+                f"NumPy changes both, but adjoint would treat them as separate values " \
+                f"({source.name})"
+            hint = f"take a copy where the second name is made (.copy()), or write " \
+                f"without changing the array in place ({written} = {written} * ... " \
+                f"instead of {written} *= ...)"
+            if written in memory.maybe or other in memory.maybe:
+                guard = (stmt, written, other, message, hint)  # known when it runs
+                if not any(g[:3] == guard[:3] for g in guards):  # (a loop's 2nd pass)
+                    guards.append(guard)
+                continue
+            raise UnsupportedSyntaxError(message, source.where(stmt), hint=hint)
 
 
 def _disjoint(stmt, written, other, memory) -> bool:
@@ -323,6 +341,9 @@ def _classify(value, source):
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and _has_slice(value.slice):
         return "view", value.value.id
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and _int_like(value.slice):
+        return "row", value.value.id  # a view of a 2-D array, a number of a 1-D one
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
             and value.attr in VIEWS:
         return "view", value.value.id
@@ -351,3 +372,37 @@ def _has_slice(index) -> bool:
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     return any(isinstance(e, gast.Slice) or isinstance(e, gast.Constant)
                and (e.value is Ellipsis or e.value is None) for e in parts)
+
+
+def _int_like(index) -> bool:
+    """An index of integers (literals or names) only: `M[i]`, `M[0, j]`, `M[-1]`."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return all(isinstance(e, gast.Name) or isinstance(e, gast.Constant)
+               and type(e.value) is int or isinstance(e, gast.UnaryOp)
+               and isinstance(e.operand, gast.Constant) and type(e.operand.value) is int
+               for e in parts)
+
+
+def insert_guards(guards, body, source) -> None:
+    """Put `rt.refuse_view(written, other, message)` before the first statement of the
+    normal form that comes from each guarded write."""
+    for stmt, written, other, message, hint in guards:
+        where = source.where(stmt)
+        call = ir.call("rt.refuse_view", ir.name(written), ir.name(other),
+                       *(ir.const(v) for v in (where.filename, where.lineno, where.col,
+                                               message, hint)))
+        guard = gast.copy_location(ir.expr_stmt(call), stmt)
+        _insert_before_line(body, stmt.lineno, guard)
+
+
+def _insert_before_line(body, lineno, guard) -> bool:
+    for k, stmt in enumerate(body):
+        if getattr(stmt, "lineno", None) == lineno and not isinstance(
+                stmt, (gast.For, gast.While, gast.If)):
+            body.insert(k, guard)
+            return True
+        for field in ("body", "orelse"):
+            if _insert_before_line(getattr(stmt, field, None) or [], lineno, guard):
+                return True
+    return False
+

@@ -39,7 +39,7 @@ def check(source, varied, body, methods=METHODS) -> None:
     """Raise UnsupportedSyntaxError at the first write of the kinds above (forward
     mode passes `methods` without "pop", whose tangent it pops alongside)."""
     from . import aliases  # two names for one array (aliases.py)
-    aliases.check(source, varied)
+    aliases.insert_guards(aliases.check(source, varied), body, source)
     views = _views(body, source)
     for stmt in ir.statements(body):
         for call in _calls(stmt):

@@ -29,8 +29,9 @@ class Planning:
                 if OLD in found:
                     own.add(stmt)
                 reads[stmt] = (found - {OLD}) & self.locals
-                shape_reads |= shapes
-                value_reads |= values
+                target = {stmt.targets[0].id}  # (OLD: the target's value before it)
+                shape_reads |= shapes | (target if OLD in shapes else set())
+                value_reads |= values | (target if OLD in values else set())
             elif isinstance(stmt, (gast.If, gast.For, gast.While)) and (
                     self.is_active(stmt) or saves is not None and _holds_saves(stmt, saves)):
                 reads[stmt] = self.control_reads(stmt)

@@ -184,6 +184,14 @@ def _sum_inner(g, k):
     return (g.reshape(-1, n) @ _ones(n, g.dtype)).reshape(lead + (1,) * k)
 
 
+def refuse_view(a, b, filename, lineno, col, message, hint):
+    """Before `a *= ...` (or a write into b) where a = b[i]: an error when a really
+    shares b's memory (b is 2-D or more), which the source alone does not tell."""
+    if type(a) is ndarray and type(b) is ndarray and np.may_share_memory(a, b):
+        from .errors import Location, UnsupportedSyntaxError
+        raise UnsupportedSyntaxError(message, Location(filename, lineno, col), hint=hint)
+
+
 def complex_error(what: str) -> UsageError:
     return UsageError(f"{what}: adjoint computes derivatives of real-valued code (a "
                       "complex gradient has no single convention)",
@@ -390,12 +398,12 @@ __all__ = [  # what generated code may call as rt.<name>
     "matmul_ga_sum", "matmul_gb", "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad",
     "MISSING", "NonScalarOutputError", "norm_curved", "norm_grad", "norm_power",
     "NUMBERS", "numbers", "pad_grad", "pairs", "pairs_one", "pairs_t", "phi",
-    "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "repeat_grad", "reshape_like",
-    "restore", "seed", "select_default_grad", "select_grad", "sequence_grad",
-    "sequence_jvp", "Shape", "shape_of", "shape_only", "shaped", "shapes", "sign",
-    "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad", "sum_list_grad",
-    "sum_of", "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb",
-    "tile_grad", "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to",
-    "ungroup", "unstack", "values_grad", "values_jvp", "values_spread", "var_grad",
-    "vector_norm_grad", "vstack_grad", "weights_back", "weights_like", "zeros_like",
-    "zeros_like_container"]
+    "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "refuse_view", "repeat_grad",
+    "reshape_like", "restore", "seed", "select_default_grad", "select_grad",
+    "sequence_grad", "sequence_jvp", "Shape", "shape_of", "shape_only", "shaped",
+    "shapes", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad",
+    "sum_list_grad", "sum_of", "take_along_axis_grad", "take_grad", "tensordot_ga",
+    "tensordot_gb", "tile_grad", "trace_grad", "transpose_grad", "unbroadcast",
+    "unbroadcast_to", "ungroup", "unstack", "values_grad", "values_jvp",
+    "values_spread", "var_grad", "vector_norm_grad", "vstack_grad", "weights_back",
+    "weights_like", "zeros_like", "zeros_like_container"]

@@ -847,3 +847,37 @@ def test_dict_get_second_derivative_against_the_closed_form(rng):
     p["b"] = rng.standard_normal(3)  # the default unused: no curvature in b0
     hv = adjoint.hessian_vector_product(get_array_default, wrt="b0")(p, b0, v)
     np.testing.assert_allclose(hv, 0 * v, atol=1e-12)
+
+
+def row_scaled_in_place(M, x):
+    row = M[0]
+    row *= x              # a view of a 2-D M (M changes too), a number of a 1-D one
+    return np.sum(M) + np.sum(row)
+
+
+def rows_scaled_in_a_loop(M, x):
+    total = 0.0
+    for i in range(M.shape[0]):
+        r = M[i]
+        r *= x
+        total = total + np.sum(M[i]) * np.sum(r)
+    return total
+
+
+@pytest.mark.parametrize("fn", [row_scaled_in_place, rows_scaled_in_a_loop])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_a_row_taken_by_an_integer_index_is_checked_when_it_runs(fn, mode):
+    """`row = M[i]` is a view of a 2-D M (refused when written in place while M is
+    read later, at the user's line) and a number of a 1-D M (differentiated)."""
+    x = 1.3
+    run = (lambda M: adjoint.grad(fn, wrt="x")(M, x)) if mode == "grad" else \
+        (lambda M: adjoint.jvp(fn, wrt="x")(M, x, 1.0)[1])
+    M = np.arange(1.0, 7.0).reshape(2, 3)
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        run(M)
+    msg = str(info.value)
+    assert "is a view of M" in msg and "test_containers.py:" in msg and "hint:" in msg
+    np.testing.assert_array_equal(M, np.arange(1.0, 7.0).reshape(2, 3))
+    v = np.array([1.0, 2.0, 3.0])
+    want = numerical_grad(lambda x_: fn(v.copy(), x_), (x,), 0)
+    np.testing.assert_allclose(run(v), want, rtol=1e-6)
