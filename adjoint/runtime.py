@@ -178,8 +178,8 @@ def _sum_inner(g, k):
     if k == 0:
         return g
     lead = g.shape[:g.ndim - k]
-    n = g.size // math.prod(lead) if lead else g.size
-    if not _by_blas(g) or not lead or n > 65536:
+    n = g.size // math.prod(lead) if lead and _by_blas(g) else 0  # (_by_blas: size > 0)
+    if not n or n > 65536:
         return g.sum(axis=tuple(range(g.ndim - k, g.ndim)), keepdims=True)
     return (g.reshape(-1, n) @ _ones(n, g.dtype)).reshape(lead + (1,) * k)
 

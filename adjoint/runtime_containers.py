@@ -58,14 +58,36 @@ def _emptied(a, b) -> bool:
     return isinstance(a, list) and not a and isinstance(b, list)
 
 
+def _neg(x):
+    """-x, item by item for containers (keys and strings stay)."""
+    if isinstance(x, dict):
+        return GradDict({k: _neg(v) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        return GradList(_neg(v) for v in x)
+    return x if isinstance(x, str) else -x
+
+
 class _AddsItemwise:
-    """`+` on an adjoint container adds item by item (`_add`), never concatenates."""
+    """`+` and `-` on an adjoint container work item by item (`_add`), never
+    concatenate (the sweeps write `b -= c` for `b += -c`)."""
 
     def __add__(self, other):
         return _add(self, other)
 
     def __radd__(self, other):
         return _add(other, self)
+
+    def __sub__(self, other):
+        return _add(self, _neg(other))
+
+    def __rsub__(self, other):
+        return _add(other, _neg(self))
+
+    def __neg__(self):
+        return _neg(self)
+
+    def __isub__(self, other):
+        return self.__iadd__(_neg(other))
 
 
 class GradList(_AddsItemwise, list):
@@ -75,7 +97,6 @@ class GradList(_AddsItemwise, list):
         total = _add(self, other)
         self[:] = total  # the slots change; the elements are never mutated
         return self
-
 
     def __repr__(self):
         return f"GradList({list.__repr__(self)})"

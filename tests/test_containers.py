@@ -881,3 +881,18 @@ def test_a_row_taken_by_an_integer_index_is_checked_when_it_runs(fn, mode):
     v = np.array([1.0, 2.0, 3.0])
     want = numerical_grad(lambda x_: fn(v.copy(), x_), (x,), 0)
     np.testing.assert_allclose(run(v), want, rtol=1e-6)
+
+
+def pair_subtracted(t, c):
+    u = c - t                       # a tuple of numbers read as an array, and indexed
+    return np.sum(u ** 2) + t[0] * t[1]
+
+
+def test_a_tuple_parameter_subtracted_keeps_a_list_gradient():
+    """`bt -= ...` on a list adjoint subtracts item by item (no ndarray appears)."""
+    t, c = (0.3, 0.4), np.array([1.0, -2.0])
+    got = adjoint.grad(pair_subtracted, wrt="t")(t, c)
+    assert isinstance(got, (list, tuple)) and len(got) == 2
+    for i in range(2):
+        want = numerical_grad(lambda a, b: pair_subtracted((a, b), c), t, i)
+        np.testing.assert_allclose(got[i], want, rtol=1e-6)

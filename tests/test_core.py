@@ -325,3 +325,23 @@ def test_a_value_read_only_for_its_shape_is_not_computed():
     value, grad = adjoint.value_and_grad(squared_error)(x, y)
     np.testing.assert_allclose(value, np.sum((x - y) ** 2))
     np.testing.assert_allclose(grad, 2 * (x - y))
+
+
+def empty_batch_softmax(X):
+    Z = X - np.max(X, axis=1, keepdims=True)
+    E = np.exp(Z)
+    return np.sum(E / np.sum(E, axis=1, keepdims=True))
+
+
+def test_an_empty_batch_gives_empty_gradients():
+    """Summing adjoints over axes of an array with a zero-length axis (BLAS is not
+    asked: there is nothing to sum)."""
+    X = np.zeros((0, 4))
+    g = adjoint.grad(empty_batch_softmax)(X)
+    assert g.shape == (0, 4)
+    ga, gb = adjoint.grad(subtract_column, wrt=(0, 1))(X, np.zeros((0, 1)))
+    assert ga.shape == (0, 4) and gb.shape == (0, 1)
+
+
+def subtract_column(a, b):
+    return np.sum((a - b) ** 2)
