@@ -50,8 +50,9 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     a = rev.source.tree.args
     test = f"type({names[0]}) not in rt.NUMBERS" if len(names) == 1 else \
         f"not rt.numbers({', '.join(names)})"
+    out = _grad_out_name(rev)
     call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
-        "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + ", grad_out=grad_out)"
+        "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + f", {out}={out})"
     guard = gast.parse(f"if {test}:\n    return {call}\n").body[0]
     fast.body.insert(0, guard)
     return [fast, gen]
@@ -80,7 +81,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     inits = _inits(rev)
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
-    out_name = _grad_out_name(source, rev.namer)
+    out_name = _grad_out_name(rev)
     if rev.activity.active(result):
         bres = rev.adjoint(result)
         if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
@@ -118,9 +119,13 @@ def _target(stmt):
     return stmt.target.id if isinstance(stmt, gast.For) else stmt.targets[0].id
 
 
-def _grad_out_name(source, namer) -> str:
-    """`grad_out`, or `grad_out2` when differentiating a gradient (which has one)."""
-    return "grad_out" if "grad_out" not in params(source.tree) else namer.fresh("grad_out")
+def _grad_out_name(rev) -> str:
+    """`grad_out`, or `grad_out2` when differentiating a gradient (which has one);
+    chosen once, so the scalar fast path and its fallback take the same keyword."""
+    if getattr(rev, "out_name", None) is None:
+        rev.out_name = "grad_out" if "grad_out" not in params(rev.source.tree) \
+            else rev.namer.fresh("grad_out")
+    return rev.out_name
 
 
 def _with_grad_out(args, out_name="grad_out"):

@@ -554,3 +554,18 @@ def test_grad_of_grad_through_a_dict_rebuilt_each_step():
     gg = adjoint.grad(adjoint.grad(adam_like, wrt="lr"), wrt="lr")
     np.testing.assert_allclose(gg(p, lr), second, rtol=1e-5)
     assert sorted(p) == ["a", "b"] and p["a"][0] == 0.7  # the caller's dict is kept
+
+
+def log_times_sin(x):
+    return math.log(x) * math.sin(x)
+
+
+def test_grad_of_grad_with_a_scalar_fast_path_takes_grad_out2():
+    """The second gradient has a numbers-only version and a fallback for arrays:
+    both take the outer seed as grad_out2 (the dispatch passed grad_out twice)."""
+    gg = adjoint.grad(adjoint.grad(log_times_sin))
+    x, h = 0.7, 1e-4
+    second = (log_times_sin(x + h) - 2 * log_times_sin(x) + log_times_sin(x - h)) / h ** 2
+    np.testing.assert_allclose(gg(x), second, rtol=1e-6)
+    np.testing.assert_allclose(gg(x, grad_out2=2.0), 2 * second, rtol=1e-6)
+    np.testing.assert_allclose(gg(np.array(x), grad_out2=2.0), 2 * second, rtol=1e-6)
