@@ -98,14 +98,15 @@ class Loops:
         # the loop's variable; a comprehension's is renamed k -> k_ (comprehension.py)
         keys = {target.id, re.sub(r"_\d*$", "", target.id)} \
             if isinstance(target, gast.Name) else set()
+        names = {it.id, re.sub(r"_\d*$", "", it.id)}  # (also a comprehension's L_ -> L)
         for node in gast.walk(self.source.tree):
             if isinstance(node, gast.Assign) and isinstance(node.value, (gast.Dict,
                                                                         gast.DictComp)) \
-                    and any(isinstance(t, gast.Name) and t.id == it.id
+                    and any(isinstance(t, gast.Name) and t.id in names
                             for t in node.targets):
                 return True  # d = {...}: a dict
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
-                    and node.value.id == it.id:
+                    and node.value.id in names:
                 key = node.slice
                 if isinstance(key, gast.Name) and key.id in keys or \
                         isinstance(key, gast.Constant) and isinstance(key.value, str):

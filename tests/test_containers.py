@@ -896,3 +896,26 @@ def test_a_tuple_parameter_subtracted_keeps_a_list_gradient():
     for i in range(2):
         want = numerical_grad(lambda a, b: pair_subtracted((a, b), c), t, i)
         np.testing.assert_allclose(got[i], want, rtol=1e-6)
+
+
+def scaled_layers(layers, lr):
+    layers = [{k: L[k] * lr for k in L} for L in layers]
+    return np.sum(layers[0]["w"] * layers[1]["b"]) + np.sum(np.tanh(layers[1]["w"]))
+
+
+def test_a_dict_comprehension_inside_a_list_comprehension_walks_keys(rng):
+    """`{k: L[k] ... for k in L}` for each L of a list: L is a dict (walked by keys)."""
+    L = [{"w": rng.standard_normal(2), "b": rng.standard_normal(2)} for _ in range(2)]
+    g_layers, g_lr = adjoint.grad(scaled_layers, wrt=(0, 1))(L, 0.5)
+    np.testing.assert_allclose(g_lr, numerical_grad(lambda lr: scaled_layers(L, lr),
+                                                    (0.5,), 0), rtol=1e-6)
+    for i in range(2):
+        for k in ("w", "b"):
+            def f(v, i=i, k=k):
+                return scaled_layers([{**d, k: v} if j == i else d
+                                      for j, d in enumerate(L)], 0.5)
+            np.testing.assert_allclose(g_layers[i][k], numerical_grad(f, (L[i][k],), 0),
+                                       rtol=1e-6, atol=1e-9)
+    _, t = adjoint.jvp(scaled_layers, wrt=1)(L, 0.5, 1.0)
+    np.testing.assert_allclose(t, numerical_grad(lambda lr: scaled_layers(L, lr),
+                                                 (0.5,), 0), rtol=1e-6)
