@@ -44,8 +44,8 @@ def matmul_ga(g, a, b):
         return np.multiply.outer(g, b)
     if b_nd == 1:
         out = np.multiply.outer(g, b) if a_nd > 1 else g * b
-    elif a_nd == 1:
-        out = b @ g  # (k, n) @ (n,) -> (k,); batched b reduces below
+    elif a_nd == 1:  # (k, n) @ (n,) -> (k,); a batched b's products are summed below
+        out = b @ g if b_nd <= 2 else (b @ g[..., None])[..., 0]
     else:
         out = g @ np.swapaxes(b, -1, -2)
     return unbroadcast(out, a)
@@ -59,8 +59,8 @@ def matmul_gb(g, a, b):
         return g @ a if b_nd == 1 else a.T @ g
     if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
         g = _full_product(g, a, b)
-    if a_nd == 1:
-        out = np.multiply.outer(a, g) if b_nd > 1 else g * a
+    if a_nd == 1:  # an outer product per batch entry of g (one when b is a matrix)
+        out = a[:, None] * g[..., None, :] if b_nd > 1 else g * a
     elif b_nd == 1:
         out = np.swapaxes(a, -1, -2) @ g[..., None] if a_nd > 2 else a.T @ g
         out = out[..., 0] if a_nd > 2 else out

@@ -145,7 +145,8 @@ CASES["numpy.average"] = lambda r: reductions(r, name="a") + [
 _MATMUL = lambda r: [{"a": A(r, 3, 4), "b": A(r, 4, 2)},  # noqa: E731
                      {"a": A(r, 2, 3, 4), "b": A(r, 4, 5)},
                      {"a": A(r, 4), "b": A(r, 4, 2)}, {"a": A(r, 3, 4), "b": A(r, 4)},
-                     {"a": A(r, 4), "b": A(r, 4)}]
+                     {"a": A(r, 4), "b": A(r, 4)},
+                     {"a": A(r, 4), "b": A(r, 2, 4, 3)}, {"a": A(r, 2, 3, 4), "b": A(r, 4)}]
 for _n in ("numpy.matmul", "numpy.linalg.matmul", "operator.matmul"):
     CASES[_n] = _MATMUL
 # the adjoints of a @ b: v is the product's cotangent (a number stands for a zero one)
