@@ -112,8 +112,9 @@ def unbroadcast(g, like):
     if type(g) is ndarray:
         if (kind is ndarray and g.shape == like.shape) or (kind is Shape and g.shape == like):
             return g  # the common case, checked first: no broadcasting happened
-    elif kind in NUMBERS and type(g) in NUMBERS:
-        return g  # numbers (x[i] of a vector in a loop): nothing to sum
+    elif type(g) in NUMBERS:
+        return g  # numbers (x[i] of a vector in a loop): nothing to sum; a number
+        # against an array is a zero adjoint not yet spread (it stays a number)
     if isinstance(g, (list, dict)) or isinstance(like, dict):
         return g  # container adjoints (GradList, GradDict) add item by item
     if kind is not Shape and isinstance(like, (list, tuple)):

@@ -569,3 +569,21 @@ def test_grad_of_grad_with_a_scalar_fast_path_takes_grad_out2():
     np.testing.assert_allclose(gg(x), second, rtol=1e-6)
     np.testing.assert_allclose(gg(x, grad_out2=2.0), 2 * second, rtol=1e-6)
     np.testing.assert_allclose(gg(np.array(x), grad_out2=2.0), 2 * second, rtol=1e-6)
+
+
+def rescaled_log_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.log1p(x * (i + 1)))
+        x = x / (1.0 + i)
+    return s
+
+
+def test_grad_of_grad_of_an_array_rebound_in_a_loop():
+    """The first gradient's adjoint starts as the number 0.0 and is divided before
+    it meets an array: the second sweep keeps that zero a number (it was a 0-d
+    array that `+=` could not grow). f = sum log1p(x) + log1p(2x) + log1p(1.5x)."""
+    x, v = np.array([0.7, 0.3]), np.array([1.0, -0.5])
+    hess_diag = -1 / (1 + x) ** 2 - 4 / (1 + 2 * x) ** 2 - 2.25 / (1 + 1.5 * x) ** 2
+    gg = adjoint.grad(adjoint.grad(rescaled_log_loop))
+    np.testing.assert_allclose(gg(x, grad_out2=v), hess_diag * v, rtol=1e-10)
