@@ -239,8 +239,10 @@ def _basis(x, what="the differentiated parameter"):
     if shape == ():
         return [1.0]
     out = []
+    dtype = np.result_type(x, np.float32)  # float32 directions keep float32 (ints: f64)
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
     for i in range(int(np.prod(shape))):
-        e = np.zeros(int(np.prod(shape)))
+        e = np.zeros(int(np.prod(shape)), dtype)
         e[i] = 1.0
         out.append(e.reshape(shape))
     return out

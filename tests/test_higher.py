@@ -587,3 +587,26 @@ def test_grad_of_grad_of_an_array_rebound_in_a_loop():
     hess_diag = -1 / (1 + x) ** 2 - 4 / (1 + 2 * x) ** 2 - 2.25 / (1 + 1.5 * x) ** 2
     gg = adjoint.grad(adjoint.grad(rescaled_log_loop))
     np.testing.assert_allclose(gg(x, grad_out2=v), hess_diag * v, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_hessian_and_jacobian_of_float32_stay_float32(mode):
+    """The unit directions take the input's float type (float64 ones promoted)."""
+    x = np.array([0.7, -0.2, 1.1], dtype=np.float32)
+    J = adjoint.jacobian(elementwise_sin_x, mode=mode)(x)
+    assert J.dtype == np.float32
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(J, np.diag(np.cos(x64) * x64 + np.sin(x64)), rtol=1e-5)
+    if mode == "reverse":
+        H = adjoint.hessian(summed_sin_x)(x)
+        assert H.dtype == np.float32
+        np.testing.assert_allclose(H, np.diag(2 * np.cos(x64) - x64 * np.sin(x64)),
+                                   rtol=1e-5, atol=1e-6)
+
+
+def elementwise_sin_x(x):
+    return np.sin(x) * x
+
+
+def summed_sin_x(x):
+    return np.sum(np.sin(x) * x)
