@@ -90,7 +90,8 @@ def dotted(node) -> str | None:
     return ".".join(reversed(parts))
 
 
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset",
+             "restore")  # (and the mark of a lowered rt.restore, containers.py)
 
 
 def clone(node):

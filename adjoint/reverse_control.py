@@ -94,13 +94,11 @@ class ControlFlow:
 def _copied(stmts) -> set:
     """Adjoints copied in place (`b = rt.copy(b)`) anywhere in these statements."""
     found = set()
-    for node in stmts:
-        for sub in gast.walk(node):
-            if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
-                    and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
-                    and isinstance(sub.value.args[0], gast.Name) \
-                    and isinstance(sub.targets[0], gast.Name) \
-                    and sub.targets[0].id == sub.value.args[0].id:
-                found.add(sub.targets[0].id)
+    for sub in ir.nodes(stmts):
+        if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
+                and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
+                and isinstance(sub.value.args[0], gast.Name) \
+                and isinstance(sub.targets[0], gast.Name) \
+                and sub.targets[0].id == sub.value.args[0].id:
+            found.add(sub.targets[0].id)
     return found
-
