@@ -329,6 +329,8 @@ def broadcast_like(g, x):
     if type(x) is not Shape and (isinstance(x, (list, tuple, dict))
                                  or isinstance(g, (list, tuple, dict))):
         return broadcast_container(g, x)
+    if type(x) in NUMBERS and np.ndim(g):  # x: a zero adjoint unbroadcast left a number
+        return unbroadcast(g, x)
     return np.array(np.broadcast_to(g, shape_of(x)))
 
 

@@ -24,7 +24,11 @@ def cast_grad(g, x, dtype=None):
         return np.zeros(np.shape(x), dtype=float_dtype(x))
     if isinstance(x, (list, tuple)) and type(x) is not Shape:
         from .runtime_containers import list_of
+        if np.ndim(g) == 0:  # a zero adjoint not yet spread (e.g. after a break)
+            return list_of(cast_grad(g, v) for v in x)
         return list_of(cast_grad(g[i], v) for i, v in enumerate(x))
+    if isinstance(g, (list, tuple)):  # pieces of a split, stacked back (its transpose)
+        g = np.asarray(g)
     dtype = np.result_type(x)
     if np.issubdtype(dtype, np.floating) and np.result_type(g) != dtype:
         return np.asarray(g, dtype=dtype)

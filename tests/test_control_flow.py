@@ -236,3 +236,32 @@ def test_a_loop_kept_for_its_counter_alone():
     np.testing.assert_allclose(adjoint.grad(f)(0.7), 5.0)
     np.testing.assert_allclose(adjoint.grad(f)(np.float64(0.7)), 5.0)
     np.testing.assert_allclose(adjoint.jvp(f)(0.7, 1.0)[1], 5.0)
+
+
+def stop_early(a, z0):
+    """An explicit-Euler fit that stops when the state grows too large; after the
+    break, the state array (built from a list of numbers) is never read."""
+    z = z0
+    loss = 0.0
+    for t in range(3):
+        z = z + 0.1 * np.array([a * z[0], -z[1]])
+        if np.max(z) > 1.5:
+            loss = loss + 100.0
+            break
+        loss = loss + np.sum(z ** 2)
+    return loss
+
+
+@pytest.mark.parametrize("a", [0.5, 2.0])  # 2.0 breaks at t = 1
+def test_a_break_leaving_a_list_built_array_without_gradient(a):
+    """The array's adjoint is still the number 0.0 when the reverse meets
+    np.array([...]): it spreads to every element (was 'float is not subscriptable')."""
+    z0, h = np.array([1.0, 0.5]), 1e-4
+    f = lambda a_: stop_early(a_, z0)  # noqa: E731
+    first = (f(a + 1e-6) - f(a - 1e-6)) / 2e-6
+    second = (f(a + h) - 2 * f(a) + f(a - h)) / h ** 2
+    np.testing.assert_allclose(adjoint.grad(stop_early, wrt="a")(a, z0), first, rtol=1e-6)
+    np.testing.assert_allclose(
+        adjoint.hessian_vector_product(stop_early, wrt="a")(a, z0, 1.0), second, rtol=1e-5)
+    gg = adjoint.grad(adjoint.grad(stop_early, wrt="a"), wrt="a")
+    np.testing.assert_allclose(gg(a, z0), second, rtol=1e-5)

@@ -27,7 +27,8 @@ defrule(rt.max_grad, "v, x, ans_, axis=None, keepdims=False",
 defrule(rt.max_jvp, "v, x, ans_, axis=None, keepdims=False",
         v="rt.max_grad(g, x, ans_, axis, keepdims)",
         jvp={"v": "rt.max_jvp(dv, x, ans_, axis, keepdims)"}, name="rt.max_jvp")
-defrule(rt.getitem_grad, "v, x, index", v="g[index]",
+defrule(rt.getitem_grad, "v, x, index",  # (a number: a zero adjoint not yet spread)
+        v="g if isinstance(g, float) else g[index]",
         jvp={"v": "rt.getitem_grad(dv, x, index)"}, name="rt.getitem_grad")
 defrule(rt.reshape_like, "v, x", v="rt.reshape_like(g, v)",
         jvp={"v": "rt.reshape_like(dv, x)"}, name="rt.reshape_like")
