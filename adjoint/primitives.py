@@ -103,6 +103,8 @@ def _attribute(value, source, locals_):
     rule = lookup_attribute(value.attr)
     if rule is not None:
         return Prim("rule", value, rule, (("self", value.value),))
+    if source.generated:  # a gradient differentiated again: the first compile took
+        return Prim("nondiff", value)  # this read only of a constant (p.n of a config)
     return Prim("opaque", value, what=f"attribute .{value.attr}")
 
 

@@ -610,3 +610,28 @@ def elementwise_sin_x(x):
 
 def summed_sin_x(x):
     return np.sum(np.sin(x) * x)
+
+
+Settings = __import__("collections").namedtuple("Settings", ["scale", "steps"])
+
+
+def _scaled_square(a, cfg):
+    return a * a / cfg.scale
+
+
+def damped_loss(a, cfg):
+    for _ in range(cfg.steps):
+        a = a - 0.1 * _scaled_square(a, cfg) * a
+    return _scaled_square(a, cfg)
+
+
+def test_second_derivatives_through_a_helper_reading_a_namedtuple():
+    """The first gradient's tape carries `cfg`; differentiated again, its fields are
+    still constants (was: no gradient rule for attribute .scale)."""
+    cfg, a, h = Settings(4.0, 3), 0.7, 1e-4
+    second = (damped_loss(a + h, cfg) - 2 * damped_loss(a, cfg)
+              + damped_loss(a - h, cfg)) / h ** 2
+    gg = adjoint.grad(adjoint.grad(damped_loss, wrt="a"), wrt="a")
+    np.testing.assert_allclose(gg(a, cfg), second, rtol=1e-5)
+    hv = adjoint.hessian_vector_product(damped_loss, wrt="a")(a, cfg, 1.0)
+    np.testing.assert_allclose(hv, second, rtol=1e-5)
