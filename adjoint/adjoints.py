@@ -74,6 +74,10 @@ def accumulate(b: str, expr, state: State, indexed: bool, ints, where,
         stmt = add_at(b, expr, ints, where, in_place)
         if stmt is not None:
             return stmt
+    if b in state.owned and in_place and is_getitem_grad(expr):
+        # b[i] += g into b itself (b may still be the number 0.0: rt.add_item checks)
+        g, x, index = expr.args
+        return ir.assign(b, ir.call("rt.add_item", ir.name(b), g, x, index), where)
     if b in state.owned:
         sub = isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub)
         node = gast.AugAssign(target=ir.name(b, True), op=gast.Sub() if sub else gast.Add(),

@@ -372,7 +372,7 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     einsum_ops, inner_ga, inner_gb, kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,
     matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb, vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, as_array, as_sequence,
+    DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, add_item, as_array, as_sequence,
     broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
     dict_get, dict_items, dict_keys, dict_values, fit_inner, get_default, get_grad,
     get_pick, is_container, item, item_grad, item_grad_saved, items_grad, items_jvp,
@@ -386,7 +386,7 @@ from .runtime_higher import (  # noqa: E402  (rt.<name> for each)
     weights_back, weights_like)
 
 __all__ = [  # what generated code may call as rt.<name>
-    "add_at", "as_array", "as_sequence", "average_grad", "average_wgrad",
+    "add_at", "add_item", "as_array", "as_sequence", "average_grad", "average_wgrad",
     "average_wjvp", "broadcast_like", "cast_grad", "cast_jvp", "cholesky_grad",
     "cholesky_jvp", "concatenate_grad", "container_fit", "container_getitem_grad",
     "container_zeros", "copy", "count", "cumprod_grad", "cumprod_jvp", "cumsum_grad",

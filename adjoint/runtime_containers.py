@@ -329,12 +329,25 @@ def add_at(b, index, g):
         np.add.at(b, index, g)
 
 
+def add_item(b, g, x, index):
+    """`b + getitem_grad(g, x, index)` for an adjoint `b` the sweep owns: written into
+    b when it is an array, list or dict; a zero b that is still a number gives the
+    new array (no full-size array of zeros per element read)."""
+    if type(b) is float or type(b) is int or (type(b) is np.float64 and not b):
+        if not b:
+            return _rt().getitem_grad(g, x, index)
+        return b + _rt().getitem_grad(g, x, index)
+    add_at(b, index, g)
+    return b
+
+
 def _basic(index) -> bool:
     """An index of ints and slices only (each element named at most once)."""
     kind = type(index)
-    if kind is int or kind is slice:
+    if kind is int or kind is slice or isinstance(index, np.integer):
         return True
-    return kind is tuple and all(type(i) is int or type(i) is slice for i in index)
+    return kind is tuple and all(type(i) is int or type(i) is slice
+                                 or isinstance(i, np.integer) for i in index)
 
 
 # ---- iterating dicts: `for k in d`, `for k, v in d.items()`, `d.values()` -----------

@@ -365,6 +365,9 @@ CASES["rt.diff_grad"] = lambda r: [{"v": A(r, 3, 4), "a": A(r, 3, 5)}]
 CASES["rt.transpose_grad"] = lambda r: [{"v": A(r, 2, 3, 4), "axes": (1, 2, 0)}]
 CASES["rt.reshape_like"] = lambda r: [{"v": A(r, 12), "x": _X(r)}]
 CASES["rt.getitem_grad"] = lambda r: [{"v": A(r, 3, 4), "x": _X(r), "index": np.array([0, 2, 0])}]
+CASES["rt.add_item"] = lambda r: [{"b": A(r, 5), "v": A(r), "x": A(r, 5), "index": 2},
+                                  {"b": A(r, 5), "v": A(r, 2), "x": A(r, 5),
+                                   "index": np.s_[1:3]}]
 CASES["rt.broadcast_like"] = lambda r: [{"v": A(r, 1, 4), "x": _X(r)}]
 CASES["rt.fit"] = lambda r: [{"v": A(r), "x": _X(r)}, {"v": A(r, 3, 4), "x": _X(r)}]
 CASES["rt.item_grad"] = lambda r: [{"v": A(r, 3, 4), "index": 1, "like": A(r, 4)},

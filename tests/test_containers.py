@@ -919,3 +919,26 @@ def test_a_dict_comprehension_inside_a_list_comprehension_walks_keys(rng):
     _, t = adjoint.jvp(scaled_layers, wrt=1)(L, 0.5, 1.0)
     np.testing.assert_allclose(t, numerical_grad(lambda lr: scaled_layers(L, lr),
                                                  (0.5,), 0), rtol=1e-6)
+
+
+def neighbour_products(x):
+    t = np.sum(np.sin(x))       # read whole first: its adjoint starts as the number 0.0
+    s = 0.0
+    for i in range(1, x.shape[0]):
+        s = s + x[i] * x[i - 1]
+    return s + t
+
+
+def test_element_reads_in_a_loop_add_into_the_adjoint_in_place(rng):
+    """Each x[i] read adds its adjoint into bx itself (rt.add_item), not through a
+    full-size array of zeros per read; the first read finds bx still 0.0."""
+    x = rng.standard_normal(7)
+    g = adjoint.grad(neighbour_products)
+    assert "rt.add_item(bx" in g.source and "+= rt.getitem_grad" not in g.source
+    assert_grad_matches(g, neighbour_products, (x,))
+    v = rng.standard_normal(7)
+    hv = adjoint.hessian_vector_product(neighbour_products)(x, v)
+    hess = np.diag(-np.sin(x)) + np.eye(7, k=1) + np.eye(7, k=-1)
+    np.testing.assert_allclose(hv, hess @ v, rtol=1e-10, atol=1e-12)
+    gg = adjoint.grad(adjoint.grad(neighbour_products))(x, grad_out2=v)
+    np.testing.assert_allclose(gg, hess @ v, rtol=1e-10, atol=1e-12)

@@ -38,7 +38,9 @@ def bind(rule, case):
 
 def call(rule, values, case):
     """Call the real function: required and star parameters positionally, given
-    optional ones by keyword (falling back to positional for builtins)."""
+    optional ones by keyword (falling back to positional for builtins). Arrays are
+    passed as copies: a helper may write into one (rt.add_item adds in place)."""
+    values = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in values.items()}
     args, kwargs = [], {}
     for p in rule.params:
         if p.star:

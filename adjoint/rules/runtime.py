@@ -27,6 +27,9 @@ defrule(rt.max_grad, "v, x, ans_, axis=None, keepdims=False",
 defrule(rt.max_jvp, "v, x, ans_, axis=None, keepdims=False",
         v="rt.max_grad(g, x, ans_, axis, keepdims)",
         jvp={"v": "rt.max_jvp(dv, x, ans_, axis, keepdims)"}, name="rt.max_jvp")
+defrule(rt.add_item, "b, v, x, index",  # b + getitem_grad(v, x, index), b written in place
+        b="g", v="g if isinstance(g, float) else g[index]",
+        jvp={"b": "db", "v": "rt.getitem_grad(dv, x, index)"}, name="rt.add_item")
 defrule(rt.getitem_grad, "v, x, index",  # (a number: a zero adjoint not yet spread)
         v="g if isinstance(g, float) else g[index]",
         jvp={"v": "rt.getitem_grad(dv, x, index)"}, name="rt.getitem_grad")
