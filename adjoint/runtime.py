@@ -70,6 +70,7 @@ class Shape(tuple):
 
 
 _NO_AXES = Shape(())  # the shape of every number, made once
+_F64 = np.dtype(np.float64)
 
 
 def shape_only(value):
@@ -249,6 +250,8 @@ def _axes(axis, ndim):
 def float_dtype(*values):
     """The floating dtype a gradient of these values has (ints become float64).
     Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
+    if all((type(v) is ndarray and v.dtype is _F64) or type(v) is float for v in values):
+        return _F64  # the common case first: float64 arrays and Python floats
     arrays = [v.dtype if type(v) is Shape else np.asarray(v).dtype for v in values
               if type(v) not in NUMBERS]
     dtype = np.result_type(*arrays) if arrays else np.dtype(np.float64)
