@@ -39,17 +39,21 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     when every argument is a Python number (checked on entry); `gen` is renamed
     `<name>_arrays` and kept for everything else. Returns the module's functions."""
     names = params(rev.source.tree)
-    assumed = scalars.analyze(body, rev.source, locals_, assumed=names)
     active = rev.activity.varied & rev.activity.useful
-    if not names or not _calls(gen, "rt.unbroadcast") or not active <= assumed:
+    vectors = [p for p in names if p not in active and scalars.only_indexed(body, p)]
+    numbers = [p for p in names if p not in vectors]
+    assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors)
+    if not numbers or not _calls(gen, "rt.unbroadcast") or not active <= assumed:
         return [gen]
     fast = sweep(rev, body, assumed, ctx, value)
     if _calls(fast, "rt.unbroadcast"):
         return [gen]
     fast.name, gen.name = gen.name, gen.name + "_arrays"
     a = rev.source.tree.args
-    test = f"type({names[0]}) not in rt.NUMBERS" if len(names) == 1 else \
-        f"not rt.numbers({', '.join(names)})"
+    test = f"type({numbers[0]}) not in rt.NUMBERS" if len(numbers) == 1 else \
+        f"not rt.numbers({', '.join(numbers)})"
+    if vectors:  # data read one element at a time (cases[day]): 1-D, checked too
+        test += f" or not rt.vectors({', '.join(vectors)})"
     out = _grad_out_name(rev)
     call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
         "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + f", {out}={out})"

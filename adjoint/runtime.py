@@ -23,6 +23,21 @@ def numbers(*values):
     return True
 
 
+def vectors(*values):
+    """True when every value is a 1-D array of real numbers or a list or tuple of
+    numbers: one element of it (`cases[day]`) is a number."""
+    for v in values:
+        if type(v) is ndarray:
+            if v.ndim != 1 or v.dtype.kind not in "fiub":
+                return False
+        elif type(v) is list or type(v) is tuple:
+            if not all(type(e) in NUMBERS for e in v):
+                return False
+        else:
+            return False
+    return True
+
+
 def seed(ans, grad_out, where="", name="grad_out"):
     """The adjoint of the function's result: `grad_out` (shaped like the result), or
     1.0 for a scalar. `name`: the keyword the caller passes it as (`grad_out2` for the
@@ -410,6 +425,6 @@ __all__ = [  # what generated code may call as rt.<name>
     "shapes", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad",
     "sum_list_grad", "sum_of", "take_along_axis_grad", "take_grad", "tensordot_ga",
     "tensordot_gb", "tile_grad", "trace_grad", "transpose_grad", "unbroadcast",
-    "unbroadcast_to", "ungroup", "unstack", "values_grad", "values_jvp",
+    "unbroadcast_to", "ungroup", "unstack", "values_grad", "vectors", "values_jvp",
     "values_spread", "var_grad", "vector_norm_grad", "vstack_grad", "weights_back",
     "weights_like", "zeros_like", "zeros_like_container"]

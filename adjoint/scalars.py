@@ -28,6 +28,8 @@ def _scalar_call(prim: Prim, source: Source, known, locals_) -> bool:
         fn = resolve(func, source.namespace)
     if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__module__", "") == "math":
         return True
+    if fn is len:
+        return True
     if fn in SCALAR_BUILTINS:
         return all(_is0d(a, known) for a in prim.node.args)
     name = getattr(fn, "__name__", "")
@@ -48,9 +50,14 @@ def _is0d(node, known) -> bool:
     return isinstance(node, gast.Name) and node.id in known
 
 
-def _value_is0d(value, prim: Prim, source, known, locals_) -> bool:
+def _value_is0d(value, prim: Prim, source, known, locals_, vectors=()) -> bool:
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return True
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in vectors:  # cases[day] of a vector (checked on entry)
+        index = value.slice
+        return isinstance(index, gast.Constant) and type(index.value) is int \
+            or isinstance(index, gast.Name) and index.id in known
     if isinstance(value, gast.UnaryOp):
         return _is0d(value.operand, known)
     if prim.kind in ("copy", "const"):
@@ -65,8 +72,9 @@ def _value_is0d(value, prim: Prim, source, known, locals_) -> bool:
     return False
 
 
-def analyze(body, source: Source, locals_, assumed=()) -> frozenset:
-    """Names provably 0-d throughout the function (flow-insensitive, all definitions)."""
+def analyze(body, source: Source, locals_, assumed=(), vectors=()) -> frozenset:
+    """Names provably 0-d throughout the function (flow-insensitive, all definitions).
+    `vectors`: parameters assumed 1-D (behind a guard), whose elements are 0-d."""
     defs: dict[str, list] = {}
     for stmt in _walk(body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
@@ -87,7 +95,7 @@ def analyze(body, source: Source, locals_, assumed=()) -> frozenset:
             if name in assumed:
                 continue
             ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
-                                               known, locals_)
+                                               known, locals_, vectors)
                      for v in defs.get(name, []))
             if not ok:
                 known.discard(name)
@@ -106,4 +114,25 @@ def _walk(body):
         yield stmt
         for field in ("body", "orelse"):
             yield from _walk(getattr(stmt, field, []) or [])
+
+
+def only_indexed(body, name: str) -> bool:
+    """Whether every read of `name` is one element of it (`name[i]`, not a slice) or
+    its length: a data vector the scalar fast path can take behind `rt.vectors`."""
+    allowed, seen = set(), False
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and node.value.id == name and not isinstance(node.slice, (gast.Slice,
+                                                                          gast.Tuple)):
+            allowed.add(id(node.value))
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "len" and len(node.args) == 1 \
+                and isinstance(node.args[0], gast.Name) and node.args[0].id == name:
+            allowed.add(id(node.args[0]))
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Name) and node.id == name:
+            seen = True
+            if id(node) not in allowed or not isinstance(node.ctx, gast.Load):
+                return False
+    return seen
 

@@ -265,3 +265,31 @@ def test_a_break_leaving_a_list_built_array_without_gradient(a):
         adjoint.hessian_vector_product(stop_early, wrt="a")(a, z0, 1.0), second, rtol=1e-5)
     gg = adjoint.grad(adjoint.grad(stop_early, wrt="a"), wrt="a")
     np.testing.assert_allclose(gg(a, z0), second, rtol=1e-5)
+
+
+def fit_decay(k, y0, observed, dt=0.5):
+    """A scalar simulation compared with data one element at a time."""
+    y, loss, day = y0, 0.0, 0
+    while day < len(observed):
+        y = y - k * y * dt
+        loss = loss + np.sum((np.log(y) - np.log(observed[day])) ** 2)
+        day += 1
+    return loss
+
+
+@pytest.mark.parametrize("data", ["vector", "list", "column"])
+def test_a_data_vector_read_by_element_keeps_the_numbers_fast_path(data):
+    """`observed[day]` of a 1-D array or list of numbers is a number (checked on
+    entry by rt.vectors); a 2-D column falls back to the general version."""
+    obs = np.array([0.8, 0.55, 0.4, 0.3])
+    observed = {"vector": obs, "list": list(obs), "column": obs[:, None]}[data]
+    g = adjoint.grad(fit_decay, wrt=("k", "y0"))
+    assert "rt.vectors(observed)" in g.source
+    got = g(0.6, 1.1, observed)
+    for i, arg in enumerate((0.6, 1.1)):
+        def f(v, i=i):
+            args = [0.6, 1.1]
+            args[i] = v
+            return fit_decay(*args, observed)
+        want = (f(arg + 1e-6) - f(arg - 1e-6)) / 2e-6
+        np.testing.assert_allclose(got[i], want, rtol=1e-6)

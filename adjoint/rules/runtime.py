@@ -58,7 +58,7 @@ defrule(rt.dot_gb, "v, a, b", v="np.dot(a, g)", a="rt.dot_ga(v, a, g)",
 
 # ---- elementwise -------------------------------------------------------------
 unary(rt.log_or_zero, "(x > 0) / np.where(x > 0, x, 1.0)", name="rt.log_or_zero")
-nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.count, rt.star_axes,
+nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.vectors, rt.count, rt.star_axes,
         rt.shape_only, rt.shapes, rt.is_container, rt.refuse_view)
 # the item a write replaces, saved to be restored: its tangent restores the tangent
 defrule(rt.item, "x, index", x="rt.item_grad_saved(g, x, index)",
