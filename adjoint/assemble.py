@@ -40,7 +40,8 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     `<name>_arrays` and kept for everything else. Returns the module's functions."""
     names = params(rev.source.tree)
     active = rev.activity.varied & rev.activity.useful
-    vectors = [p for p in names if p not in active and scalars.only_indexed(body, p)]
+    data = scalars.only_indexed(body, [p for p in names if p not in active])
+    vectors = [p for p in names if p in data]
     numbers = [p for p in names if p not in vectors]
     assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors)
     if not numbers or not _calls(gen, "rt.unbroadcast") or not active <= assumed:

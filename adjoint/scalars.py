@@ -116,23 +116,22 @@ def _walk(body):
             yield from _walk(getattr(stmt, field, []) or [])
 
 
-def only_indexed(body, name: str) -> bool:
-    """Whether every read of `name` is one element of it (`name[i]`, not a slice) or
-    its length: a data vector the scalar fast path can take behind `rt.vectors`."""
-    allowed, seen = set(), False
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
-                and node.value.id == name and not isinstance(node.slice, (gast.Slice,
-                                                                          gast.Tuple)):
+def only_indexed(body, names) -> set:
+    """Those of `names` every read of which is one element (`name[i]`, not a slice) or
+    the length: data vectors the scalar fast path can take behind `rt.vectors`."""
+    from . import ir
+    names = set(names)
+    allowed, reads = set(), []
+    for node in ir.nodes(body):
+        if isinstance(node, gast.Name):
+            if node.id in names:
+                reads.append(node)
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and not isinstance(node.slice, (gast.Slice, gast.Tuple)):
             allowed.add(id(node.value))
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-                and node.func.id == "len" and len(node.args) == 1 \
-                and isinstance(node.args[0], gast.Name) and node.args[0].id == name:
+                and node.func.id == "len" and len(node.args) == 1:
             allowed.add(id(node.args[0]))
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(node, gast.Name) and node.id == name:
-            seen = True
-            if id(node) not in allowed or not isinstance(node.ctx, gast.Load):
-                return False
-    return seen
-
+    found = {n.id for n in reads}
+    return found - {n.id for n in reads
+                    if id(n) not in allowed or not isinstance(n.ctx, gast.Load)}
