@@ -184,16 +184,24 @@ def _index_gathered(rev, body, known: set) -> None:
 
 
 def _copies(body, names: set) -> set:
-    """`names` and every variable copied to or from one of them (`a = b`)."""
+    """`names` and every variable copied to or from one of them (`a = b`, or
+    `a = rt.copy(b)` in a gradient differentiated again)."""
     names = set(names)
+    pairs = []
+    for stmt in walk(body):
+        if isinstance(stmt, gast.Assign) and not is_write(stmt):
+            value = stmt.value
+            if isinstance(value, gast.Call) and ir.dotted(value.func) == "rt.copy" \
+                    and len(value.args) == 1:
+                value = value.args[0]
+            if isinstance(value, gast.Name):
+                pairs.append((value.id, stmt.targets[0].id))
     changed = True
     while changed:
         changed = False
-        for stmt in walk(body):
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) \
-                    and not is_write(stmt) and (stmt.value.id in names) != \
-                    (stmt.targets[0].id in names):
-                names |= {stmt.value.id, stmt.targets[0].id}
+        for a, b in pairs:
+            if (a in names) != (b in names):
+                names |= {a, b}
                 changed = True
     return names
 

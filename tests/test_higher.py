@@ -544,14 +544,38 @@ def adam_like(p, lr):
     return np.sum(p["a"] * p["b"]) + np.sum(p["b"] ** 2)
 
 
-def test_grad_of_grad_through_a_dict_rebuilt_each_step():
+def _dict_grads(p):
+    return {"a": np.sin(p["a"]) * p["b"], "b": np.cos(p["b"]) * p["a"]}
+
+
+def _steps(p, lr):
+    m = {k: 0.0 * v for k, v in p.items()}
+    for t in range(1, 3):
+        grads = _dict_grads(p)
+        new_p = {}
+        for k in p:
+            m[k] = 0.9 * m[k] + 0.1 * grads[k]
+            new_p[k] = p[k] - lr * m[k] / (1 - 0.9 ** t)
+        p = new_p
+    return p
+
+
+def adam_like_with_a_helper(p, lr):
+    """The same loop in a helper, its gradients from another helper (a dict)."""
+    q = _steps(p, lr)
+    return np.sum(q["a"] * q["b"]) + np.sum(q["b"] ** 2)
+
+
+@pytest.mark.parametrize("fn", ["adam_like", "adam_like_with_a_helper"])
+def test_grad_of_grad_through_a_dict_rebuilt_each_step(fn):
     """The first gradient undoes `new_p[k] = ...` by deleting the key again
     (rt.restore); the second sweep must undo that deletion before it reads new_p."""
+    fn = globals()[fn]
     p = {"a": np.array([0.7, -0.4]), "b": np.array([0.3, 0.9])}
-    f = lambda lr: adam_like(p, lr)  # noqa: E731
+    f = lambda lr: fn(p, lr)  # noqa: E731
     lr, h = 0.1, 1e-4
     second = (f(lr + h) - 2 * f(lr) + f(lr - h)) / h ** 2
-    gg = adjoint.grad(adjoint.grad(adam_like, wrt="lr"), wrt="lr")
+    gg = adjoint.grad(adjoint.grad(fn, wrt="lr"), wrt="lr")
     np.testing.assert_allclose(gg(p, lr), second, rtol=1e-5)
     assert sorted(p) == ["a", "b"] and p["a"][0] == 0.7  # the caller's dict is kept
 
