@@ -91,7 +91,7 @@ _F64 = np.dtype(np.float64)
 def shape_only(value):
     """What the adjoint sweep keeps of a value it reads only for its shape; a ragged
     container (a list of arrays of different shapes, a tape) is kept whole."""
-    if type(value) is ndarray and value.dtype is Shape.dtype:
+    if type(value) is ndarray and value.dtype is _F64:
         return Shape(value.shape)  # the common case first: a float64 array
     if value is None:  # (a loop's first save: nothing was there yet)
         return None
@@ -184,8 +184,8 @@ def _sum_outer(g, k):
     if not _by_blas(g):
         return g.sum(axis=tuple(range(k)))
     rest = g.shape[k:]
-    m = g.size // math.prod(rest) if rest else g.size
-    if m > 65536 or not rest:
+    m = g.size // math.prod(rest) if rest else 0
+    if not m or m > 65536:  # (no axes left: a plain sum of everything)
         return g.sum(axis=tuple(range(k)))
     return (_ones(m, g.dtype) @ g.reshape(m, -1)).reshape(rest)
 
@@ -390,12 +390,13 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     einsum_ops, inner_ga, inner_gb, kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,
     matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb, vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
-    DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, add_item, as_array, as_sequence,
-    broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
-    dict_get, dict_items, dict_keys, dict_values, fit_inner, get_default, get_grad,
-    get_pick, is_container, item, item_grad, item_grad_saved, items_grad, items_jvp,
-    items_spread, last_writes, list_of, restore, sequence_grad, sequence_jvp,
-    sum_list_grad, sum_of, values_grad, values_jvp, values_spread, zeros_like_container)
+    DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, add_item, as_array,
+    as_sequence, broadcast_container, container_fit, container_getitem_grad,
+    container_zeros, copy, dict_get, dict_items, dict_keys, dict_values, fit_inner,
+    get_default, get_grad, get_pick, is_container, item, item_grad, item_grad_saved,
+    items_grad, items_jvp, items_spread, last_writes, list_of, restore, sequence_grad,
+    sequence_jvp, sum_list_grad, sum_of, values_grad, values_jvp, values_spread,
+    zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)

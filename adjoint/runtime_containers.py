@@ -333,10 +333,9 @@ def add_item(b, g, x, index):
     """`b + getitem_grad(g, x, index)` for an adjoint `b` the sweep owns: written into
     b when it is an array, list or dict; a zero b that is still a number gives the
     new array (no full-size array of zeros per element read)."""
-    if type(b) is float or type(b) is int or (type(b) is np.float64 and not b):
-        if not b:
-            return _rt().getitem_grad(g, x, index)
-        return b + _rt().getitem_grad(g, x, index)
+    if type(b) in _rt().NUMBERS:
+        part = _rt().getitem_grad(g, x, index)
+        return part if not b else b + part
     add_at(b, index, g)
     return b
 
