@@ -38,29 +38,59 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     """For functions of numbers only: a version without any `rt.unbroadcast`, used
     when every argument is a Python number (checked on entry); `gen` is renamed
     `<name>_arrays` and kept for everything else. Returns the module's functions."""
-    names = params(rev.source.tree)
-    active = rev.activity.varied & rev.activity.useful
-    data = scalars.only_indexed(body, [p for p in names if p not in active])
-    vectors = [p for p in names if p in data]
-    numbers = [p for p in names if p not in vectors]
-    assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors)
-    if not numbers or not _calls(gen, "rt.unbroadcast") or not active <= assumed:
+    found = _numbers_only(rev, body, locals_, gen)
+    if found is None:
         return [gen]
+    numbers, vectors, assumed = found
     fast = sweep(rev, body, assumed, ctx, value)
     if _calls(fast, "rt.unbroadcast"):
         return [gen]
     fast.name, gen.name = gen.name, gen.name + "_arrays"
     a = rev.source.tree.args
-    test = f"type({numbers[0]}) not in rt.NUMBERS" if len(numbers) == 1 else \
-        f"not rt.numbers({', '.join(numbers)})"
-    if vectors:  # data read one element at a time (cases[day]): 1-D, checked too
-        test += f" or not rt.vectors({', '.join(vectors)})"
+    test = _numbers_test(numbers, vectors, negate=True)
     out = _grad_out_name(rev)
     call = f"{gen.name}({', '.join(p.id for p in a.posonlyargs + a.args)}" + \
         "".join(f", {p.id}={p.id}" for p in a.kwonlyargs) + f", {out}={out})"
     guard = gast.parse(f"if {test}:\n    return {call}\n").body[0]
     fast.body.insert(0, guard)
     return [fast, gen]
+
+
+def _numbers_only(rev, body, locals_, general):
+    """(numbers, vectors, names then proven 0-d) when every differentiated value is a
+    number given parameters that are numbers, and vectors (data read one element at
+    a time, `cases[day]`); None when that cannot be shown or changes nothing."""
+    names = params(rev.source.tree)
+    active = rev.activity.varied & rev.activity.useful
+    data = scalars.only_indexed(body, names)
+    vectors = [p for p in names if p in data]
+    numbers = [p for p in names if p not in vectors]
+    assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors)
+    others = active - _packs(body) - set(vectors)  # (tuples of numbers and vectors
+    # need no unbroadcast: their adjoints are built item by item)
+    if not numbers or not _calls(general, "rt.unbroadcast") or not others <= assumed:
+        return None
+    return numbers, vectors, assumed
+
+
+def _packs(body) -> set:
+    """Names every assignment of which is a tuple or list literal (a callee's result)."""
+    packs, other = set(), set()
+    for stmt in ir.statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            literal = isinstance(stmt.value, (gast.Tuple, gast.List))
+            (packs if literal else other).add(stmt.targets[0].id)
+    return packs - other
+
+
+def _numbers_test(numbers, vectors, negate=False) -> str:
+    """The check that the parameters are numbers (and vectors), or that they are not."""
+    no = "not " if negate else ""
+    test = f"type({numbers[0]}) {no}in rt.NUMBERS" if len(numbers) == 1 else \
+        f"{no}rt.numbers({', '.join(numbers)})"
+    if vectors:  # data read one element at a time (cases[day]): 1-D, checked too
+        test += f" {'or' if negate else 'and'} {no}rt.vectors({', '.join(vectors)})"
+    return test
 
 
 def _calls(fn, name: str) -> bool:
@@ -152,6 +182,28 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     forward = containers.prologue(rev) + rev.forward(body)
     inits = _inits(rev)
     tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
+    back = _backward(rev, body, callee, grad)
+    found = _numbers_only(rev, body, rev.locals, back) if not _rebinds_params(body, rev) \
+        else None
+    if found is not None:  # numbers only: a version without rt.unbroadcast, chosen on
+        numbers, vectors, assumed = found  # the parameters' values (kept on the tape)
+        rev.scalar = assumed
+        fast = _backward(rev, body, callee, grad)
+        rev.scalar = frozenset()
+        if not _calls(fast, "rt.unbroadcast"):
+            test = gast.parse(_numbers_test(numbers, vectors), mode="eval").body
+            back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
+                                       body[-1])] + back
+    bwd = _function(callee.bwd, [tape, grad], back, source)
+    fwd_body = inits + forward
+    fwd = _function(callee.fwd, None, fwd_body, source)
+    fwd.args = source.tree.args
+    return fwd, bwd, (tape, result)
+
+
+def _backward(rev, body, callee, grad) -> list:
+    """A backward function's statements, from `g` to its return."""
+    result = body[-1].value.id
     back = []
     if rev.activity.active(result):
         back.append(gast.copy_location(ir.assign(rev.adjoint(result), ir.name(grad)),
@@ -160,11 +212,14 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     grads = _gradients(rev, back, callee.wrt, inner=True)
     ret = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     back.append(gast.copy_location(gast.Return(value=ret), body[-1]))
-    bwd = _function(callee.bwd, [tape, grad], back, source)
-    fwd_body = inits + forward
-    fwd = _function(callee.fwd, None, fwd_body, source)
-    fwd.args = source.tree.args
-    return fwd, bwd, (tape, result)
+    return back
+
+
+def _rebinds_params(body, rev) -> bool:
+    """Whether the body assigns one of the parameters (the backward function would
+    test their last values, not the ones the call began with)."""
+    names = set(params(rev.source.tree))
+    return any(ir.stored_names(s) & names for s in ir.statements(body))
 
 
 def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):

@@ -1,4 +1,6 @@
 """Calls to the user's own functions, closures, lambdas and recursion."""
+import math
+
 import numpy as np
 import pytest
 
@@ -196,3 +198,39 @@ def test_captured_constants_without_a_literal_are_written_out(cap, tmp_path):
     assert "supplied when compiled in-process" not in g.source
     mod = load_module(tmp_path / "dumped_closure.py", g.source)
     np.testing.assert_allclose(getattr(mod, g.__name__)(x), want)
+
+
+def _fall(v0, angle, drag):
+    x, y = 0.0, 1.0
+    vx, vy = v0 * math.cos(angle), v0 * math.sin(angle)
+    for step in range(400):
+        speed = math.sqrt(vx * vx + vy * vy)
+        x, y = x + 0.01 * vx, y + 0.01 * vy
+        if y < 0.0:
+            return x, step * 0.01
+        vx, vy = vx - 0.01 * drag * speed * vx, vy - 0.01 * (9.81 + drag * speed * vy)
+    return x, 4.0
+
+
+def landing(v0, angle, drag):
+    x, t = _fall(v0, angle, drag)
+    return (x - 3.0) ** 2 + 0.01 * t
+
+
+def test_a_helper_of_numbers_gets_a_backward_without_unbroadcast():
+    """The helper's backward checks its parameters once and runs a version without
+    rt.unbroadcast for numbers; a 0-d array takes the general one (same answer)."""
+    g = adjoint.grad(landing, wrt=("v0", "angle", "drag"))
+    bwd = g.source[g.source.index("def _fall_bwd"):]
+    assert bwd.index("if rt.numbers(v0, angle, drag):") < bwd.index("rt.unbroadcast")
+    args = (6.0, 0.7, 0.05)
+    got = g(*args)
+    for i in range(3):
+        np.testing.assert_allclose(got[i], numerical_grad(landing, args, i), rtol=1e-6)
+    zero_d = (np.array(6.0), 0.7, 0.05)  # a 0-d array is not a number: the general one
+    np.testing.assert_allclose(adjoint.grad(landing, wrt="v0")(*zero_d), got[0], rtol=1e-12)
+    hv = adjoint.hessian_vector_product(landing, wrt="angle")(*args, 1.0)
+    h = 1e-4
+    second = (landing(6.0, 0.7 + h, 0.05) - 2 * landing(*args)
+              + landing(6.0, 0.7 - h, 0.05)) / h ** 2
+    np.testing.assert_allclose(hv, second, rtol=1e-4)
