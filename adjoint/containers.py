@@ -15,6 +15,8 @@ the caller's arrays, lists and dicts are never changed.
 """
 from __future__ import annotations
 
+import functools
+
 import gast
 
 from . import ir
@@ -26,6 +28,14 @@ from .primitives import Prim
 # Rules whose list-valued argument makes the variable bound to it a container.
 LIST_ARGS = {"numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack", "sum"}
 WALKED = {"rt.dict_items", "rt.dict_values", "rt.as_sequence"}  # a container walked
+
+
+@functools.lru_cache(maxsize=None)
+def array_like(name: str) -> bool:
+    """A NumPy function reading its arguments as arrays (not one made for lists)."""
+    return name.startswith("numpy.") and name not in LIST_ARGS \
+        and name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
+                         "numpy.ascontiguousarray")
 
 
 def is_write(stmt) -> bool:

@@ -34,12 +34,12 @@ def jvp(fn=None, *, wrt=0, optimize=True):
     hit = _CACHE.get(key)
     if hit is None:
         gen, ctx, mod = compile_forward(fn, wrt, optimize_=optimize)
-        hit = _CACHE[key] = _finish(_positional_tangents(gen, ctx.wrt, ctx.tangents), fn,
-                                     ctx, mod)
+        hit = _CACHE[key] = _finish(_positional_tangents(
+            gen, ctx.wrt, ctx.tangents, getattr(ctx, "array_tangents", ())), fn, ctx, mod)
     return hit
 
 
-def _positional_tangents(gen, wrt, tangents):
+def _positional_tangents(gen, wrt, tangents, arrays=()):
     """The jvp function users call: the tangents come last among the positionals or
     by name, and each must have its parameter's shape. When `fn` has defaults the
     generated tangents are keyword-only (`f(x, mask=None, *, dx)`), so `(x, dx)`,
@@ -67,12 +67,28 @@ def _positional_tangents(gen, wrt, tangents):
             tangent = args[t_at] if t_at is not None and t_at < len(args) else \
                 kwargs.get(t)
             _check_tangent(w, value, t, tangent)
+            if w in arrays and isinstance(tangent, (list, tuple)):
+                tangent = _as_array(tangent)  # NumPy reads the list as an array
+                if t_at is not None and t_at < len(args):
+                    args = args[:t_at] + (tangent,) + args[t_at + 1:]
+                else:
+                    kwargs[t] = tangent
         return gen(*args, **kwargs)
     call.generated = gen
     return call
 
 
 _NUMBERS = (float, int, np.float64)
+
+
+def _as_array(tangent):
+    """A list or tuple tangent as the float array NumPy would read it as (kept as it
+    is when it is not one: ragged, or holding containers)."""
+    try:
+        out = np.asarray(tangent, dtype=float)
+    except (TypeError, ValueError):
+        return tangent
+    return out
 
 
 def _check_tangent(w, value, t, tangent) -> None:

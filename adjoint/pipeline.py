@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import gast
+
 
 from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
                optimize, scalars)
@@ -134,6 +136,7 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
                                     compile_jvp=compile_callee_jvp)
     gen = fwd.function(normal, ctx.wrt, name)
     ctx.tangents = tuple(fwd.tangent(p) for p in ctx.wrt)
+    ctx.array_tangents = _read_as_arrays(normal.body, ctx.wrt, source, locals_)
     doc = _forward_doc(source, ctx)
     ctx.stages["forward"] = emit.module([gen] + program.functions, source, doc).text
     if optimize_:
@@ -142,6 +145,22 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     ctx.stages["optimize"] = emit.module(fns, source, doc).text
     mod = emit.module(fns, source, doc, "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def _read_as_arrays(body, wrt, source, locals_) -> set:
+    """`wrt` parameters a NumPy function reads as arrays (`np.add(xs, ys)`) and nothing
+    writes into: a list tangent given for one is read as an array too (added
+    element by element, not joined)."""
+    from .primitives import classify
+    written = {containers.mutated(s) for s in ir.statements(body)} | \
+        {containers.appended(s)[0] for s in ir.statements(body) if containers.appended(s)}
+    found = set()
+    for stmt in ir.statements(body):
+        if isinstance(stmt, gast.Assign) and not containers.is_write(stmt):
+            prim = classify(stmt.value, source, locals_)
+            if prim.kind == "rule" and containers.array_like(prim.rule.name):
+                found |= {n.id for _, n in prim.args if isinstance(n, gast.Name)}
+    return (found & set(wrt)) - written
 
 
 def compile_callee_jvp(source, wrt, name, tangents, program) -> None:

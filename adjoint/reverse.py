@@ -9,7 +9,6 @@ to the old value start afresh.
 """
 from __future__ import annotations
 
-import functools
 import operator
 from typing import NamedTuple
 
@@ -127,7 +126,7 @@ class Reverse(Planning, ControlFlow):
         # a NumPy function given a list reads it as an array: so does its adjoint,
         # which goes back to the list as one piece per element (rt.cast_grad)
         lists = {p for p, n in args.items() if isinstance(n, gast.Name)
-                 and n.id in self.lists} if self.lists and _array_like(prim.rule.name) \
+                 and n.id in self.lists} if self.lists and containers.array_like(prim.rule.name) \
             else ()
         mine = args[param]
         for p in lists:
@@ -273,14 +272,6 @@ class Reverse(Planning, ControlFlow):
                           if primal[b] in self.indexed or primal[b] in self.shaped
                           else ir.const(0.0), where)
                 for b in sorted(adjoints)]
-
-
-@functools.lru_cache(maxsize=None)
-def _array_like(name: str) -> bool:
-    """A NumPy function reading its arguments as arrays (not one made for lists)."""
-    return name.startswith("numpy.") and name not in containers.LIST_ARGS \
-        and name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
-                         "numpy.ascontiguousarray")
 
 
 def _sum(exprs):

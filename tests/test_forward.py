@@ -362,3 +362,24 @@ def test_average_with_returned_is_refused_with_a_way_out():
     with pytest.raises(adjoint.NoGradientRuleError, match="returned=True") as info:
         adjoint.grad(average_and_weight)(a, w)
     assert "np.sum(weights)" in str(info.value)
+
+
+def list_arithmetic(xs, ys):
+    z = np.add(xs, ys)
+    w = np.subtract(1.0, xs)
+    return np.sum(z ** 2) + np.sum(w * np.sin(ys))
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_list_tangents_of_lists_numpy_reads_as_arrays(kind):
+    """np.add(xs, ys) of two lists adds them as arrays; their list tangents are read
+    the same way (added element by element, not joined; negated, not refused)."""
+    xs, ys = kind([0.3, 0.5, -0.2]), kind([1.0, 2.0, 0.4])
+    dxs, dys = kind([1.0, 0.0, 0.5]), kind([0.0, 1.0, -1.0])
+    value, tangent = adjoint.jvp(list_arithmetic, wrt=(0, 1))(xs, ys, dxs, dys)
+    eps = 1e-6
+    plus = list_arithmetic(np.add(xs, np.multiply(eps, dxs)), np.add(ys, np.multiply(eps, dys)))
+    minus = list_arithmetic(np.subtract(xs, np.multiply(eps, dxs)),
+                            np.subtract(ys, np.multiply(eps, dys)))
+    np.testing.assert_allclose(value, list_arithmetic(xs, ys))
+    np.testing.assert_allclose(tangent, (plus - minus) / (2 * eps), rtol=1e-6)
