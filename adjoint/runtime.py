@@ -265,7 +265,8 @@ def _axes(axis, ndim):
 def float_dtype(*values):
     """The floating dtype a gradient of these values has (ints become float64).
     Python numbers are weak, as in NumPy's own arithmetic: they never widen."""
-    if all((type(v) is ndarray and v.dtype is _F64) or type(v) is float for v in values):
+    if all((type(v) is ndarray and v.dtype is _F64) or type(v) is float
+           or type(v) is np.float64 for v in values):
         return _F64  # the common case first: float64 arrays and Python floats
     arrays = [v.dtype if type(v) is Shape else np.asarray(v).dtype for v in values
               if type(v) not in NUMBERS]

@@ -20,6 +20,9 @@ def cast_grad(g, x, dtype=None):
     """`g` in `x`'s floating dtype (integer inputs keep a float gradient);
     for `np.array(list)`: one (copied) slice of `g` per element. A cast to an integer
     or boolean `dtype` is piecewise constant: its gradient is zero."""
+    if dtype is None and (type(x) is float or type(x) is np.float64) \
+            and (type(g) is float or type(g) is np.float64):
+        return g  # the common case first: one number of np.array([a, b, c])
     if dtype is not None and not _inexact(dtype):
         return np.zeros(np.shape(x), dtype=float_dtype(x))
     if isinstance(x, (list, tuple)) and type(x) is not Shape:
