@@ -65,7 +65,8 @@ def _numbers_only(rev, body, locals_, general):
     data = scalars.only_indexed(body, names)
     vectors = [p for p in names if p in data]
     numbers = [p for p in names if p not in vectors]
-    assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors)
+    assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors,
+                              tapes=rev.tapes)
     others = active - _packs(body) - set(vectors)  # (tuples of numbers and vectors
     # need no unbroadcast: their adjoints are built item by item)
     if not numbers or not _calls(general, "rt.unbroadcast") or not others <= assumed:

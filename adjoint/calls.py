@@ -38,6 +38,7 @@ class Callee:
     fwd: str
     bwd: str
     captured: tuple[str, ...] = ()
+    number_result: bool = False  # a number whenever its arguments are (scalars.py)
 
 
 @dataclass

@@ -70,7 +70,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))  # mutations, containers
-    gen = sweep(rev, body, scalars.analyze(body, source, locals_), ctx, value)
+    gen = sweep(rev, body, scalars.analyze(body, source, locals_, tapes=rev.tapes), ctx,
+                value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
     if optimize_:  # the unoptimised module, compiled again only if someone reads it
@@ -103,6 +104,8 @@ def compile_callee(callee, program) -> None:
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))
+    callee.number_result = normal.body[-1].value.id in scalars.analyze(
+        body, source, locals_, assumed=params(source.tree), tapes=rev.tapes)
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
     bwd = optimize.run(bwd, pure, program.in_place)

@@ -57,6 +57,7 @@ class Reverse(Planning, ControlFlow):
         self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
         self.ints = set()      # loop counters (always Python ints)
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
+        self.tapes = {}        # a call's tape name -> (Callee, the call's arguments)
         self.program = None    # calls.Program: the module's other functions
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions

@@ -111,6 +111,7 @@ class Planning:
         value = ir.assign(target, gast.Subscript(value=ir.name(tape), slice=ir.const(0),
                                                  ctx=gast.Load()), stmt)
         self.calls[value] = (callee, tape, active)
+        self.tapes[tape] = (callee, list(call.args) + [k.value for k in keywords])
         return [first, value]
 
     def call_terms(self, stmt, badj) -> tuple[list, list]:

@@ -50,9 +50,13 @@ def _is0d(node, known) -> bool:
     return isinstance(node, gast.Name) and node.id in known
 
 
-def _value_is0d(value, prim: Prim, source, known, locals_, vectors=()) -> bool:
+def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=None) -> bool:
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return True
+    if tapes and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in tapes:  # y = f_tape[0]: f's result, a number when
+        callee, args = tapes[value.value.id]  # f returns one for number arguments
+        return callee.number_result and all(_is0d(a, known) for a in args)
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and value.value.id in vectors:  # cases[day] of a vector (checked on entry)
         index = value.slice
@@ -72,9 +76,10 @@ def _value_is0d(value, prim: Prim, source, known, locals_, vectors=()) -> bool:
     return False
 
 
-def analyze(body, source: Source, locals_, assumed=(), vectors=()) -> frozenset:
+def analyze(body, source: Source, locals_, assumed=(), vectors=(), tapes=None) -> frozenset:
     """Names provably 0-d throughout the function (flow-insensitive, all definitions).
-    `vectors`: parameters assumed 1-D (behind a guard), whose elements are 0-d."""
+    `vectors`: parameters assumed 1-D (behind a guard), whose elements are 0-d;
+    `tapes`: the calls of the user's functions (Reverse.tapes)."""
     defs: dict[str, list] = {}
     for stmt in _walk(body):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
@@ -95,7 +100,7 @@ def analyze(body, source: Source, locals_, assumed=(), vectors=()) -> frozenset:
             if name in assumed:
                 continue
             ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
-                                               known, locals_, vectors)
+                                               known, locals_, vectors, tapes)
                      for v in defs.get(name, []))
             if not ok:
                 known.discard(name)

@@ -234,3 +234,26 @@ def test_a_helper_of_numbers_gets_a_backward_without_unbroadcast():
     second = (landing(6.0, 0.7 + h, 0.05) - 2 * landing(*args)
               + landing(6.0, 0.7 - h, 0.05)) / h ** 2
     np.testing.assert_allclose(hv, second, rtol=1e-4)
+
+
+def _norm_cdf(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def call_price(S, K, sigma, T):
+    d1 = (math.log(S / K) + 0.5 * sigma ** 2 * T) / (sigma * math.sqrt(T))
+    d2 = d1 - sigma * math.sqrt(T)
+    return S * _norm_cdf(d1) - K * _norm_cdf(d2)
+
+
+def test_a_number_helper_keeps_its_caller_on_the_numbers_only_version():
+    """_norm_cdf returns a number for a number argument, so the caller's values stay
+    numbers and its gradient runs without rt.unbroadcast."""
+    g = adjoint.grad(call_price, wrt=("S", "K", "sigma", "T"))
+    fast = g.source[g.source.index("def dcall_price"):]
+    fast = fast[:fast.index("\ndef ")]  # the entry point: the numbers-only version
+    assert "rt.numbers(S, K, sigma, T)" in fast and "rt.unbroadcast" not in fast
+    args = (100.0, 95.0, 0.25, 0.75)
+    got = g(*args)
+    for i in range(4):
+        np.testing.assert_allclose(got[i], numerical_grad(call_price, args, i), rtol=1e-6)
