@@ -118,6 +118,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     out_name = _grad_out_name(rev)
+    rev.final, rev.entries = None, {}
     if rev.activity.active(result):
         bres = rev.adjoint(result)
         if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
@@ -131,14 +132,17 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         if any(_target(s) == result for s in list(rev.saves.named) + rev.saves.stacked):
             value_name = rev.namer.fresh("value")
             forward.append(ir.assign(value_name, ir.name(result), body[-1]))
-        out += rev.backward(body, State({bres}))
+        state = State({bres})
+        out += rev.backward(body, state)
+        rev.final = state.defined  # (an adjoint a rebinding consumed is not a gradient)
     else:
         value_name = result
-    grads = _gradients(rev, out, ctx.wrt)
+    grads = _gradients(rev, out, ctx.wrt, body=body)
     ret = grads[0] if len(grads) == 1 and not _many(ctx) else \
         gast.Tuple(elts=grads, ctx=gast.Load())
     if value:
         ret = gast.Tuple(elts=[ir.name(value_name), ret], ctx=gast.Load())
+    inits += [ir.assign(copy, ir.name(p)) for p, copy in sorted(rev.entries.items())]
     stmts = inits + forward + out + [gast.copy_location(gast.Return(value=ret), body[-1])]
     args = _with_grad_out(source.tree.args, out_name)
     name = ("value_and_" if value else "") + grad_name(source.name, ctx.wrt)
@@ -196,6 +200,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
             back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
                                        body[-1])] + back
     bwd = _function(callee.bwd, [tape, grad], back, source)
+    inits += [ir.assign(copy, ir.name(p)) for p, copy in sorted(rev.entries.items())]
     fwd_body = inits + forward
     fwd = _function(callee.fwd, None, fwd_body, source)
     fwd.args = source.tree.args
@@ -206,11 +211,14 @@ def _backward(rev, body, callee, grad) -> list:
     """A backward function's statements, from `g` to its return."""
     result = body[-1].value.id
     back = []
+    rev.final = None
     if rev.activity.active(result):
         back.append(gast.copy_location(ir.assign(rev.adjoint(result), ir.name(grad)),
                                        body[-1]))
-        back += rev.backward(body, State({rev.adjoint(result)}))
-    grads = _gradients(rev, back, callee.wrt, inner=True)
+        state = State({rev.adjoint(result)})
+        back += rev.backward(body, state)
+        rev.final = state.defined
+    grads = _gradients(rev, back, callee.wrt, inner=True, body=body)
     ret = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
     back.append(gast.copy_location(gast.Return(value=ret), body[-1]))
     return back
@@ -280,11 +288,14 @@ def _inits(rev) -> list:
     return inits
 
 
-def _gradients(rev, back, wrt, inner=False) -> list:
+def _gradients(rev, back, wrt, inner=False, body=()) -> list:
     """The returned gradients; `inner`: a callee's, which its caller adds to others
     (containers stay adjoints that add item by item)."""
     grads = []
     assigned = ir.stored_names(back)
+    if rev.final is not None:  # `p = [a, 2 * a]` rebinds a parameter: the old p's
+        assigned &= rev.final  # adjoint is gone (bp is the new p's), its gradient zero
+    rebound = set().union(*(ir.stored_names(s) for s in body)) if body else set()
     fit = "rt.fit_inner" if inner else "rt.fit"
     # a parameter passed to a callee may be a container whose adjoint comes back as a
     # GradList/GradDict: the caller of the gradient gets a plain one
@@ -293,7 +304,9 @@ def _gradients(rev, back, wrt, inner=False) -> list:
     for p in wrt:
         b = rev.adjoint(p)
         if b not in assigned:
-            grads.append(ir.call("rt.zeros_like", ir.name(p)))
+            if p in rebound:  # zeros shaped like the value the call began with
+                p = rev.entries.setdefault(p, rev.namer.fresh(p + "_in"))
+            grads.append(ir.call(fit, ir.const(0.0), ir.name(p)))  # (of its kind)
         elif b in rev.zeroed or p in rev.shaped or p in passed:  # (a plain container)
             grads.append(ir.call(fit, ir.name(b), ir.name(p)))
         else:

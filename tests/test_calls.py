@@ -257,3 +257,34 @@ def test_a_number_helper_keeps_its_caller_on_the_numbers_only_version():
     got = g(*args)
     for i in range(4):
         np.testing.assert_allclose(got[i], numerical_grad(call_price, args, i), rtol=1e-6)
+
+
+def _loop_rebinds_parameter(x, y):
+    s = 0.0
+    for x in [y, y * 2.0]:      # the loop's variable is the parameter x
+        s = s + x * y
+    return s
+
+
+def rebinds_in_a_helper(a, b):
+    return _loop_rebinds_parameter(a, b) + np.sum(_loop_rebinds_parameter(b, np.array([a, b])))
+
+
+def rebinds_at_the_top(p, a):
+    p = [a, a * 2.0]
+    return p[0] * p[1]
+
+
+def test_a_parameter_rebound_before_it_is_read_has_no_gradient():
+    """A parameter whose first value never reaches the result (a loop variable or a
+    plain assignment rebinds it): its gradient is zeros shaped like the argument,
+    not the adjoint of the value that replaced it."""
+    args = (0.8, 1.3)
+    got = adjoint.grad(rebinds_in_a_helper, wrt=("a", "b"))(*args)
+    for i in range(2):
+        np.testing.assert_allclose(got[i], numerical_grad(rebinds_in_a_helper, args, i),
+                                   rtol=1e-6)
+    for p in ([1.0, 2.0, 3.0], np.array([1.0, 2.0, 3.0])):
+        gp, ga = adjoint.grad(rebinds_at_the_top, wrt=("p", "a"))(p, 0.5)
+        assert type(gp) is type(p) and np.shape(gp) == (3,) and not np.any(gp)
+        np.testing.assert_allclose(ga, numerical_grad(rebinds_at_the_top, (p, 0.5), 1))
