@@ -942,3 +942,19 @@ def test_element_reads_in_a_loop_add_into_the_adjoint_in_place(rng):
     np.testing.assert_allclose(hv, hess @ v, rtol=1e-10, atol=1e-12)
     gg = adjoint.grad(adjoint.grad(neighbour_products))(x, grad_out2=v)
     np.testing.assert_allclose(gg, hess @ v, rtol=1e-10, atol=1e-12)
+
+
+def larger_of_lists(xs, ys):
+    return np.sum(np.maximum(xs, ys) ** 2) + np.sum(np.minimum(xs, ys))
+
+
+def test_maximum_and_minimum_of_lists_compare_element_by_element():
+    """np.maximum(xs, ys) of two lists: the rule compares them as arrays (xs >= ys
+    of two lists is one bool, which sent every gradient to the same side)."""
+    xs, ys = [0.3, 2.0, -1.0], [0.5, 1.0, -2.0]
+    gx, gy = adjoint.grad(larger_of_lists, wrt=(0, 1))(xs, ys)
+    xa, ya = np.array(xs), np.array(ys)
+    np.testing.assert_allclose(gx, numerical_grad(larger_of_lists, (xa, ya), 0), rtol=1e-6)
+    np.testing.assert_allclose(gy, numerical_grad(larger_of_lists, (xa, ya), 1), rtol=1e-6)
+    _, t = adjoint.jvp(larger_of_lists, wrt=0)(xs, ys, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(t, np.sum(gx), rtol=1e-9)
