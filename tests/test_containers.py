@@ -959,3 +959,19 @@ def test_maximum_and_minimum_of_lists_compare_element_by_element():
     _, t = adjoint.jvp(larger_of_lists, wrt=0)(xs, ys, [1.0, 1.0, 1.0])
     along = (larger_of_lists(xa + 1e-6, ya) - larger_of_lists(xa - 1e-6, ya)) / 2e-6
     np.testing.assert_allclose(t, along, rtol=1e-6)
+
+
+def list_sum_of_squares(xs, ys):
+    return np.sum(np.add(xs, ys) ** 2)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_a_list_given_to_numpy_gets_a_gradient_of_its_kind(kind):
+    """np.add(xs, ys) reads the lists as arrays; their gradients come back as the
+    caller's kind of container (as the README promises), with the right values."""
+    xs, ys = kind([0.3, -0.7, 1.2]), kind([0.9, 0.1, -0.4])
+    gx, gy = adjoint.grad(list_sum_of_squares, wrt=(0, 1))(xs, ys)
+    assert type(gx) is kind and type(gy) is kind and len(gx) == 3
+    want = 2 * (np.array(xs) + np.array(ys))
+    np.testing.assert_allclose(gx, want)
+    np.testing.assert_allclose(gy, want)
