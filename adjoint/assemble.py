@@ -151,19 +151,6 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     return gast.copy_location(fn, source.tree)
 
 
-def _read_by_numpy(rev, body) -> set:
-    """Parameters a NumPy function takes as they are (`np.add(xs, ys)`): a list passed
-    there has an array adjoint, which rt.fit gives back as a list."""
-    names = set(params(rev.source.tree))
-    found = set()
-    for stmt in ir.statements(body):
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call):
-            prim = rev.prim(stmt)
-            if prim.kind == "rule" and containers.array_like(prim.rule.name):
-                found |= {n.id for _, n in prim.args if isinstance(n, gast.Name)} & names
-    return found
-
-
 def _many(ctx) -> bool:
     return ctx.wrt_tuple
 
@@ -313,7 +300,8 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
     # a parameter passed to a callee may be a container whose adjoint comes back as a
     # GradList/GradDict: the caller of the gradient gets a plain one
     passed = set() if inner else {v for _, _, active in rev.calls.values()
-                                  for _, v in active} | _read_by_numpy(rev, body)
+                                  for _, v in active} \
+        | containers.read_by_numpy(body, params(rev.source.tree), rev.prim)
     for p in wrt:
         b = rev.adjoint(p)
         if b not in assigned:

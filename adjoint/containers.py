@@ -30,6 +30,19 @@ LIST_ARGS = {"numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack",
 WALKED = {"rt.dict_items", "rt.dict_values", "rt.as_sequence"}  # a container walked
 
 
+def read_by_numpy(body, names, prim_of) -> set:
+    """Those of `names` a NumPy function takes as they are (`np.add(xs, ys)`): a list
+    there is read as an array, and so are its tangent and adjoint."""
+    found = set()
+    for stmt in ir.statements(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                and not is_write(stmt):
+            prim = prim_of(stmt)
+            if prim.kind == "rule" and array_like(prim.rule.name):
+                found |= {n.id for _, n in prim.args if isinstance(n, gast.Name)}
+    return found & set(names)
+
+
 @functools.lru_cache(maxsize=None)
 def array_like(name: str) -> bool:
     """A NumPy function reading its arguments as arrays (not one made for lists)."""

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 
-import gast
-
-
 from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
                optimize, scalars)
 from .context import Context
@@ -157,13 +154,8 @@ def _read_as_arrays(body, wrt, source, locals_) -> set:
     from .primitives import classify
     written = {containers.mutated(s) for s in ir.statements(body)} | \
         {containers.appended(s)[0] for s in ir.statements(body) if containers.appended(s)}
-    found = set()
-    for stmt in ir.statements(body):
-        if isinstance(stmt, gast.Assign) and not containers.is_write(stmt):
-            prim = classify(stmt.value, source, locals_)
-            if prim.kind == "rule" and containers.array_like(prim.rule.name):
-                found |= {n.id for _, n in prim.args if isinstance(n, gast.Name)}
-    return (found & set(wrt)) - written
+    return containers.read_by_numpy(body, wrt, lambda s: classify(s.value, source, locals_)) \
+        - written
 
 
 def compile_callee_jvp(source, wrt, name, tangents, program) -> None:
