@@ -172,6 +172,9 @@ def broadcast_container(g, x):
 def container_getitem_grad(g, x, index):
     """Adjoint of `x[index]` for a container: zeros with `g` added at `index`."""
     out = container_zeros(x)
+    if type(index) is int and type(g) is float and type(out[index]) is float:
+        out[index] = out[index] + g  # the common case first: one number of a tuple
+        return out
     if isinstance(index, slice):
         for i, gi in zip(range(*index.indices(len(x))), g):
             out[i] = _add(out[i], gi)
