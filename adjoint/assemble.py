@@ -198,7 +198,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
         if not _calls(fast, "rt.unbroadcast"):
             test = gast.parse(_numbers_test(numbers, vectors), mode="eval").body
             back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
-                                       body[-1])] + back
+                                       source.tree)] + back  # (the def line's comment)
     bwd = _function(callee.bwd, [tape, grad], back, source)
     inits += [ir.assign(copy, ir.name(p)) for p, copy in sorted(rev.entries.items())]
     fwd_body = inits + forward
