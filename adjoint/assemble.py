@@ -69,7 +69,8 @@ def _numbers_only(rev, body, locals_, general):
                               tapes=rev.tapes)
     others = active - _packs(body) - set(vectors)  # (tuples of numbers and vectors
     # need no unbroadcast: their adjoints are built item by item)
-    if not numbers or not _calls(general, "rt.unbroadcast") or not others <= assumed:
+    if not (numbers or vectors) or not _calls(general, "rt.unbroadcast") \
+            or not others <= assumed:
         return None
     return numbers, vectors, assumed
 
@@ -87,11 +88,11 @@ def _packs(body) -> set:
 def _numbers_test(numbers, vectors, negate=False) -> str:
     """The check that the parameters are numbers (and vectors), or that they are not."""
     no = "not " if negate else ""
-    test = f"type({numbers[0]}) {no}in rt.NUMBERS" if len(numbers) == 1 else \
-        f"{no}rt.numbers({', '.join(numbers)})"
+    tests = [f"type({numbers[0]}) {no}in rt.NUMBERS" if len(numbers) == 1 else
+             f"{no}rt.numbers({', '.join(numbers)})"] if numbers else []
     if vectors:  # data read one element at a time (cases[day]): 1-D, checked too
-        test += f" {'or' if negate else 'and'} {no}rt.vectors({', '.join(vectors)})"
-    return test
+        tests.append(f"{no}rt.vectors({', '.join(vectors)})")
+    return (" or " if negate else " and ").join(tests)
 
 
 def _calls(fn, name: str) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 import adjoint
 import control_cases as cc
-from conftest import assert_grad_matches, load_module
+from conftest import assert_grad_matches, load_module, numerical_grad
 
 
 def check(fn, args, wrt=(0,)):
@@ -293,3 +293,25 @@ def test_a_data_vector_read_by_element_keeps_the_numbers_fast_path(data):
             return fit_decay(*args, observed)
         want = (f(arg + 1e-6) - f(arg - 1e-6)) / 2e-6
         np.testing.assert_allclose(got[i], want, rtol=1e-6)
+
+
+def element_loop(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sum(np.sin(x[i]) ** 2 * x[i])
+    return s
+
+
+@pytest.mark.parametrize("kind", ["array", "list", "rows"])
+def test_a_loop_over_a_vectors_elements_runs_on_numbers(kind):
+    """Only x[i] and len(x) read x: behind rt.vectors(x) every value is a number and
+    the gradient has no rt.unbroadcast; a 2-D x (rows) takes the general version."""
+    x = np.linspace(0.1, 1.0, 6)
+    arg = {"array": x, "list": list(x), "rows": x.reshape(3, 2)}[kind]
+    g = adjoint.grad(element_loop)
+    entry = g.source[g.source.index("def delement_loop"):]
+    assert "if not rt.vectors(x):" in entry[:entry.index("\ndef ")]
+    got = g(arg)
+    assert type(got) is type(arg) and np.shape(got) == np.shape(arg)
+    want = numerical_grad(element_loop, (np.asarray(arg, dtype=float),), 0)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6, atol=1e-9)
