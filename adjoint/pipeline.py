@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import gast
+
 from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
                optimize, scalars)
 from .context import Context
@@ -102,7 +104,7 @@ def compile_callee(callee, program) -> None:
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))
     callee.number_result = normal.body[-1].value.id in scalars.analyze(
-        body, source, locals_, assumed=params(source.tree), tapes=rev.tapes)
+        body, source, locals_, assumed=_number_parameters(source.tree), tapes=rev.tapes)
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
     bwd = optimize.run(bwd, pure, program.in_place)
@@ -156,6 +158,19 @@ def _read_as_arrays(body, wrt, source, locals_) -> set:
         {containers.appended(s)[0] for s in ir.statements(body) if containers.appended(s)}
     return containers.read_by_numpy(body, wrt, lambda s: classify(s.value, source, locals_)) \
         - written
+
+
+def _number_parameters(fn) -> list:
+    """Parameters a call's arguments decide: those without a default, or with a
+    number as default (an array default would make an array whatever is passed)."""
+    a = fn.args
+    positional = a.posonlyargs + a.args
+    defaults = dict(zip([p.id for p in positional][len(positional) - len(a.defaults):],
+                        a.defaults))
+    defaults.update({p.id: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    return [p.id for p in positional + a.kwonlyargs if p.id not in defaults
+            or isinstance(defaults[p.id], gast.Constant)
+            and type(defaults[p.id].value) in (int, float)]
 
 
 def compile_callee_jvp(source, wrt, name, tangents, program) -> None:

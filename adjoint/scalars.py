@@ -57,11 +57,12 @@ def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=Non
             and value.value.id in tapes:  # y = f_tape[0]: f's result, a number when
         callee, args = tapes[value.value.id]  # f returns one for number arguments
         return callee.number_result and all(_is0d(a, known) for a in args)
-    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
-            and value.value.id in vectors:  # cases[day] of a vector (checked on entry)
+    if vectors and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in vectors[0]:  # cases[day] of a vector (checked on entry)
         index = value.slice
         return isinstance(index, gast.Constant) and type(index.value) is int \
-            or isinstance(index, gast.Name) and index.id in known
+            or isinstance(index, gast.Name) and index.id in known \
+            and index.id not in vectors[1]
     if isinstance(value, gast.UnaryOp):
         return _is0d(value.operand, known)
     if prim.kind in ("copy", "const"):
@@ -92,13 +93,16 @@ def analyze(body, source: Source, locals_, assumed=(), vectors=(), tapes=None) -
               + source.tree.args.posonlyargs}
     known = set(defs) | set(assumed)
     known -= params - set(assumed)
+    bools = {n for n, vs in defs.items()  # (x[flag] of a vector adds an axis)
+             if any(isinstance(v, (gast.Compare, gast.BoolOp)) or isinstance(v, gast.UnaryOp)
+                    and isinstance(v.op, gast.Not) for v in vs)}
+    vectors = (vectors, bools) if vectors else vectors
     prims = {}  # value -> its Prim, classified once: the fixpoint asks every round
     changed = True
     while changed:  # shrink to the greatest consistent set
         changed = False
-        for name in sorted(known):
-            if name in assumed:
-                continue
+        for name in sorted(known):  # (an assumed parameter's value on entry is checked
+            # by the guard; what the body assigns to it is checked here like any name)
             ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
                                                known, locals_, vectors, tapes)
                      for v in defs.get(name, []))

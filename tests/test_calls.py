@@ -288,3 +288,41 @@ def test_a_parameter_rebound_before_it_is_read_has_no_gradient():
         gp, ga = adjoint.grad(rebinds_at_the_top, wrt=("p", "a"))(p, 0.5)
         assert type(gp) is type(p) and np.shape(gp) == (3,) and not np.any(gp)
         np.testing.assert_allclose(ga, numerical_grad(rebinds_at_the_top, (p, 0.5), 1))
+
+
+def _scaled(x, w=np.array([1.0, 2.0, 3.0])):
+    return x * w
+
+
+def _rescaled(x):
+    x = x * np.ones(2)          # a number argument, an array result
+    return x
+
+
+def through_array_default(a):
+    return np.sum(_scaled(a) * a)
+
+
+def through_a_rebound_parameter(a):
+    return np.sum(_rescaled(a) * a)
+
+
+def rebound_to_an_array(x, a):
+    x = np.zeros(3)
+    return np.sum(x + a)
+
+
+@pytest.mark.parametrize("fn,want", [(through_array_default, 2 * 0.7 * 6.0),
+                                     (through_a_rebound_parameter, 2 * 0.7 * 2.0)])
+def test_a_helper_with_an_array_default_or_rebinding_is_not_a_number_function(fn, want):
+    """A helper whose result is an array for number arguments (an array default, or
+    a parameter rebound to an array) keeps its caller on the general version: the
+    sum over the broadcast array was lost (the gradient came back an array)."""
+    got = adjoint.grad(fn)(0.7)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got, numerical_grad(fn, (0.7,), 0), rtol=1e-6)
+
+
+def test_a_number_parameter_rebound_to_an_array_is_not_a_number():
+    gx, ga = adjoint.grad(rebound_to_an_array, wrt=(0, 1))(1.5, 0.5)
+    assert gx == 0.0 and ga == 3.0

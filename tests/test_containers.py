@@ -975,3 +975,26 @@ def test_a_list_given_to_numpy_gets_a_gradient_of_its_kind(kind):
     want = 2 * (np.array(xs) + np.array(ys))
     np.testing.assert_allclose(gx, want)
     np.testing.assert_allclose(gy, want)
+
+
+def nan_tolerant(a, b):
+    return np.sum(np.fmax(a, b) * 2.0) + np.sum(np.fmin(a, b))
+
+
+def test_fmax_and_fmin_give_the_gradient_to_the_operand_they_keep_over_a_nan():
+    """fmax(nan, b) is b: b takes the gradient (both sides got none)."""
+    a, b = np.array([np.nan, 1.0, 2.0]), np.array([0.5, np.nan, 3.0])
+    ga, gb = adjoint.grad(nan_tolerant, wrt=(0, 1))(a, b)
+    np.testing.assert_array_equal(ga, [0.0, 3.0, 1.0])  # fmax keeps b, a, b; fmin b, a, a
+    np.testing.assert_array_equal(gb, [3.0, 0.0, 2.0])
+
+
+def element_by_a_flag(x):
+    return x[x[0] > 0] * x[2]
+
+
+def test_an_element_read_by_a_boolean_flag_is_not_a_number():
+    """x[flag] of a vector adds an axis ((1, n)), so it stays on the general version."""
+    x = np.array([0.3, -1.2, 2.5])
+    g = adjoint.grad(element_by_a_flag)(x, grad_out=np.ones((1, 3)))
+    np.testing.assert_allclose(g, [2.5, 2.5, 2.5 + np.sum(x)])

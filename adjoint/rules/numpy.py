@@ -63,8 +63,11 @@ binary(np.float_power, "b * np.float_power(a, b - 1 + (b == 0))", "rt.log_or_zer
 # (np.greater_equal, not >=: a list argument compares element by element too)
 binary(np.maximum, "np.greater_equal(a, b)", "np.less(a, b)")
 binary(np.minimum, "np.less_equal(a, b)", "np.greater(a, b)")
-binary(np.fmax, "np.greater_equal(a, b)", "np.less(a, b)")
-binary(np.fmin, "np.less_equal(a, b)", "np.greater(a, b)")
+# fmax/fmin ignore a nan: the other operand is the result, and takes the gradient
+binary(np.fmax, "np.greater_equal(a, b) | np.isnan(b)",
+       "np.less(a, b) | np.isnan(a) & ~np.isnan(b)")
+binary(np.fmin, "np.less_equal(a, b) | np.isnan(b)",
+       "np.greater(a, b) | np.isnan(a) & ~np.isnan(b)")
 binary(np.arctan2, "b / (a * a + b * b)", "-a / (a * a + b * b)")
 binary(np.hypot, "a / ans", "b / ans")
 binary(np.logaddexp, "np.exp(a - ans)", "np.exp(b - ans)")
