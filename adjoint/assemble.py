@@ -152,6 +152,12 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     return gast.copy_location(fn, source.tree)
 
 
+def _subscripted(body) -> set:
+    """Names read by index anywhere in the body."""
+    return {n.value.id for n in ir.nodes(body) if isinstance(n, gast.Subscript)
+            and isinstance(n.value, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
 def _many(ctx) -> bool:
     return ctx.wrt_tuple
 
@@ -302,7 +308,8 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
     # GradList/GradDict: the caller of the gradient gets a plain one
     passed = set() if inner else {v for _, _, active in rev.calls.values()
                                   for _, v in active} \
-        | containers.read_by_numpy(body, params(rev.source.tree), rev.prim)
+        | containers.read_by_numpy(body, params(rev.source.tree), rev.prim) \
+        | _subscripted(body)  # (x[i] of a list: its adjoint is a GradList)
     for p in wrt:
         b = rev.adjoint(p)
         if b not in assigned:

@@ -998,3 +998,20 @@ def test_an_element_read_by_a_boolean_flag_is_not_a_number():
     x = np.array([0.3, -1.2, 2.5])
     g = adjoint.grad(element_by_a_flag)(x, grad_out=np.ones((1, 3)))
     np.testing.assert_allclose(g, [2.5, 2.5, 2.5 + np.sum(x)])
+
+
+def cube_of_a_chosen_element(x):
+    i = 0
+    if x[0] > 0:
+        i = 1
+    return x[i] ** 3
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_an_indexed_list_parameter_gets_a_plain_gradient_of_its_kind(kind):
+    """The adjoint of a list read by index is the internal GradList; the caller gets
+    a plain list or tuple."""
+    x = kind([0.5, 2.0, -1.0])
+    g = adjoint.grad(cube_of_a_chosen_element)(x)
+    assert type(g) is kind
+    np.testing.assert_allclose(g, [0.0, 12.0, 0.0])
