@@ -153,9 +153,9 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
 
 
 def _subscripted(body) -> set:
-    """Names read by index anywhere in the body."""
-    return {n.value.id for n in ir.nodes(body) if isinstance(n, gast.Subscript)
-            and isinstance(n.value, gast.Name) and isinstance(n.ctx, gast.Load)}
+    """Names read by index anywhere in the body (in normal form, `y = x[i]`)."""
+    return {s.value.value.id for s in ir.statements(body) if isinstance(s, gast.Assign)
+            and isinstance(s.value, gast.Subscript) and isinstance(s.value.value, gast.Name)}
 
 
 def _many(ctx) -> bool:
@@ -302,7 +302,6 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
     assigned = ir.stored_names(back)
     if rev.final is not None:  # `p = [a, 2 * a]` rebinds a parameter: the old p's
         assigned &= rev.final  # adjoint is gone (bp is the new p's), its gradient zero
-    rebound = set().union(*(ir.stored_names(s) for s in body)) if body else set()
     fit = "rt.fit_inner" if inner else "rt.fit"
     # a parameter passed to a callee may be a container whose adjoint comes back as a
     # GradList/GradDict: the caller of the gradient gets a plain one
@@ -313,7 +312,8 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
     for p in wrt:
         b = rev.adjoint(p)
         if b not in assigned:
-            if p in rebound:  # zeros shaped like the value the call began with
+            if any(p in ir.stored_names(s) for s in body):  # (rebound: zeros shaped
+                # like the value the call began with)
                 p = rev.entries.setdefault(p, rev.namer.fresh(p + "_in"))
             grads.append(ir.call(fit, ir.const(0.0), ir.name(p)))  # (of its kind)
         elif b in rev.zeroed or p in rev.shaped or p in passed:  # (a plain container)
