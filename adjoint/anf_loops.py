@@ -23,6 +23,10 @@ class Loops:
             target, bindings = node.target, []
         else:  # for x in xs / enumerate / zip / reversed: loop over an index
             index = self.index_name(node)
+            # (a sequence the loop rebinds, `for x in x:`, is walked from a copy)
+            self.rebound = local_names(gast.Module(body=node.body, type_ignores=[]),
+                                       params=False) | {n.id for n in gast.walk(node.target)
+                                                        if isinstance(n, gast.Name)}
             length, bindings = self.iteration(node.target, it, _name(index), out)
             args, target = [length], _name(index, gast.Store())
         assigned = local_names(gast.Module(body=node.body, type_ignores=[]), params=False)
@@ -78,6 +82,10 @@ class Loops:
             item = gast.Subscript(value=seq, slice=last, ctx=gast.Load())
             return length, [_plain_assign(target, item)]
         seq = self.atom(it, out)
+        if isinstance(seq, gast.Name) and seq.id in getattr(self, "rebound", ()):
+            tmp = self.namer.fresh(seq.id + "_seq")
+            out.append(assign(tmp, seq, it))
+            seq = _name(tmp)
         if self.maybe_dict(it, target):  # walk a dict's keys, or a view, as a list
             seq = self.to_atom(gast.Call(func=gast.Attribute(
                 value=_name("rt"), attr="as_sequence", ctx=gast.Load()), args=[seq],

@@ -311,13 +311,17 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
         | _subscripted(body)  # (x[i] of a list: its adjoint is a GradList)
     for p in wrt:
         b = rev.adjoint(p)
+        rebound = any(p in ir.stored_names(s) for s in body)
+        like = p
+        if rebound:  # (one name per parameter, shared by the versions of the function)
+            if p not in rev.entry_names:
+                rev.entry_names[p] = rev.namer.fresh(p + "_in")
+            like = rev.entries[p] = rev.entry_names[p]
+        # (a rebound parameter's gradient has the shape and kind it began with)
         if b not in assigned:
-            if any(p in ir.stored_names(s) for s in body):  # (rebound: zeros shaped
-                # like the value the call began with)
-                p = rev.entries.setdefault(p, rev.namer.fresh(p + "_in"))
-            grads.append(ir.call(fit, ir.const(0.0), ir.name(p)))  # (of its kind)
-        elif b in rev.zeroed or p in rev.shaped or p in passed:  # (a plain container)
-            grads.append(ir.call(fit, ir.name(b), ir.name(p)))
+            grads.append(ir.call(fit, ir.const(0.0), ir.name(like)))  # (of its kind)
+        elif rebound or b in rev.zeroed or p in rev.shaped or p in passed:
+            grads.append(ir.call(fit, ir.name(b), ir.name(like)))  # (a plain container)
         else:
             grads.append(ir.name(b))
     return grads

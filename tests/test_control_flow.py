@@ -315,3 +315,32 @@ def test_a_loop_over_a_vectors_elements_runs_on_numbers(kind):
     assert type(got) is type(arg) and np.shape(got) == np.shape(arg)
     want = numerical_grad(element_loop, (np.asarray(arg, dtype=float),), 0)
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6, atol=1e-9)
+
+
+def walks_itself(x):
+    s = 0.0
+    for x in x:               # the loop variable takes the name of what it walks
+        s = s + x * x
+    return s
+
+
+def rebound_in_one_branch(x, c):
+    if c > 0:
+        y = x * 2.0
+    else:
+        x = 1.0
+        y = x * 2.0
+    return np.sum(y)
+
+
+def test_a_loop_walking_the_name_it_binds_and_a_parameter_rebound_in_a_branch():
+    """`for x in x:` walks a copy of the sequence; a parameter's gradient has the
+    shape and kind the argument had (x_in), whatever the body rebinds x to."""
+    for x in ([1.0, 2.0], np.array([1.0, 2.0])):
+        g = adjoint.grad(walks_itself)(x)
+        assert type(g) is type(x)
+        np.testing.assert_allclose(g, [2.0, 4.0])
+    x = np.array([0.5, -1.0])
+    g = adjoint.grad(rebound_in_one_branch, wrt="x")(x, -1.0)
+    assert isinstance(g, np.ndarray) and g.shape == (2,) and not np.any(g)
+    np.testing.assert_allclose(adjoint.grad(rebound_in_one_branch, wrt="x")(x, 1.0), [2.0, 2.0])
