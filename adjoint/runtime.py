@@ -392,12 +392,13 @@ from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb, vector_norm_grad)
 from .runtime_containers import (  # noqa: E402  (rt.<name> for each)
     DICT_VIEWS, GradDict, GradList, MISSING, _basic, add_at, add_item, as_array,
-    as_sequence, broadcast_container, container_fit, container_getitem_grad,
-    container_zeros, copy, dict_get, dict_items, dict_keys, dict_values, fit_inner,
-    get_default, get_grad, get_pick, is_container, item, item_grad, item_grad_saved,
-    items_grad, items_jvp, items_spread, last_writes, list_of, restore, sequence_grad,
-    sequence_jvp, sum_list_grad, sum_of, values_grad, values_jvp, values_spread,
-    zeros_like_container)
+    broadcast_container, container_fit, container_getitem_grad, container_zeros, copy,
+    fit_inner, is_container, item, item_grad, item_grad_saved, last_writes, list_of,
+    restore, sum_list_grad, sum_of)
+from .runtime_dicts import (  # noqa: E402  (rt.<name> for each)
+    as_sequence, dict_get, dict_items, dict_keys, dict_values, get_default, get_grad,
+    get_pick, items_grad, items_jvp, items_spread, sequence_grad, sequence_jvp,
+    values_grad, values_jvp, values_spread, zeros_like_container)
 from .runtime_shape import (  # noqa: E402  (rt.<name> for each)
     concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad, sort_grad,
     sort_jvp, split_grad, star_axes, tile_grad, unstack, vstack_grad)

@@ -211,7 +211,7 @@ defrule(rt.sum_of, "v, like", v="rt.sum_list_grad(g, v)",
         jvp={"v": "rt.sum_of(dv, like)"}, name="rt.sum_of")
 
 
-# ---- iterating dicts (runtime_containers.py): each helper's transpose has a rule ----
+# ---- iterating dicts (runtime_dicts.py): each helper's transpose has a rule ----
 defrule(rt.as_sequence, "x", x="rt.sequence_grad(g, x)", jvp={"x": "rt.sequence_jvp(dx)"},
         name="rt.as_sequence")
 defrule(rt.sequence_jvp, "dx", dx="rt.sequence_grad(g, dx)",
