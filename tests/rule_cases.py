@@ -495,7 +495,7 @@ CASES["rt.sum_of"] = lambda r: [{"v": [A(r, 3, 4), A(r, 3, 4)], "like": _X(r)},
                                 {"v": [A(r, 4), A(r, 3, 4)], "like": _X(r)}]
 
 
-# ---- iterating dicts (runtime_containers.py) ---------------------------------------
+# ---- iterating dicts (runtime_dicts.py) -------------------------------------------
 def _d(r):
     return {"a": A(r, 3), "b": A(r, 2, 2)}
 
