@@ -353,39 +353,13 @@ def broadcast_like(g, x):
     return np.array(np.broadcast_to(g, shape_of(x)))
 
 
-def max_grad(g, x, ans, axis=None, keepdims=False):
-    """Adjoint of `np.max`/`np.min`: split `g` evenly among the tied extremes."""
-    x = np.asarray(x)  # (a list of numbers is read as an array)
-    shape = np.shape(x)
-    if not keepdims and axis is not None:
-        g = np.expand_dims(g, _axes(axis, len(shape)))
-        ans = np.expand_dims(ans, _axes(axis, len(shape)))
-    hit = np.asarray(x) == ans
-    dtype = np.result_type(x, g, 1.0)
-    if np.count_nonzero(hit) == np.size(ans):  # one extreme per slice: no ties to
-        return np.where(hit, g, 0.0).astype(dtype, copy=False)  # share (no slow sum)
-    return g * _share(hit, axis, dtype)
-
-
-def _share(hit, axis, dtype):
-    """`hit` split evenly among the ties along `axis`, in `dtype` (float32 stays)."""
-    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype, copy=False)
-
-
-def max_jvp(dx, x, ans, axis=None, keepdims=False):
-    """Tangent of `np.max`: the average tangent over the tied extremes."""
-    weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
-    return np.sum(weights * np.asarray(dx), axis=axis, keepdims=keepdims)
-
-
 # ---- helpers behind the NumPy rule tables (kept in their own modules) ----------------
 from .runtime_numpy import (  # noqa: E402  (rt.<name> for each)
     average_grad, average_wgrad, average_wjvp, cast_grad, cast_jvp, count, cumprod_grad,
-    cumprod_jvp, cumsum_grad, diag_grad,
-    diagonal_grad, digamma, histogram_grad, histogram_jvp, linspace_grad, linspace_spread,
-    logsumexp_grad, polygamma, prod_grad, reduce_jvp,
-    select_default_grad, select_grad, take_along_axis_grad, take_grad, trace_grad,
-    var_grad)
+    cumprod_jvp, cumsum_grad, diag_grad, diagonal_grad, digamma, histogram_grad,
+    histogram_jvp, linspace_grad, linspace_spread, logsumexp_grad, max_grad, max_jvp,
+    polygamma, prod_grad, reduce_jvp, select_default_grad, select_grad,
+    take_along_axis_grad, take_grad, trace_grad, var_grad)
 from .runtime_linalg import (  # noqa: E402  (rt.<name> for each)
     cholesky_grad, cholesky_jvp, dot_ga, dot_gb, einsum_ga, einsum_gb, einsum_gc, einsum_gd,
     einsum_ops, inner_ga, inner_gb, kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,

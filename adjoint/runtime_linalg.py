@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runtime import _axes, _share, ndarray, unbroadcast
+from .runtime import _axes, ndarray, unbroadcast
+from .runtime_numpy import _share
 from .runtime_numpy import _expand
 
 __all__ = ["matmul_ga", "matmul_gb", "matmul_ga_sum", "matmul_gb_sum", "dot_ga", "dot_gb",

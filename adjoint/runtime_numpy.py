@@ -13,7 +13,7 @@ __all__ = ["cast_grad", "prod_grad", "reduce_jvp", "var_grad", "count", "cumsum_
            "diagonal_grad", "trace_grad", "diag_grad", "take_grad", "take_along_axis_grad",
            "select_grad", "select_default_grad", "average_grad", "average_wgrad",
            "average_wjvp", "digamma", "polygamma", "logsumexp_grad", "linspace_grad",
-           "linspace_spread"]
+           "linspace_spread", "max_grad", "max_jvp"]
 
 
 def cast_grad(g, x, dtype=None):
@@ -311,3 +311,28 @@ def histogram_jvp(dw, a, ans, density=None):
     if density:
         histogram_grad(None, a, ans[1], density)  # the same explanation
     return np.histogram(a, bins=ans[1], weights=dw)[0], np.zeros_like(ans[1])
+
+
+def max_grad(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of `np.max`/`np.min`: split `g` evenly among the tied extremes."""
+    x = np.asarray(x)  # (a list of numbers is read as an array)
+    shape = np.shape(x)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+        ans = np.expand_dims(ans, _axes(axis, len(shape)))
+    hit = np.asarray(x) == ans
+    dtype = np.result_type(x, g, 1.0)
+    if np.count_nonzero(hit) == np.size(ans):  # one extreme per slice: no ties to
+        return np.where(hit, g, 0.0).astype(dtype, copy=False)  # share (no slow sum)
+    return g * _share(hit, axis, dtype)
+
+
+def _share(hit, axis, dtype):
+    """`hit` split evenly among the ties along `axis`, in `dtype` (float32 stays)."""
+    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype, copy=False)
+
+
+def max_jvp(dx, x, ans, axis=None, keepdims=False):
+    """Tangent of `np.max`: the average tangent over the tied extremes."""
+    weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
+    return np.sum(weights * np.asarray(dx), axis=axis, keepdims=keepdims)
