@@ -38,7 +38,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     """For functions of numbers only: a version without any `rt.unbroadcast`, used
     when every argument is a Python number (checked on entry); `gen` is renamed
     `<name>_arrays` and kept for everything else. Returns the module's functions."""
-    found = _numbers_only(rev, body, locals_, gen)
+    found = _numbers_version(rev, body, locals_, gen)
     if found is None:
         return [gen]
     numbers, vectors, assumed = found
@@ -56,7 +56,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     return [fast, gen]
 
 
-def _numbers_only(rev, body, locals_, general):
+def _numbers_version(rev, body, locals_, general):
     """(numbers, vectors, names then proven 0-d) when every differentiated value is a
     number given parameters that are numbers, and vectors (data read one element at
     a time, `cases[day]`); None when that cannot be shown or changes nothing."""
@@ -119,7 +119,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     out_name = _grad_out_name(rev)
-    rev.final, rev.entries = None, {}
+    rev.final = None
     if rev.activity.active(result):
         bres = rev.adjoint(result)
         if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
@@ -143,7 +143,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         gast.Tuple(elts=grads, ctx=gast.Load())
     if value:
         ret = gast.Tuple(elts=[ir.name(value_name), ret], ctx=gast.Load())
-    inits += [ir.assign(copy, ir.name(p)) for p, copy in sorted(rev.entries.items())]
+    inits += _entry_copies(rev, ctx.wrt)
     stmts = inits + forward + out + [gast.copy_location(gast.Return(value=ret), body[-1])]
     args = _with_grad_out(source.tree.args, out_name)
     name = ("value_and_" if value else "") + grad_name(source.name, ctx.wrt)
@@ -195,7 +195,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     inits = _inits(rev)
     tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
     back = _backward(rev, body, callee, grad)
-    found = _numbers_only(rev, body, rev.locals, back) if not _rebinds_params(body, rev) \
+    found = _numbers_version(rev, body, rev.locals, back) if not _rebound(rev, body) \
         else None
     if found is not None:  # numbers only: a version without rt.unbroadcast, chosen on
         numbers, vectors, assumed = found  # the parameters' values (kept on the tape)
@@ -207,7 +207,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
             back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
                                        source.tree)] + back  # (the def line's comment)
     bwd = _function(callee.bwd, [tape, grad], back, source)
-    inits += [ir.assign(copy, ir.name(p)) for p, copy in sorted(rev.entries.items())]
+    inits += _entry_copies(rev, callee.wrt)
     fwd_body = inits + forward
     fwd = _function(callee.fwd, None, fwd_body, source)
     fwd.args = source.tree.args
@@ -231,11 +231,17 @@ def _backward(rev, body, callee, grad) -> list:
     return back
 
 
-def _rebinds_params(body, rev) -> bool:
-    """Whether the body assigns one of the parameters (the backward function would
-    test their last values, not the ones the call began with)."""
+def _entry_copies(rev, wrt) -> list:
+    """`x_in = x` for each rebound parameter whose gradient is fitted to it."""
+    return [ir.assign(rev.entry_names[p], ir.name(p)) for p in sorted(rev.entry_names)
+            if p in wrt]
+
+
+def _rebound(rev, body) -> set:
+    """The parameters the body assigns (a helper's backward function would test their
+    last values, not the ones the call began with; a gradient is fitted to the first)."""
     names = set(params(rev.source.tree))
-    return any(ir.stored_names(s) & names for s in ir.statements(body))
+    return names & set().union(*(ir.stored_names(s) for s in body))
 
 
 def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):
@@ -309,18 +315,18 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
                                   for _, v in active} \
         | containers.read_by_numpy(body, params(rev.source.tree), rev.prim) \
         | _subscripted(body)  # (x[i] of a list: its adjoint is a GradList)
+    rebound = _rebound(rev, body) if body else set()
     for p in wrt:
         b = rev.adjoint(p)
-        rebound = any(p in ir.stored_names(s) for s in body)
         like = p
-        if rebound:  # (one name per parameter, shared by the versions of the function)
+        if p in rebound:  # (one name per parameter, shared by the versions of the function)
             if p not in rev.entry_names:
                 rev.entry_names[p] = rev.namer.fresh(p + "_in")
-            like = rev.entries[p] = rev.entry_names[p]
+            like = rev.entry_names[p]
         # (a rebound parameter's gradient has the shape and kind it began with)
         if b not in assigned:
             grads.append(ir.call(fit, ir.const(0.0), ir.name(like)))  # (of its kind)
-        elif rebound or b in rev.zeroed or p in rev.shaped or p in passed:
+        elif p in rebound or b in rev.zeroed or p in rev.shaped or p in passed:
             grads.append(ir.call(fit, ir.name(b), ir.name(like)))  # (a plain container)
         else:
             grads.append(ir.name(b))

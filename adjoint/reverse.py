@@ -59,8 +59,7 @@ class Reverse(Planning, ControlFlow):
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
         self.tapes = {}        # a call's tape name -> (Callee, the call's arguments)
         self.final = None      # the adjoints defined when the adjoint sweep ends
-        self.entries = {}      # parameter -> copy of its value on entry (assemble.py)
-        self.entry_names = {}  # parameter -> the name of that copy
+        self.entry_names = {}  # rebound parameter -> its value on entry (`x_in`)
         self.program = None    # calls.Program: the module's other functions
         self.calls = {}        # `y = tape[0]` stmt -> (Callee, tape name, active args)
         self.call_temps = {}   # stmt -> names of its per-argument contributions
