@@ -62,7 +62,7 @@ def _numbers_version(rev, body, locals_, general):
     a time, `cases[day]`); None when that cannot be shown or changes nothing."""
     names = params(rev.source.tree)
     active = rev.activity.varied & rev.activity.useful
-    data = scalars.only_indexed(body, names)
+    data = scalars.only_indexed(body, set(names) & _subscripted(body))  # (cheap first)
     vectors = [p for p in names if p in data]
     numbers = [p for p in names if p not in vectors]
     assumed = scalars.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors,
@@ -240,8 +240,13 @@ def _entry_copies(rev, wrt) -> list:
 def _rebound(rev, body) -> set:
     """The parameters the body assigns (a helper's backward function would test their
     last values, not the ones the call began with; a gradient is fitted to the first)."""
-    names = set(params(rev.source.tree))
-    return names & set().union(*(ir.stored_names(s) for s in body))
+    bound = set()
+    for s in ir.statements(body):  # (the targets only: no walk through expressions)
+        if isinstance(s, gast.Assign):
+            bound |= ir.stored_names(s.targets)
+        elif isinstance(s, gast.For):
+            bound |= ir.stored_names(s.target)
+    return set(params(rev.source.tree)) & bound
 
 
 def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):

@@ -94,7 +94,7 @@ class ControlFlow:
 def _copied(stmts) -> set:
     """Adjoints copied in place (`b = rt.copy(b)`) anywhere in these statements."""
     found = set()
-    for sub in ir.nodes(stmts):
+    for sub in ir.statements(stmts):
         if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
                 and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
                 and isinstance(sub.value.args[0], gast.Name) \
