@@ -10,7 +10,7 @@ import os
 import gast
 
 from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
-               optimize, scalars)
+               optimize, recompute, scalars)
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -83,6 +83,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
         shared = len(fns) > 1  # the fast path shares statements with its fallback
         fns = [(optimize.run(f, lambda call: _pure(call, source), batch, copy=shared), s)
                for f, s in fns]
+        if shared and batch:  # the version for numbers re-runs its loops' iterations
+            fns[0] = (recompute.run(fns[0][0], lambda call: _pure(call, source)), source)
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     ctx.stages["optimize"] = mod.text

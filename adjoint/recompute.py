@@ -1,0 +1,360 @@
+"""Pass 8 (numbers only): a loop's adjoint re-runs each iteration from a checkpoint.
+
+The gradient's version for Python numbers saves, in a loop of the forward sweep,
+every value the adjoint reads and the loop overwrites: `_push(sin_x)` before
+`sin_x = math.sin(x)`, popped back in the adjoint loop. For numbers, re-running an
+iteration costs about what saving it does, and saves nothing but the values the
+loop carries from one iteration to the next. So a top-level `for` loop becomes
+
+    for i in range(n):                    for i in reversed(range(n)):
+        _push(x)                              _x = _pop()
+        <the iteration, no pushes>            <the iteration again, from _x: only what
+                                               the adjoint reads, never x itself>
+                                              <the adjoint of the iteration>
+                                              x = _x
+
+and the values only the adjoint read leave the forward loop (dead code). Applied
+only when it is plainly right: the loop body holds assignments of pure
+expressions to names and `if`s on names (no inner loops, no calls of the user's
+functions), each name is assigned at most once on any path through an iteration,
+and the values the iteration reads from outside it are not changed before its
+adjoint runs. Anything else keeps its pushes.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import ir
+from .optimize import _fresh, eliminate, is_pure, propagate_copies
+from .template import names_in
+
+
+def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
+    """Re-run the iterations of `fn`'s top-level loops in its adjoint sweep (in place)."""
+    taken = names_in(fn) | {fn.name}
+    changed = False
+    for loop in [s for s in fn.body if isinstance(s, gast.For)]:
+        i = fn.body.index(loop)
+        back = _partner(fn.body, i)
+        if back is not None and _checkpoint(fn.body, i, back, pure_call, taken):
+            changed = True
+    if changed:
+        fn.body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
+    return fn
+
+
+def _partner(body, i):
+    """The index of the adjoint loop of the forward loop body[i] (same source place)."""
+    loop = body[i]
+    found = [j for j in range(i + 1, len(body)) if isinstance(body[j], gast.For)
+             and _place(body[j]) == _place(loop) and body[j].target.id == loop.target.id]
+    return found[0] if len(found) == 1 else None
+
+
+def _place(stmt):
+    return getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)
+
+
+def _checkpoint(body, i, j, pure_call, taken) -> bool:
+    """Rewrite the pair body[i] (forward) and body[j] (adjoint) if it qualifies."""
+    fwd, back = body[i], body[j]
+    if fwd.orelse or back.orelse or not _forward_ok(fwd.body, pure_call) \
+            or not _adjoint_ok(back.body) \
+            or _trace(fwd.body, "push")[::-1] != _reverse_of(_trace(back.body, "pop")):
+        return False
+    assigned = _assigned(fwd.body)
+    if fwd.target.id in assigned or any(n > 1 for n in _most(fwd.body).values()):
+        return False
+    after = set().union(*(names_in(s) for s in body[j + 1:])) if body[j + 1:] else set()
+    carried = [v for v in _order(fwd.body) if v in assigned
+               and (v in _exposed(fwd.body) or v in after or v in _read_late(back.body)
+                    or v in _read_unset(back.body, fwd.body))]
+    between = set().union(*(_writes(s) for s in body[i + 1:j])) if j > i + 1 else set()
+    outside = _reads(fwd.body) - assigned - {fwd.target.id}
+    if outside & (between | _writes_all(back.body)):
+        return False  # a value the iteration reads from outside changes before its adjoint
+    saved = {v: _fresh(f"_{v}", taken) for v in carried}
+    plain = _without_pushes(fwd.body)
+    again = _again(plain, saved)
+    adjoint = _restored(back.body, saved)
+    popped = {s.targets[0].id for s in ir.statements(back.body) if _is_pop(s)}
+    read = set().union(*(names_in(s) for s in again + adjoint)) if again + adjoint else set()
+    # restored at the end of each pass: what the original popped, and what the next
+    # pass reads as the value after its iteration
+    restore = [v for v in carried if v in popped or v in read]
+    carried = [v for v in carried if v in restore or saved[v] in read]
+    missing = [v for v in restore if v not in _must(adjoint)]
+    ends = [v for v in restore if v in between]  # rebound after the loop: its end kept
+    last = [v for v in restore if v not in popped and v in after]  # (not restored before)
+    names = {v: _fresh(f"{v}_end", taken) for v in ends}
+    names.update({v: _fresh(f"{v}_last", taken) for v in last})
+    fwd.body = ([ir.expr_stmt(ir.call("_push", _pack(carried, ir.name)), fwd)]
+                if carried else []) + plain
+    unpack = gast.Assign(targets=[_pack(carried, lambda v: ir.name(saved[v], True), True)],
+                         value=ir.pop(), type_comment=None)
+    back.body = ([gast.copy_location(unpack, back)] if carried else []) + again + adjoint + \
+        [ir.assign(v, ir.name(saved[v]), back) for v in missing]
+    body[j + 1:j + 1] = [ir.assign(v, ir.name(names[v]), back) for v in last]
+    body[j:j] = [ir.assign(names[v], ir.name(v), back) for v in last] + \
+        [ir.assign(v, ir.name(names[v]), back) for v in ends]
+    body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
+    return True
+
+
+def _pack(names, make, store=False):
+    if len(names) == 1:
+        return make(names[0])
+    return gast.Tuple(elts=[make(v) for v in names],
+                      ctx=gast.Store() if store else gast.Load())
+
+
+# ---- what qualifies -------------------------------------------------------------
+
+def _is_push(stmt) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+        and ir.dotted(stmt.value.func) == "_push"
+
+
+def _is_pop(stmt) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+        and ir.dotted(stmt.value.func) == "_pop" and not stmt.value.args
+
+
+def _forward_ok(body, pure_call) -> bool:
+    for stmt in body:
+        if ir.is_comment(stmt):
+            continue
+        if _is_push(stmt):
+            args = stmt.value.args
+            if len(args) != 1 or not isinstance(args[0], gast.Name):
+                return False
+        elif isinstance(stmt, gast.Assign):
+            if not isinstance(stmt.targets[0], gast.Name) or len(stmt.targets) != 1 \
+                    or not is_pure(stmt.value, pure_call) or _stack_use(stmt.value):
+                return False
+        elif isinstance(stmt, gast.If):
+            if not isinstance(stmt.test, gast.Name) or not _forward_ok(stmt.body, pure_call) \
+                    or not _forward_ok(stmt.orelse, pure_call):
+                return False
+        else:
+            return False
+    return True
+
+
+def _adjoint_ok(body) -> bool:
+    for stmt in body:
+        if ir.is_comment(stmt) or _is_pop(stmt) and isinstance(stmt.targets[0], gast.Name):
+            continue
+        if isinstance(stmt, gast.If):
+            if not isinstance(stmt.test, gast.Name) or not _adjoint_ok(stmt.body) \
+                    or not _adjoint_ok(stmt.orelse):
+                return False
+        elif not isinstance(stmt, (gast.Assign, gast.AugAssign)) or _stack_use(stmt):
+            return False
+    return True
+
+
+def _stack_use(tree) -> bool:
+    return any(isinstance(n, gast.Name) and n.id in ("_push", "_pop", "_stack")
+               for n in ir.nodes(tree))
+
+
+def _trace(body, kind: str) -> list:
+    """The pushes (pops) of a block in order, branches nested: ('push', 'x') or
+    ('if', test, body trace, orelse trace); branches without any are left out."""
+    out = []
+    for stmt in body:
+        if kind == "push" and _is_push(stmt):
+            out.append(("push", stmt.value.args[0].id))
+        elif kind == "pop" and _is_pop(stmt):
+            out.append(("push", stmt.targets[0].id))
+        elif isinstance(stmt, gast.If):
+            a, b = _trace(stmt.body, kind), _trace(stmt.orelse, kind)
+            if a or b:
+                out.append(("if", stmt.test.id, a, b))
+    return out
+
+
+def _reverse_of(trace: list) -> list:
+    """The pushes a trace of pops undoes, in the order they were made."""
+    return [item if item[0] == "push" else
+            ("if", item[1], _reverse_of(item[2])[::-1], _reverse_of(item[3])[::-1])
+            for item in trace]
+
+
+# ---- analyses of one iteration ----------------------------------------------------
+
+def _assigned(body) -> set:
+    return {s.targets[0].id for s in ir.statements(body) if isinstance(s, gast.Assign)}
+
+
+def _order(body) -> list:
+    """Names assigned in the iteration, in order of first assignment."""
+    seen = []
+    for s in ir.statements(body):
+        if isinstance(s, gast.Assign) and s.targets[0].id not in seen:
+            seen.append(s.targets[0].id)
+    return seen
+
+
+def _most(body) -> dict:
+    """For each name, the most assignments to it on one path through the block."""
+    count = {}
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            count[name] = count.get(name, 0) + 1
+        elif isinstance(stmt, gast.If):
+            a, b = _most(stmt.body), _most(stmt.orelse)
+            for name in a.keys() | b.keys():
+                count[name] = count.get(name, 0) + max(a.get(name, 0), b.get(name, 0))
+    return count
+
+
+def _exposed(body, done=frozenset()) -> set:
+    """Names the iteration may read before assigning them (it carries them)."""
+    out, done = set(), set(done)
+    for stmt in body:
+        if ir.is_comment(stmt) or _is_push(stmt):
+            continue
+        if isinstance(stmt, gast.If):
+            out |= {stmt.test.id} - done
+            out |= _exposed(stmt.body, done) | _exposed(stmt.orelse, done)
+            done |= _must(stmt.body) & _must(stmt.orelse)
+        else:
+            out |= names_in(stmt.value) - done
+            done.add(stmt.targets[0].id)
+    return out
+
+
+def _must(body) -> set:
+    """Names assigned on every path through a block."""
+    out = set()
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            out.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.If):
+            out |= _must(stmt.body) & _must(stmt.orelse)
+    return out
+
+
+def _read_late(body) -> set:
+    """Names the adjoint body reads after popping them: the value from before the
+    iteration's assignment (only a carried name has it)."""
+    out, popped = set(), set()
+
+    def walk(block, popped):
+        for stmt in block:
+            if _is_pop(stmt):
+                popped.add(stmt.targets[0].id)
+            elif isinstance(stmt, gast.If):
+                out.update({stmt.test.id} & popped)
+                a, b = set(popped), set(popped)
+                walk(stmt.body, a)
+                walk(stmt.orelse, b)
+                popped |= a | b
+            elif not ir.is_comment(stmt):
+                out.update(names_in(stmt.value) & popped)
+    walk(body, popped)
+    return out
+
+
+def _read_unset(back, fwd, ctx=frozenset()) -> set:
+    """Names the adjoint body reads where the iteration may not have assigned them:
+    their value then comes from an earlier iteration, which only a carried name has.
+    (An adjoint branch on `_t1` mirrors the iteration's branch on `_t1`.)"""
+    out = set()
+    for stmt in back:
+        if isinstance(stmt, gast.If):
+            t = stmt.test.id
+            out |= {t} - _must_under(fwd, ctx)
+            out |= _read_unset(stmt.body, fwd, ctx | {(t, True)})
+            out |= _read_unset(stmt.orelse, fwd, ctx | {(t, False)})
+        elif not ir.is_comment(stmt) and not _is_pop(stmt):
+            out |= names_in(stmt.value) - _must_under(fwd, ctx)
+    return out
+
+
+def _must_under(body, ctx) -> set:
+    """Names assigned on every path through the iteration that takes the branches
+    `ctx` names ((test, True) for the body of `if test`)."""
+    out = set()
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            out.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.If):
+            t = stmt.test.id
+            a, b = _must_under(stmt.body, ctx), _must_under(stmt.orelse, ctx)
+            out |= a if (t, True) in ctx else b if (t, False) in ctx else a & b
+    return out
+
+
+def _reads(body) -> set:
+    return set().union(*(names_in(s.value) if not isinstance(s, gast.If) else
+                         {s.test.id} for s in ir.statements(body)
+                         if not ir.is_comment(s) and not _is_push(s)))
+
+
+def _writes(stmt) -> set:
+    from .optimize import assigned_by
+    return set().union(*(assigned_by(s) for s in ir.statements([stmt])))
+
+
+def _writes_all(body) -> set:
+    return set().union(*(_writes(s) for s in body)) if body else set()
+
+
+# ---- the rewrite ----------------------------------------------------------------
+
+def _without_pushes(body) -> list:
+    out = []
+    for stmt in body:
+        if _is_push(stmt):
+            continue
+        if isinstance(stmt, gast.If):
+            stmt.body = _without_pushes(stmt.body) or [gast.Pass()]
+            stmt.orelse = _without_pushes(stmt.orelse)
+        out.append(stmt)
+    return out
+
+
+def _again(body, saved: dict, after=frozenset()) -> list:
+    """The iteration once more, without comments and without assigning a carried
+    name (its value after the iteration is the current one); a read of a carried
+    name that an assignment later in the iteration overwrites reads the checkpoint."""
+    out = []
+    for k, stmt in enumerate(body):
+        if ir.is_comment(stmt):
+            continue
+        later = _assigned(body[k + 1:]) | after
+        if isinstance(stmt, gast.If):
+            test = stmt.test.id
+            new = gast.If(test=ir.name(saved[test] if test in saved and test in later
+                                       else test),
+                          body=_again(stmt.body, saved, later) or [gast.Pass()],
+                          orelse=_again(stmt.orelse, saved, later))
+            out.append(gast.copy_location(new, stmt))
+        elif stmt.targets[0].id not in saved:
+            new = ir.clone(stmt)
+            for node in ir.nodes(new.value):
+                if isinstance(node, gast.Name) and node.id in saved and node.id in later:
+                    node.id = saved[node.id]
+            out.append(new)
+    return out
+
+
+def _restored(body, saved: dict) -> list:
+    """The adjoint body with each pop of a carried name reading its checkpoint and
+    the pops of everything else gone (the iteration was just re-run)."""
+    out = []
+    for stmt in body:
+        if _is_pop(stmt):
+            name = stmt.targets[0].id
+            if name in saved:
+                out.append(ir.assign(name, ir.name(saved[name]), stmt))
+            continue
+        if isinstance(stmt, gast.If):
+            stmt.body = _restored(stmt.body, saved) or [gast.Pass()]
+            stmt.orelse = _restored(stmt.orelse, saved)
+        out.append(stmt)
+    return out

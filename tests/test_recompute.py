@@ -1,0 +1,94 @@
+"""The version for numbers re-runs loop iterations in its adjoint (recompute.py):
+gradients against finite differences, and which loops are rewritten."""
+import numpy as np
+import pytest
+
+import adjoint
+import recompute_cases as rc
+from conftest import assert_grad_matches, numerical_grad
+
+
+def numbers_version(g) -> str:
+    """The source of the generated function for numbers (the first one)."""
+    src = g.source
+    start = src.index("def ")
+    return src[start:src.index("\ndef ", start + 1)]
+
+
+CASES = [
+    (rc.branchy, (0.7, 1.3), (0, 1)), (rc.branchy, (0.2, 0.8), (0, 1)),
+    (rc.two_carried, (0.4, 0.1, 2.0), (0, 1, 2)),
+    (rc.reads_counter, (0.6, 0.9), (0, 1)),
+    (rc.rebound_after, (0.3, 0.7), (0, 1)),
+    (rc.invariant_changes, (0.3, 0.7), (0, 1)),
+    (rc.one_branch_assigns, (1.0, 0.7), (0, 1)), (rc.one_branch_assigns, (-1.0, 0.7), (0, 1)),
+    (rc.zero_trips, (0.4, 3), (0,)), (rc.zero_trips, (0.4, 0), (0,)),
+    (rc.two_loops, (0.3, 0.2), (0, 1)),
+    (rc.with_break, (0.5, 1.2), (0, 1)), (rc.with_break, (0.5, 0.5), (0, 1)),
+    (rc.nested, (0.3, 0.2), (0, 1)),
+    (rc.assigned_twice, (0.3, 1.1), (0, 1)),
+    (rc.temp_read_after, (0.3, 1.1), (0, 1)),
+    # y is set on some passes only and read on all: it is carried
+    (rc.alternating_assign, (0.4, 0.7), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)])
+def test_gradient(fn, args, wrt):
+    g = adjoint.grad(fn, wrt=wrt)
+    assert_grad_matches(g, fn, args, wrt=wrt)
+
+
+@pytest.mark.parametrize("fn,args,wrt", CASES[:8],
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES[:8])])
+def test_value_and_grad(fn, args, wrt):
+    value, grads = adjoint.value_and_grad(fn, wrt=wrt)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    for gi, i in zip(grads, wrt):
+        assert gi == pytest.approx(numerical_grad(fn, args, i), rel=1e-5, abs=1e-6)
+
+
+def test_arrays_take_the_general_version():
+    x = np.array(0.7)  # a 0-d array: the version with pushes
+    g = adjoint.grad(rc.branchy, wrt=0)(x, 1.3)
+    assert g == pytest.approx(numerical_grad(rc.branchy, (0.7, 1.3), 0), rel=1e-5)
+
+
+@pytest.mark.parametrize("fn,pushes", [
+    (rc.branchy, ["_push(x)"]),              # only the carried value, once per pass
+    (rc.two_carried, ["_push((v, x))"]),     # several: one tuple
+    (rc.reads_counter, ["_push(x)"]),
+    (rc.rebound_after, ["_push(x)"]),
+    (rc.two_loops, ["_push(x)", "_push(y)"]),
+])
+def test_rewritten_loops_push_only_the_carried_values(fn, pushes):
+    src = numbers_version(adjoint.grad(fn, wrt=(0, 1)))
+    assert [line.strip() for line in src.splitlines() if "_push(" in line
+            and "_stack" not in line] == pushes
+
+
+def test_values_only_the_adjoint_reads_leave_the_forward_loop():
+    src = numbers_version(adjoint.grad(rc.branchy, wrt=(0, 1)))
+    forward = src[:src.index("bs = ")]
+    assert "math.exp" not in forward  # s is not needed: its term is re-run backwards
+    code = [line for line in src.splitlines() if not line.strip().startswith("#")]
+    assert sum("math.exp" in line for line in code) == 1
+
+
+@pytest.mark.parametrize("fn", [rc.invariant_changes, rc.nested, rc.assigned_twice])
+def test_loops_that_do_not_qualify_keep_their_pushes(fn):
+    src = numbers_version(adjoint.grad(fn, wrt=(0, 1)))
+    assert src.count("_pop()") > 1 and "= _pop()\n" in src
+
+
+def test_rebound_after_the_loop_restores_the_loop_end():
+    src = numbers_version(adjoint.grad(rc.rebound_after, wrt=(0, 1)))
+    assert "x_end = x" in src and "x = x_end" in src
+
+
+def test_output_is_deterministic():
+    a = adjoint.grad(rc.two_carried, wrt=(0, 1, 2)).source
+    adjoint.clear_cache() if hasattr(adjoint, "clear_cache") else None
+    b = adjoint.grad(rc.two_carried, wrt=(0, 1, 2)).source
+    assert a == b
