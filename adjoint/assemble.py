@@ -27,9 +27,10 @@ def grad_name(name: str, wrt) -> str:
     return f"d{base}_d{'_'.join(wrt)}"
 
 
-def sweep(rev: Reverse, body, scalar, ctx, value) -> gast.FunctionDef:
-    """Record (TBR) and assemble both sweeps, given the variables proven 0-d."""
-    rev.scalar, rev.zeroed = scalar, set()
+def sweep(rev: Reverse, body, scalar, ctx, value, numbers=()) -> gast.FunctionDef:
+    """Record (TBR) and assemble both sweeps, given the variables proven 0-d (and the
+    parameters checked on entry to be Python numbers, in the version for numbers)."""
+    rev.scalar, rev.zeroed, rev.numbers = scalar, set(), frozenset(numbers)
     rev.saves = record(rev, body, rev.source, rev.namer)
     return assemble(rev, rev.source, body, ctx, value)
 
@@ -42,7 +43,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
     if found is None:
         return [gen]
     numbers, vectors, assumed = found
-    fast = sweep(rev, body, assumed, ctx, value)
+    fast = sweep(rev, body, assumed, ctx, value, numbers)
     if _calls(fast, "rt.unbroadcast"):
         return [gen]
     fast.name, gen.name = gen.name, gen.name + "_arrays"
@@ -329,7 +330,9 @@ def _gradients(rev, back, wrt, inner=False, body=()) -> list:
                 rev.entry_names[p] = rev.namer.fresh(p + "_in")
             like = rev.entry_names[p]
         # (a rebound parameter's gradient has the shape and kind it began with)
-        if b not in assigned:
+        if p in rev.numbers and not inner:  # (checked on entry: a number's is a number)
+            grads.append(ir.name(b) if b in assigned else ir.const(0.0))
+        elif b not in assigned:
             grads.append(ir.call(fit, ir.const(0.0), ir.name(like)))  # (of its kind)
         elif p in rebound or b in rev.zeroed or p in rev.shaped or p in passed:
             grads.append(ir.call(fit, ir.name(b), ir.name(like)))  # (a plain container)

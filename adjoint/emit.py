@@ -69,7 +69,7 @@ def _copy_def(fn):
 
 def _block(body, indent, source, lines, line_map, first, in_grad, prev_line):
     for stmt in body:
-        if _is_seed(stmt):
+        if ir.is_seed(stmt):
             in_grad[0], prev_line = True, None
         line = getattr(stmt, "lineno", None)
         if line is not None and line != prev_line and not isinstance(stmt, gast.Return):
@@ -115,16 +115,6 @@ def _empty(stmt):
     new.body = [gast.Pass()]
     new.orelse = []
     return new
-
-
-def _is_seed(stmt) -> bool:
-    """The reverse sweep starts where the result's adjoint is seeded from grad_out."""
-    value = getattr(stmt, "value", None)
-    if not isinstance(stmt, gast.Assign):
-        return False
-    if isinstance(value, gast.Call):
-        return ir.dotted(value.func) == "rt.seed"
-    return isinstance(value, gast.IfExp) and "grad_out" in ir.unparse(value.test)
 
 
 def free_names(tree) -> list[str]:

@@ -56,6 +56,17 @@ def is_comment(stmt) -> bool:
         and isinstance(stmt.value.value, Comment)
 
 
+def is_seed(stmt) -> bool:
+    """The reverse sweep starts where the result's adjoint is seeded from grad_out."""
+    value = getattr(stmt, "value", None)
+    if not isinstance(stmt, gast.Assign):
+        return False
+    if isinstance(value, gast.Call):
+        return dotted(value.func) == "rt.seed"
+    return isinstance(value, gast.IfExp) and any(
+        isinstance(n, gast.Name) and n.id == "grad_out" for n in nodes(value.test))
+
+
 def push(value: str, push_name: str = "_push") -> gast.Expr:
     return expr_stmt(call(push_name, name(value)))
 

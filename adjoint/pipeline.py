@@ -10,7 +10,7 @@ import os
 import gast
 
 from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
-               optimize, recompute, scalars)
+               fuse, optimize, recompute, scalars)
 from .context import Context
 from .errors import WrtError
 from .naming import Namer
@@ -83,8 +83,10 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
         shared = len(fns) > 1  # the fast path shares statements with its fallback
         fns = [(optimize.run(f, lambda call: _pure(call, source), batch, copy=shared), s)
                for f, s in fns]
-        if shared and batch:  # the version for numbers re-runs its loops' iterations
-            fns[0] = (recompute.run(fns[0][0], lambda call: _pure(call, source)), source)
+        if shared and batch:  # the version for numbers: loops re-run, temporaries fused
+            pure = lambda call: _pure(call, source)  # noqa: E731
+            fns[0] = (fuse.run(recompute.run(fns[0][0], pure), pure, _user_names(source)),
+                      source)
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
     ctx.stages["optimize"] = mod.text
@@ -114,6 +116,12 @@ def compile_callee(callee, program) -> None:
     fwd = optimize.run(fwd, pure)
     program.taken |= namer.taken
     program.functions += [(fwd, source), (bwd, source)]
+
+
+def _user_names(source) -> set:
+    """The names the user's function mentions, and their adjoints' names."""
+    names = {n.id for n in ir.nodes(source.tree) if isinstance(n, gast.Name)}
+    return names | {"b" + n for n in names}
 
 
 def _code_names(source) -> set:

@@ -19,7 +19,7 @@ def release(body, pure_call) -> list:
     """Where the adjoint sweep starts, `del` the forward values it does not read, so
     large intermediate arrays are freed instead of living until the return. Only
     names every path has assigned (top-level assignments) are released."""
-    turn = next((i for i, s in enumerate(body) if _is_seed(s)), None)
+    turn = next((i for i, s in enumerate(body) if ir.is_seed(s)), None)
     if turn is None or _numbers_only(body):
         return body
     _, live = eliminate(body[turn:], set(), pure_call, apply=False)
@@ -154,10 +154,3 @@ def _shape_only(rest, live, top) -> list:
         shapes |= s
         values |= v
     return sorted((shapes - values) & live & top)
-
-
-def _is_seed(stmt) -> bool:
-    value = getattr(stmt, "value", None)
-    return isinstance(stmt, gast.Assign) and (
-        isinstance(value, gast.Call) and ir.dotted(value.func) == "rt.seed"
-        or isinstance(value, gast.IfExp) and "grad_out" in names_in(value.test))
