@@ -25,7 +25,7 @@ from __future__ import annotations
 import gast
 
 from . import ir
-from .optimize import _fresh, eliminate, is_pure, propagate_copies
+from .optimize import _fresh, assigned_by, eliminate, is_pure, propagate_copies
 from .template import names_in
 
 
@@ -46,9 +46,9 @@ def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
 def _partner(body, i):
     """The index of the adjoint loop of the forward loop body[i] (same source place)."""
     loop = body[i]
-    found = [j for j in range(i + 1, len(body)) if isinstance(body[j], gast.For)
-             and _place(body[j]) == _place(loop) and body[j].target.id == loop.target.id]
-    return found[0] if len(found) == 1 else None
+    same = [j for j, s in enumerate(body) if isinstance(s, gast.For)
+            and _place(s) == _place(loop) and s.target.id == loop.target.id]
+    return same[1] if len(same) == 2 and same[0] == i else None  # (one pair, no doubt)
 
 
 def _place(stmt):
@@ -63,7 +63,8 @@ def _checkpoint(body, i, j, pure_call, taken) -> bool:
             or _trace(fwd.body, "push")[::-1] != _reverse_of(_trace(back.body, "pop")):
         return False
     assigned = _assigned(fwd.body)
-    if fwd.target.id in assigned or any(n > 1 for n in _most(fwd.body).values()):
+    if fwd.target.id in assigned or any(n > 1 for n in _most(fwd.body).values()) \
+            or (names_in(fwd.iter) | names_in(back.iter)) & assigned:
         return False
     after = set().union(*(names_in(s) for s in body[j + 1:])) if body[j + 1:] else set()
     carried = [v for v in _order(fwd.body) if v in assigned
@@ -296,8 +297,20 @@ def _reads(body) -> set:
 
 
 def _writes(stmt) -> set:
-    from .optimize import assigned_by
-    return set().union(*(assigned_by(s) for s in ir.statements([stmt])))
+    """Names a statement rebinds, and the objects it writes into or calls methods of
+    (`y[0] = v`, `o.a = v`, `ys.append(v)`), for which the name stands."""
+    out = set().union(*(assigned_by(s) for s in ir.statements([stmt])))
+    for node in ir.nodes(stmt):
+        if isinstance(node, (gast.Attribute, gast.Subscript)) \
+                and isinstance(node.ctx, gast.Store) or isinstance(node, gast.Call) \
+                and isinstance(node.func, gast.Attribute) \
+                and not is_pure(node, lambda call: False):  # (math.sin: no method)
+            base = node.func if isinstance(node, gast.Call) else node
+            while isinstance(base, (gast.Attribute, gast.Subscript)):
+                base = base.value
+            if isinstance(base, gast.Name):
+                out.add(base.id)
+    return out
 
 
 def _writes_all(body) -> set:

@@ -114,3 +114,13 @@ def alternating_assign(x, a):
         s = s + y * a
         x = math.sin(x) + 0.3
     return s + y
+
+
+def list_written_after(x, a):
+    # the loop reads ks, which is written into after the loop
+    ks = [a, 2.0 * a]
+    for i in range(5):
+        x = x * ks[i % 2] + 0.1
+    ks[0] = 0.5
+    return x * ks[0] + x
+

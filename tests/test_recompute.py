@@ -30,6 +30,7 @@ CASES = [
     (rc.temp_read_after, (0.3, 1.1), (0, 1)),
     # y is set on some passes only and read on all: it is carried
     (rc.alternating_assign, (0.4, 0.7), (0, 1)),
+    (rc.list_written_after, (0.4, 0.7), (0, 1)),
 ]
 
 
