@@ -137,6 +137,8 @@ def _same_test_later(body, k):
     neither change nor read what the first `if` writes (nor write what it reads)."""
     first = body[k]
     writes = _writes([first])
+    if first.test.id in writes:
+        return None  # (the second `if` would test the flag the first one changed)
     reads = names_in(first) - writes | {first.test.id}
     for m in range(k + 1, len(body)):
         stmt = body[m]

@@ -227,3 +227,16 @@ def test_gradients_after_fusion(fn, args):
     assert_grad_matches(adjoint.grad(fn, wrt=(0, 1)), fn, args, wrt=(0, 1))
     value, _ = adjoint.value_and_grad(fn, wrt=(0, 1))(*args)
     assert value == pytest.approx(fn(*args), rel=1e-14)
+
+
+def test_ifs_stay_apart_when_the_first_changes_the_flag():
+    out = fused("""
+     def f(x, c, g):
+         if c:
+             c = x > 1.0
+         g = g + x
+         if c:
+             g = g * x
+         return g
+     """)
+    assert out.count("if c:") == 2
