@@ -1,6 +1,7 @@
 """The compiler, one line per pass. Every stage's text is kept in `ctx.stages`.
 
     source -> parse -> fence -> normalize -> activity -> tbr -> reverse -> optimize -> emit
+    (the version for Python numbers, after optimize: -> recompute -> fuse)
     source -> parse -> fence -> normalize -> activity -> forward -> optimize -> emit
 """
 from __future__ import annotations
