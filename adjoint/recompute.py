@@ -32,51 +32,91 @@ from .template import names_in
 def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
     """Re-run the iterations of `fn`'s top-level loops in its adjoint sweep (in place)."""
     taken = names_in(fn) | {fn.name}
-    changed = False
-    for loop in [s for s in fn.body if isinstance(s, gast.For)]:
+    pairs = []
+    for loop in [s for s in fn.body if isinstance(s, (gast.For, gast.While))]:
         i = fn.body.index(loop)
-        back = _partner(fn.body, i)
-        if back is not None and _checkpoint(fn.body, i, back, pure_call, taken):
-            changed = True
-    if changed:
+        j = _partner(fn.body, i)
+        if j is None:
+            continue
+        back = fn.body[j]
+        found = _checkpoint(fn.body, i, j, pure_call, taken)
+        if found is not None:
+            pairs.append((loop, back, found))
+    if pairs:
         fn.body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
+        if any([_prune(fwd, back) for fwd, back, saves in pairs if saves]):
+            fn.body, _ = eliminate(fn.body, set(), pure_call)  # (every pair pruned)
     return fn
+
+
+def _prune(fwd, back) -> bool:
+    """Drop from a checkpoint the values no pass of the adjoint loop reads any more
+    (what only a statement the last elimination removed read)."""
+    push, unpack = fwd.body[0], back.body[0]
+    names = unpack.targets[0].elts if isinstance(unpack.targets[0], gast.Tuple) \
+        else [unpack.targets[0]]
+    values = push.value.args[0].elts if isinstance(push.value.args[0], gast.Tuple) \
+        else [push.value.args[0]]
+    read = set().union(*(names_in(s) for s in back.body[1:])) if back.body[1:] else set()
+    keep = [k for k, n in enumerate(names) if n.id in read]
+    if len(keep) == len(names):
+        return False
+    if not keep:
+        del fwd.body[0], back.body[0]
+        fwd.body, back.body = fwd.body or [gast.Pass()], back.body or [gast.Pass()]
+        return True
+    names, values = [names[k] for k in keep], [values[k] for k in keep]
+    unpack.targets[0] = names[0] if len(names) == 1 else gast.Tuple(elts=names,
+                                                                    ctx=gast.Store())
+    push.value.args[0] = values[0] if len(values) == 1 else gast.Tuple(elts=values,
+                                                                       ctx=gast.Load())
+    return True
 
 
 def _partner(body, i):
     """The index of the adjoint loop of the forward loop body[i] (same source place)."""
     loop = body[i]
-    same = [j for j, s in enumerate(body) if isinstance(s, gast.For)
-            and _place(s) == _place(loop) and s.target.id == loop.target.id]
-    return same[1] if len(same) == 2 and same[0] == i else None  # (one pair, no doubt)
+    same = [j for j, s in enumerate(body) if isinstance(s, (gast.For, gast.While))
+            and _place(s) == _place(loop)]
+    if len(same) != 2 or same[0] != i or not isinstance(body[same[1]], gast.For):
+        return None  # (one pair, no doubt)
+    back = body[same[1]]
+    if isinstance(loop, gast.For):
+        return same[1] if back.target.id == loop.target.id else None
+    return same[1] if isinstance(loop.test, gast.Name) else None
 
 
 def _place(stmt):
     return getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)
 
 
-def _checkpoint(body, i, j, pure_call, taken) -> bool:
-    """Rewrite the pair body[i] (forward) and body[j] (adjoint) if it qualifies."""
+def _checkpoint(body, i, j, pure_call, taken):
+    """Rewrite the pair body[i] (forward) and body[j] (adjoint) if it qualifies;
+    None if not, else whether it saves a checkpoint (the first statement of both)."""
     fwd, back = body[i], body[j]
     if fwd.orelse or back.orelse or not _forward_ok(fwd.body, pure_call) \
             or not _adjoint_ok(back.body) \
             or _trace(fwd.body, "push")[::-1] != _reverse_of(_trace(back.body, "pop")):
-        return False
+        return None
     assigned = _assigned(fwd.body)
-    if fwd.target.id in assigned or any(n > 1 for n in _most(fwd.body).values()) \
-            or (names_in(fwd.iter) | names_in(back.iter)) & assigned:
-        return False
+    target = {fwd.target.id} if isinstance(fwd, gast.For) else set()
     after = set().union(*(names_in(s) for s in body[j + 1:])) if body[j + 1:] else set()
-    carried = [v for v in _order(fwd.body) if v in assigned
+    between = set().union(*(_writes(s) for s in body[i + 1:j])) if j > i + 1 else set()
+    counters = _counters(fwd, back, after | between)
+    if counters is None or target & assigned \
+            or any(n > 1 for n in _most(fwd.body).values()) \
+            or (names_in(getattr(fwd, "iter", None)) | names_in(back.iter)) & assigned \
+            - counters:
+        return None
+    carried = [v for v in _order(fwd.body) if v in assigned - counters
                and (v in _exposed(fwd.body) or v in after or v in _read_late(back.body)
                     or v in _read_unset(back.body, fwd.body))]
-    between = set().union(*(_writes(s) for s in body[i + 1:j])) if j > i + 1 else set()
-    outside = _reads(fwd.body) - assigned - {fwd.target.id}
+    outside = _reads(fwd.body) - assigned - target
     if outside & (between | _writes_all(back.body)):
-        return False  # a value the iteration reads from outside changes before its adjoint
+        return None  # a value the iteration reads from outside changes before its adjoint
     saved = {v: _fresh(f"_{v}", taken) for v in carried}
     plain = _without_pushes(fwd.body)
-    again = _again(plain, saved)
+    again = _again([s for s in plain if not _counting(s, counters)], saved)
     adjoint = _restored(back.body, saved)
     popped = {s.targets[0].id for s in ir.statements(back.body) if _is_pop(s)}
     read = set().union(*(names_in(s) for s in again + adjoint)) if again + adjoint else set()
@@ -99,7 +139,29 @@ def _checkpoint(body, i, j, pure_call, taken) -> bool:
     body[j:j] = [ir.assign(names[v], ir.name(v), back) for v in last] + \
         [ir.assign(v, ir.name(names[v]), back) for v in ends]
     body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
-    return True
+    return bool(carried)
+
+
+def _counters(fwd, back, elsewhere):
+    """A `while` loop's pass counter (`n_iter = n_iter + 1`, which the adjoint loop's
+    `range(n_iter)` reads): not carried, not re-run. None if a counter is also read
+    or written anywhere else; for a `for` loop, no counters."""
+    if isinstance(fwd, gast.For):
+        return set()
+    counters = names_in(back.iter) & _assigned(fwd.body)
+    for c in counters:
+        counting = [s for s in fwd.body if _counting(s, {c})]
+        uses = [s for s in ir.statements(fwd.body) if c in names_in(s)]
+        if len(counting) != 1 or len(uses) != 1 or c in elsewhere \
+                or c in set().union(*(names_in(s) for s in back.body)):
+            return None
+    return counters
+
+
+def _counting(stmt, counters) -> bool:
+    """`n = n + 1` for a counter n."""
+    return isinstance(stmt, gast.Assign) and stmt.targets[0].id in counters \
+        and ir.unparse(stmt.value) == f"{stmt.targets[0].id} + 1"
 
 
 def _pack(names, make, store=False):

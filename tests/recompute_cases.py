@@ -124,3 +124,29 @@ def list_written_after(x, a):
     ks[0] = 0.5
     return x * ks[0] + x
 
+
+
+def newton(a):
+    x = a
+    while abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def damped_while(x, a):
+    t = 0.0
+    while t < 2.0:
+        if x > 0.0:
+            x = x - a * math.sin(x) * 0.1
+        else:
+            x = x + 0.05
+        t = t + 0.25
+    return x * t
+
+
+def counter_read_after(x):
+    n = 0
+    while x < 5.0:
+        x = x * 1.5 + 0.1
+        n = n + 1
+    return x * n

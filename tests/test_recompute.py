@@ -31,6 +31,8 @@ CASES = [
     # y is set on some passes only and read on all: it is carried
     (rc.alternating_assign, (0.4, 0.7), (0, 1)),
     (rc.list_written_after, (0.4, 0.7), (0, 1)),
+    (rc.newton, (2.0,), (0,)), (rc.damped_while, (0.8, 0.5), (0, 1)),
+    (rc.damped_while, (-0.33, 1.1), (0, 1)), (rc.counter_read_after, (0.7,), (0,)),
 ]
 
 
@@ -58,10 +60,12 @@ def test_arrays_take_the_general_version():
 
 @pytest.mark.parametrize("fn,pushes", [
     (rc.branchy, ["_push(x)"]),              # only the carried value, once per pass
-    (rc.two_carried, ["_push((v, x))"]),     # several: one tuple
+    (rc.two_carried, ["_push(x)"]),          # v is carried, but no adjoint reads it
+    (rc.alternating_assign, ["_push((y, x))"]),  # several: one tuple
     (rc.reads_counter, ["_push(x)"]),
     (rc.rebound_after, ["_push(x)"]),
     (rc.two_loops, ["_push(x)", "_push(y)"]),
+    (rc.damped_while, ["_push(x)"]),   # a while loop: its pass counter is not carried
 ])
 def test_rewritten_loops_push_only_the_carried_values(fn, pushes):
     src = numbers_version(adjoint.grad(fn, wrt=(0, 1)))
