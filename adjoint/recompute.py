@@ -117,8 +117,8 @@ def _checkpoint(body, i, j, pure_call, taken):
     saved = {v: _fresh(f"_{v}", taken) for v in carried}
     plain = _without_pushes(fwd.body)
     again = _again([s for s in plain if not _counting(s, counters)], saved)
-    adjoint = _restored(back.body, saved)
     popped = {s.targets[0].id for s in ir.statements(back.body) if _is_pop(s)}
+    adjoint = _restored(back.body, saved)  # (in place: the pops above are gone)
     read = set().union(*(names_in(s) for s in again + adjoint)) if again + adjoint else set()
     # restored at the end of each pass: what the original popped, and what the next
     # pass reads as the value after its iteration

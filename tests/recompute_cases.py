@@ -150,3 +150,18 @@ def counter_read_after(x):
         x = x * 1.5 + 0.1
         n = n + 1
     return x * n
+
+
+def running_logsumexp(xs, temp):
+    # m is set in one branch only, and the adjoint of its first line reads the
+    # value it had before the loop (restored by the adjoint loop's last pass)
+    m = xs[0] / temp
+    s = 1.0
+    for i in range(1, len(xs)):
+        z = xs[i] / temp
+        if z > m:
+            s = s * math.exp(m - z) + 1.0
+            m = z
+        else:
+            s = s + math.exp(z - m)
+    return m + math.log(s)

@@ -33,6 +33,7 @@ CASES = [
     (rc.list_written_after, (0.4, 0.7), (0, 1)),
     (rc.newton, (2.0,), (0,)), (rc.damped_while, (0.8, 0.5), (0, 1)),
     (rc.damped_while, (-0.33, 1.1), (0, 1)), (rc.counter_read_after, (0.7,), (0,)),
+    (rc.running_logsumexp, ([0.3, 1.2, -0.5, 2.0, 0.7], 1.0), (1,)),
 ]
 
 
