@@ -48,7 +48,12 @@ def to_ast(node):
     if cls is gast.Name:
         return ast.Name(node.id, to_ast(node.ctx))
     if cls is gast.Constant:
-        return ast.Constant(value=node.value, kind=node.kind)
+        value = node.value
+        if type(value) in (int, float) and (value < 0 or value == 0 and str(value)[0] == "-"):
+            # a folded `-0.7` is written as the minus of 0.7, so the unparser brackets
+            # it where it must: `(-0.7) ** 2`, not `-0.7 ** 2` (= -(0.7 ** 2))
+            return ast.UnaryOp(ast.USub(), ast.Constant(value=-value, kind=node.kind))
+        return ast.Constant(value=value, kind=node.kind)
     try:
         if cls is gast.Assign:
             new = ast.Assign([to_ast(t) for t in node.targets], to_ast(node.value))

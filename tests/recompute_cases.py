@@ -165,3 +165,4 @@ def running_logsumexp(xs, temp):
         else:
             s = s + math.exp(z - m)
     return m + math.log(s)
+

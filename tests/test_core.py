@@ -345,3 +345,17 @@ def test_an_empty_batch_gives_empty_gradients():
 
 def subtract_column(a, b):
     return np.sum((a - b) ** 2)
+
+
+def negative_literal_power(x):
+    # the literal -0.7 (folded from -(0.7)) must keep its brackets under **
+    return x * (-0.7) ** 2 + (-2) ** 3 * x
+
+
+def test_negative_literal_under_power_keeps_its_brackets():
+    want = 0.49 - 8.0
+    value, g = adjoint.value_and_grad(negative_literal_power)(1.5)
+    assert value == pytest.approx(1.5 * want) and g == pytest.approx(want)
+    assert adjoint.grad(negative_literal_power)(np.array(1.5)) == pytest.approx(want)
+    assert adjoint.jvp(negative_literal_power)(1.5, 1.0)[1] == pytest.approx(want)
+    assert "(-0.7) ** 2" in adjoint.grad(negative_literal_power).source
