@@ -74,12 +74,14 @@ class Expressions:
         for value in node.values[1:]:
             inner = []
             inner.append(assign(tmp, self.rhs(value, inner), self.where))
-            test = _name(tmp) if isinstance(node.op, gast.And) else \
-                gast.UnaryOp(op=gast.Not(), operand=_name(tmp))
-            if not isinstance(test, gast.Name):
-                neg = self.namer.fresh("not_" + tmp)
-                out.append(assign(neg, test, self.where))
-                test = _name(neg)
+            if isinstance(node.op, gast.And):  # (the reverse sweep replays the test:
+                flag = self.namer.fresh(tmp)   # a name the branch does not change)
+                out.append(assign(flag, _name(tmp), self.where))
+            else:
+                flag = self.namer.fresh("not_" + tmp)
+                out.append(assign(flag, gast.UnaryOp(op=gast.Not(), operand=_name(tmp)),
+                                  self.where))
+            test = _name(flag)
             out.append(gast.copy_location(gast.If(test=test, body=inner, orelse=[]),
                                           self.where))
         return _name(tmp)

@@ -216,3 +216,27 @@ def prints_progress(x):
         x = math.sin(x) + x
         print(f"step {i}: {x:.3f}")
     return x
+
+
+def and_in_loop(x, z):
+    s = 0.0
+    for i in range(3):
+        if x > 1 and z > 3:
+            s = s + x
+        s = s * z
+    return s
+
+
+def and_return_in_loop(x, z):
+    for i in range(2):
+        if x > 1 and z > 3:
+            return math.tanh(x)
+    return x * z
+
+
+def or_chain_in_loop(x, z):
+    s = 0.5
+    for i in range(4):
+        if x > 2 or z > 1 or s > 3:
+            s = s * x + z
+    return s

@@ -57,6 +57,14 @@ def test_loops(fn, args, wrt):
     (cc.early_return, [2.0], [0]), (cc.early_return, [0.5], [0]),
     (cc.return_in_loop, [1.0], [0]), (cc.return_in_loop, [0.01], [0]),
     (cc.return_in_nested_loop, [0.5], [0]), (cc.return_in_nested_loop, [-3.0], [0]),
+    # `a and b` whose first operand holds and second fails (the flag once changed
+    # inside the branch the reverse sweep replays), every combination
+    (cc.and_in_loop, [1.4, 0.8], [0, 1]), (cc.and_in_loop, [1.4, 3.5], [0, 1]),
+    (cc.and_in_loop, [0.4, 3.5], [0, 1]), (cc.and_in_loop, [0.4, 0.8], [0, 1]),
+    (cc.and_return_in_loop, [1.4, 0.8], [0, 1]), (cc.and_return_in_loop, [1.4, 3.5], [0, 1]),
+    (cc.and_return_in_loop, [0.4, 0.8], [0, 1]),
+    (cc.or_chain_in_loop, [2.5, 0.3], [0, 1]), (cc.or_chain_in_loop, [1.2, 0.3], [0, 1]),
+    (cc.or_chain_in_loop, [1.2, 1.5], [0, 1]),
 ])
 def test_jumps(fn, args, wrt):
     check(fn, args, wrt)
