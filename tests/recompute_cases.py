@@ -1,17 +1,7 @@
 """Loops of numbers whose adjoint re-runs each iteration from a checkpoint
-(recompute.py), and loops next to them that must keep their pushes."""
+(recompute.py), and loops next to them that must keep their pushes. (The
+benchmark's scalar loop and golden_cases.newton_sqrt are cases too.)"""
 import math
-
-
-def branchy(x, a):
-    s = 0.0
-    for i in range(30):
-        if x > 0.5:
-            x = math.sin(x) * a + 0.1
-        else:
-            x = math.cos(x) * a
-        s = s + math.exp(-x) * x
-    return s
 
 
 def two_carried(x, v, k):
@@ -124,13 +114,6 @@ def list_written_after(x, a):
     ks[0] = 0.5
     return x * ks[0] + x
 
-
-
-def newton(a):
-    x = a
-    while abs(x * x - a) > 1e-12:
-        x = 0.5 * (x + a / x)
-    return x
 
 
 def damped_while(x, a):

@@ -5,6 +5,8 @@ import pytest
 
 import adjoint
 import recompute_cases as rc
+from benchmarks.workloads import scalar_loop as branchy
+from golden_cases import newton_sqrt
 from conftest import assert_grad_matches, numerical_grad
 
 
@@ -16,7 +18,7 @@ def numbers_version(g) -> str:
 
 
 CASES = [
-    (rc.branchy, (0.7, 1.3), (0, 1)), (rc.branchy, (0.2, 0.8), (0, 1)),
+    (branchy, (0.7, 1.3), (0, 1)), (branchy, (0.2, 0.8), (0, 1)),
     (rc.two_carried, (0.4, 0.1, 2.0), (0, 1, 2)),
     (rc.reads_counter, (0.6, 0.9), (0, 1)),
     (rc.rebound_after, (0.3, 0.7), (0, 1)),
@@ -31,7 +33,7 @@ CASES = [
     # y is set on some passes only and read on all: it is carried
     (rc.alternating_assign, (0.4, 0.7), (0, 1)),
     (rc.list_written_after, (0.4, 0.7), (0, 1)),
-    (rc.newton, (2.0,), (0,)), (rc.damped_while, (0.8, 0.5), (0, 1)),
+    (newton_sqrt, (2.0,), (0,)), (rc.damped_while, (0.8, 0.5), (0, 1)),
     (rc.damped_while, (-0.33, 1.1), (0, 1)), (rc.counter_read_after, (0.7,), (0,)),
     (rc.running_logsumexp, ([0.3, 1.2, -0.5, 2.0, 0.7], 1.0), (1,)),
 ]
@@ -55,12 +57,12 @@ def test_value_and_grad(fn, args, wrt):
 
 def test_arrays_take_the_general_version():
     x = np.array(0.7)  # a 0-d array: the version with pushes
-    g = adjoint.grad(rc.branchy, wrt=0)(x, 1.3)
-    assert g == pytest.approx(numerical_grad(rc.branchy, (0.7, 1.3), 0), rel=1e-5)
+    g = adjoint.grad(branchy, wrt=0)(x, 1.3)
+    assert g == pytest.approx(numerical_grad(branchy, (0.7, 1.3), 0), rel=1e-5)
 
 
 @pytest.mark.parametrize("fn,pushes", [
-    (rc.branchy, ["_push(x)"]),              # only the carried value, once per pass
+    (branchy, ["_push(x)"]),              # only the carried value, once per pass
     (rc.two_carried, ["_push(x)"]),          # v is carried, but no adjoint reads it
     (rc.alternating_assign, ["_push((y, x))"]),  # several: one tuple
     (rc.reads_counter, ["_push(x)"]),
@@ -75,7 +77,7 @@ def test_rewritten_loops_push_only_the_carried_values(fn, pushes):
 
 
 def test_values_only_the_adjoint_reads_leave_the_forward_loop():
-    src = numbers_version(adjoint.grad(rc.branchy, wrt=(0, 1)))
+    src = numbers_version(adjoint.grad(branchy, wrt=(0, 1)))
     forward = src[:src.index("bs = ")]
     assert "math.exp" not in forward  # s is not needed: its term is re-run backwards
     code = [line for line in src.splitlines() if not line.strip().startswith("#")]
