@@ -399,7 +399,7 @@ def _again(body, saved: dict, after=frozenset()) -> list:
     name that an assignment later in the iteration overwrites reads the checkpoint."""
     out = []
     for k, stmt in enumerate(body):
-        if ir.is_comment(stmt):
+        if ir.is_comment(stmt) or isinstance(stmt, gast.Pass):
             continue
         later = _assigned(body[k + 1:]) | after
         if isinstance(stmt, gast.If):

@@ -63,8 +63,12 @@ class Planning:
         return counter
 
     def is_active(self, stmt) -> bool:
-        return any(containers.mutated(s) or isinstance(s, gast.Assign) and
-                   self.contributions(s) for s in _all([stmt]))  # mutations: undone
+        """Whether a statement's reverse does anything: it undoes a mutation, sends
+        an adjoint on, or zeroes the adjoint of an active name it overwrites with a
+        value without one (`r = 2.0`), so a branch holding it is replayed."""
+        return any(containers.mutated(s) or isinstance(s, gast.Assign) and (
+            self.contributions(s) or isinstance(s.targets[0], gast.Name)
+            and self.activity.active(s.targets[0].id)) for s in _all([stmt]))
 
     def instrument(self, body) -> list:
         """Give each while loop a trip counter (the reverse sweep replays the count),

@@ -240,3 +240,32 @@ def or_chain_in_loop(x, z):
         if x > 2 or z > 1 or s > 3:
             s = s * x + z
     return s
+
+
+def overwritten_by_constant_in_loop(x, z):
+    # f == 2: the branch's `r = 2.0` kills r's gradient, on the first pass only
+    r = z
+    for k in range(3):
+        if k < 1:
+            r = 2.0
+    return r + 0.0 * x
+
+
+def overwritten_by_counter_in_loop(x, z):
+    r = z
+    for k in range(5):
+        if k < 2:
+            r = k
+    return r * x
+
+
+def break_in_one_branch(x, y):
+    # f == 2 * y: `r = x` is always overwritten by `r = 2.0`
+    r = 0.0
+    for k in range(2):
+        if k > 0:
+            break
+        else:
+            r = x
+        r = 2.0
+    return r * y

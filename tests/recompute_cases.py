@@ -149,3 +149,12 @@ def running_logsumexp(xs, temp):
             s = s + math.exp(z - m)
     return m + math.log(s)
 
+
+
+def self_copy_in_branch(x, y):
+    # `b = b` leaves the branch with nothing to re-run
+    b = math.tanh(x - y)
+    for i in range(1):
+        if i < x:
+            b = b
+    return b

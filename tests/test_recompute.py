@@ -36,6 +36,7 @@ CASES = [
     (newton_sqrt, (2.0,), (0,)), (rc.damped_while, (0.8, 0.5), (0, 1)),
     (rc.damped_while, (-0.33, 1.1), (0, 1)), (rc.counter_read_after, (0.7,), (0,)),
     (rc.running_logsumexp, ([0.3, 1.2, -0.5, 2.0, 0.7], 1.0), (1,)),
+    (rc.self_copy_in_branch, (0.5, 0.7), (0, 1)),
 ]
 
 
