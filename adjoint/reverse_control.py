@@ -57,8 +57,13 @@ class ControlFlow:
         body += self.zeros(fill, stmt, end)
         out = self.zeros(entry.defined - state.defined, stmt, state)
         state.absorb(entry)
+        restore = []  # the loop variable's value from before the loop (even when the
+        if stmt in self.saves.named:  # loop has no reverse: its save must be undone)
+            restore = [ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt)]
+        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
+            restore = [ir.assign(stmt.target.id, ir.pop(self.stack.pop), stmt)]
         if not body:
-            return out
+            return out + restore
         if isinstance(stmt, gast.For):
             rev = self.replay(stmt)
             loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
@@ -68,11 +73,7 @@ class ControlFlow:
             loop = gast.For(target=ir.name("_", True), iter=rng, body=body, orelse=[],
                             type_comment=None)
         out.append(gast.copy_location(loop, stmt))
-        if stmt in self.saves.named:  # the loop variable's value from before the loop
-            out.append(ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt))
-        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
-            out.append(ir.assign(stmt.target.id, ir.pop(self.stack.pop), stmt))
-        return out
+        return out + restore
 
     def replay(self, loop: gast.For):
         """The iterations of a range loop, last first: reversed(range(...)), or for a

@@ -269,3 +269,19 @@ def break_in_one_branch(x, y):
             r = x
         r = 2.0
     return r * y
+
+
+def dead_inner_loop_then_break(x, y, z):
+    # the first inner loop has no reverse, yet its counter j was saved before it
+    u = 0.0
+    for i in range(8, 0, -1):
+        for j in range(6):
+            u = i
+        for j in range(6):
+            if i > x:
+                break
+            if i > 4:
+                u = y
+            else:
+                z = z * j * y
+    return z + 0.0 * u

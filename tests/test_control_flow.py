@@ -70,6 +70,8 @@ def test_loops(fn, args, wrt):
     (cc.overwritten_by_constant_in_loop, [0.5, 0.7], [0, 1]),
     (cc.overwritten_by_counter_in_loop, [0.5, 0.7], [0, 1]),
     (cc.break_in_one_branch, [0.5, 0.7], [0, 1]),
+    (cc.dead_inner_loop_then_break, [-0.78, -0.27, 0.23], [0, 1, 2]),
+    (cc.dead_inner_loop_then_break, [2.5, -0.27, 0.23], [0, 1, 2]),
 ])
 def test_jumps(fn, args, wrt):
     check(fn, args, wrt)
