@@ -273,7 +273,6 @@ def break_in_one_branch(x, y):
 
 def dead_inner_loop_then_break(x, y, z):
     # the first inner loop has no reverse, yet its counter j was saved before it
-    u = 0.0
     for i in range(8, 0, -1):
         for j in range(6):
             u = i
@@ -282,6 +281,7 @@ def dead_inner_loop_then_break(x, y, z):
                 break
             if i > 4:
                 u = y
+                z = z + 0.0 * u
             else:
                 z = z * j * y
-    return z + 0.0 * u
+    return z
