@@ -30,7 +30,7 @@ def grad_name(name: str, wrt) -> str:
 def sweep(rev: Reverse, body, scalar, ctx, value, numbers=()) -> gast.FunctionDef:
     """Record (TBR) and assemble both sweeps, given the variables proven 0-d (and the
     parameters checked on entry to be Python numbers, in the version for numbers)."""
-    rev.scalar, rev.zeroed, rev.numbers = scalar, set(), frozenset(numbers)
+    rev.scalar, rev.zeroed, rev.numbers, rev.unbound = scalar, set(), frozenset(numbers), set()
     rev.saves = record(rev, body, rev.source, rev.namer)
     return assemble(rev, rev.source, body, ctx, value)
 
@@ -116,7 +116,6 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     """def d<f>_d<x>(params, *, grad_out=None): inits; forward; seed; adjoint; return."""
     result = body[-1].value.id
     forward = containers.prologue(rev) + rev.forward(body)
-    inits = _inits(rev)
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     out_name = _grad_out_name(rev)
@@ -139,6 +138,7 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
         rev.final = state.defined  # (an adjoint a rebinding consumed is not a gradient)
     else:
         value_name = result
+    inits = _inits(rev)  # (after the adjoint sweep: it may add values to set first)
     grads = _gradients(rev, out, ctx.wrt, body=body)
     ret = grads[0] if len(grads) == 1 and not _many(ctx) else \
         gast.Tuple(elts=grads, ctx=gast.Load())
@@ -189,11 +189,10 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     """`<f>_fwd(params)` returning (value, residuals...) and `<f>_bwd(tape, g)`
     returning the gradients of `callee.wrt` (a tuple when there are several).
     The backward body is built first; its free names decide the residuals."""
-    rev.scalar, rev.zeroed = frozenset(), set()
+    rev.scalar, rev.zeroed, rev.unbound = frozenset(), set(), set()
     rev.saves = record(rev, body, source, rev.namer)
     result = body[-1].value.id
     forward = containers.prologue(rev) + rev.forward(body)
-    inits = _inits(rev)
     tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
     back = _backward(rev, body, callee, grad)
     found = _numbers_version(rev, body, rev.locals, back) if not _rebound(rev, body) \
@@ -208,7 +207,7 @@ def split(rev: Reverse, source, body, callee) -> tuple:
             back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
                                        source.tree)] + back  # (the def line's comment)
     bwd = _function(callee.bwd, [tape, grad], back, source)
-    inits += _entry_copies(rev, callee.wrt)
+    inits = _inits(rev) + _entry_copies(rev, callee.wrt)
     fwd_body = inits + forward
     fwd = _function(callee.fwd, None, fwd_body, source)
     fwd.args = source.tree.args
@@ -298,7 +297,9 @@ def _free(fn) -> set:
 
 
 def _inits(rev) -> list:
-    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
+    params_ = set(params(rev.source.tree))
+    unbound = sorted(rev.unbound - set(rev.saves.undefined) - params_)
+    inits = [ir.assign(v, ir.const(None)) for v in list(rev.saves.undefined) + unbound]
     if rev.saves.stacked or containers.uses_stack(rev):  # one stack, methods bound once
         stack, push, pop = rev.stack
         inits.append(ir.assign(stack, gast.List(elts=[], ctx=gast.Load())))

@@ -58,6 +58,7 @@ class Reverse(Planning, ControlFlow):
         self.ints = set()      # loop counters (always Python ints)
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
         self.numbers = frozenset()  # parameters checked on entry to be numbers
+        self.unbound = set()  # values a branch's zero is shaped like, maybe unassigned
         self.tapes = {}        # a call's tape name -> (Callee, the call's arguments)
         self.final = None      # the adjoints defined when the adjoint sweep ends
         self.entry_names = {}  # rebound parameter -> its value on entry (`x_in`)

@@ -16,6 +16,11 @@ class ControlFlow:
         body = self.backward(stmt.body, a)
         orelse = self.backward(stmt.orelse, b)
         joined = a.defined | b.defined
+        # a zero shaped like a value only the other branch may have assigned (a
+        # callee's tape): it is set to None first, whose zero is 0.0
+        primal = {b_: v for v, b_ in self.adj.items()}
+        self.unbound |= {primal[n] for n in joined - (a.defined & b.defined)
+                         if primal[n] in self.indexed or primal[n] in self.shaped}
         body += self.zeros(joined - a.defined, stmt, a)
         orelse += self.zeros(joined - b.defined, stmt, b)
         state.absorb(State(joined, a.owned & b.owned))

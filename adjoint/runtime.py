@@ -294,8 +294,8 @@ def zeros_like(x):
         return np.zeros(x.shape, x.dtype)
     if kind is Shape:
         return np.zeros(tuple(x), x.dtype) if x else 0.0
-    if isinstance(x, (int, float, bool)):
-        return 0.0
+    if isinstance(x, (int, float, bool)) or x is None:  # (None: a value a branch
+        return 0.0                                      # not taken never assigned)
     if isinstance(x, (list, tuple, dict, DICT_VIEWS)):
         return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))

@@ -659,3 +659,23 @@ def test_second_derivatives_through_a_helper_reading_a_namedtuple():
     np.testing.assert_allclose(gg(a, cfg), second, rtol=1e-5)
     hv = adjoint.hessian_vector_product(damped_loss, wrt="a")(a, cfg, 1.0)
     np.testing.assert_allclose(hv, second, rtol=1e-5)
+
+
+def _square(p):
+    return p * p
+
+
+def helper_in_a_branch(x):
+    if x > 3.0:
+        x = _square(x) * 0.5
+    return x
+
+
+@pytest.mark.parametrize("x", [0.5, 4.0])
+def test_grad_of_grad_with_a_helper_in_a_branch_not_taken(x):
+    # the branch not taken never assigns the helper's tape, whose zero adjoint the
+    # second derivative's join needs: it is set to None first
+    gg = adjoint.grad(adjoint.grad(helper_in_a_branch))
+    g = adjoint.grad(helper_in_a_branch)
+    want = (g(x + 1e-5) - g(x - 1e-5)) / 2e-5
+    assert gg(x) == pytest.approx(want, abs=1e-6)
