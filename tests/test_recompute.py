@@ -101,3 +101,17 @@ def test_output_is_deterministic():
     adjoint.clear_cache() if hasattr(adjoint, "clear_cache") else None
     b = adjoint.grad(rc.two_carried, wrt=(0, 1, 2)).source
     assert a == b
+
+
+@pytest.mark.parametrize("fn,args,wrt", CASES[:12],
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES[:12])])
+def test_hessian_vector_products_through_the_rewritten_gradient(fn, args, wrt):
+    # forward mode over the gradient differentiates the checkpoints and fused lines
+    i = wrt[-1]
+    g = adjoint.grad(fn, wrt=i)
+    hi, lo = list(args), list(args)
+    hi[i] += 1e-5
+    lo[i] -= 1e-5
+    want = (g(*hi) - g(*lo)) / 2e-5
+    got = adjoint.hessian_vector_product(fn, wrt=i)(*args, 1.0)
+    assert got == pytest.approx(want, rel=1e-4, abs=1e-5)
