@@ -54,7 +54,8 @@ def _updates(body) -> None:
                 value=gast.BinOp(left=gast.BinOp(left=ir.name(a.target.id), op=a.op,
                                                  right=a.value), op=b.op, right=b.value)), a)
             del body[k + 1]
-        elif _update(b) and isinstance(a, gast.Assign) and _chain(a.value, b.target.id) \
+        elif _update(b) and isinstance(a, gast.Assign) and isinstance(a.targets[0], gast.Name) \
+                and a.targets[0].id == b.target.id and _chain(a.value, b.target.id) \
                 and getattr(a, "lineno", None) == getattr(b, "lineno", None) \
                 and b.target.id not in names_in(b.value):
             a.value = gast.BinOp(left=a.value, op=b.op, right=b.value)

@@ -240,3 +240,21 @@ def test_ifs_stay_apart_when_the_first_changes_the_flag():
          return g
      """)
     assert out.count("if c:") == 2
+
+
+def test_an_update_joins_only_an_assignment_to_the_same_name():
+    fn = gast.parse(textwrap.dedent("""
+     def f(q, x, v):
+         p = q + x
+         q += v
+         return p * q
+     """)).body[0]
+    for s in fn.body[:2]:
+        s.lineno = 7
+    fuse.run(fn, lambda call: False, {"p", "q", "x", "v"})
+    assert [ir.unparse(s) for s in fn.body] == ["p = q + x", "q += v", "return p * q"]
+    fn.body[:2] = gast.parse("q = q + x\nq += v").body
+    for s in fn.body[:2]:
+        s.lineno = 7
+    fuse.run(fn, lambda call: False, {"p", "q", "x", "v"})
+    assert ir.unparse(fn.body[0]) == "q = q + x + v"
