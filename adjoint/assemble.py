@@ -89,7 +89,9 @@ def _packs(body) -> set:
 def _numbers_test(numbers, vectors, negate=False) -> str:
     """The check that the parameters are numbers (and vectors), or that they are not."""
     no = "not " if negate else ""
-    tests = [f"type({numbers[0]}) {no}in rt.NUMBERS" if len(numbers) == 1 else
+    join = " or " if negate else " and "
+    tests = [join.join(f"type({p}) {no}in rt.NUMBERS" for p in numbers)
+             if len(numbers) <= 2 else  # (one or two: cheaper than a call)
              f"{no}rt.numbers({', '.join(numbers)})"] if numbers else []
     if vectors:  # data read one element at a time (cases[day]): 1-D, checked too
         tests.append(f"{no}rt.vectors({', '.join(vectors)})")
