@@ -55,8 +55,8 @@ def _prune(fwd, back) -> bool:
     push, unpack = fwd.body[0], back.body[0]
     names = unpack.targets[0].elts if isinstance(unpack.targets[0], gast.Tuple) \
         else [unpack.targets[0]]
-    values = push.value.args[0].elts if isinstance(push.value.args[0], gast.Tuple) \
-        else [push.value.args[0]]
+    pushed = push.value.args[0] if isinstance(push, gast.Expr) else push.value
+    values = pushed.elts if isinstance(pushed, gast.Tuple) else [pushed]
     read = set().union(*(names_in(s) for s in back.body[1:])) if back.body[1:] else set()
     keep = [k for k, n in enumerate(names) if n.id in read]
     if len(keep) == len(names):
@@ -68,8 +68,11 @@ def _prune(fwd, back) -> bool:
     names, values = [names[k] for k in keep], [values[k] for k in keep]
     unpack.targets[0] = names[0] if len(names) == 1 else gast.Tuple(elts=names,
                                                                     ctx=gast.Store())
-    push.value.args[0] = values[0] if len(values) == 1 else gast.Tuple(elts=values,
-                                                                       ctx=gast.Load())
+    pushed = values[0] if len(values) == 1 else gast.Tuple(elts=values, ctx=gast.Load())
+    if isinstance(push, gast.Expr):
+        push.value.args[0] = pushed
+    else:
+        push.value = pushed
     return True
 
 
@@ -129,17 +132,44 @@ def _checkpoint(body, i, j, pure_call, taken):
     last = [v for v in restore if v not in popped and v in after]  # (not restored before)
     names = {v: _fresh(f"{v}_end", taken) for v in ends}
     names.update({v: _fresh(f"{v}_last", taken) for v in last})
-    fwd.body = ([ir.expr_stmt(ir.call("_push", _pack(carried, ir.name)), fwd)]
-                if carried else []) + plain
+    size = _trips(fwd) if carried else None
+    store = _fresh("_checkpoints", taken) if size is not None else None
+    value = _pack(carried, ir.name)
+    if store is None:  # one stack: pushed and popped
+        save, load = ir.expr_stmt(ir.call("_push", value), fwd), ir.pop()
+    else:  # `for i in range(n)`: a list of n, written and read at [i] (cheaper)
+        save = gast.copy_location(gast.Assign(targets=[_at(store, fwd.target.id, True)],
+                                              value=value, type_comment=None), fwd)
+        load = _at(store, fwd.target.id)
+    fwd.body = ([save] if carried else []) + plain
     unpack = gast.Assign(targets=[_pack(carried, lambda v: ir.name(saved[v], True), True)],
-                         value=ir.pop(), type_comment=None)
+                         value=load, type_comment=None)
     back.body = ([gast.copy_location(unpack, back)] if carried else []) + again + adjoint + \
         [ir.assign(v, ir.name(saved[v]), back) for v in missing]
     body[j + 1:j + 1] = [ir.assign(v, ir.name(names[v]), back) for v in last]
     body[j:j] = [ir.assign(names[v], ir.name(v), back) for v in last] + \
         [ir.assign(v, ir.name(names[v]), back) for v in ends]
     body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
+    if store is not None:
+        body[i:i] = [ir.assign(store, gast.BinOp(left=gast.List(
+            elts=[ir.const(None)], ctx=gast.Load()), op=gast.Mult(), right=size), fwd)]
     return bool(carried)
+
+
+def _trips(loop):
+    """n for `for i in range(n)` (a name or a number): the loop's passes, i from 0."""
+    it = getattr(loop, "iter", None)
+    if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+            and it.func.id == "range" and len(it.args) == 1 and not it.keywords \
+            and (isinstance(it.args[0], gast.Name) or isinstance(it.args[0], gast.Constant)
+                 and type(it.args[0].value) is int):
+        return ir.clone(it.args[0])
+    return None
+
+
+def _at(store: str, index: str, write=False):
+    return gast.Subscript(value=ir.name(store), slice=ir.name(index),
+                          ctx=gast.Store() if write else gast.Load())
 
 
 def _counters(fwd, back, elsewhere):

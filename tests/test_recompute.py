@@ -62,19 +62,21 @@ def test_arrays_take_the_general_version():
     assert g == pytest.approx(numerical_grad(branchy, (0.7, 1.3), 0), rel=1e-5)
 
 
-@pytest.mark.parametrize("fn,pushes", [
-    (branchy, ["_push(x)"]),              # only the carried value, once per pass
-    (rc.two_carried, ["_push(x)"]),          # v is carried, but no adjoint reads it
-    (rc.alternating_assign, ["_push((y, x))"]),  # several: one tuple
-    (rc.reads_counter, ["_push(x)"]),
-    (rc.rebound_after, ["_push(x)"]),
-    (rc.two_loops, ["_push(x)", "_push(y)"]),
-    (rc.damped_while, ["_push(x)"]),   # a while loop: its pass counter is not carried
+@pytest.mark.parametrize("fn,saves", [
+    # only the carried value, once per pass, at [i] of a list of the loop's length
+    (branchy, ["_checkpoints[i] = x"]),
+    (rc.two_carried, ["_checkpoints[i] = x"]),  # v is carried, but no adjoint reads it
+    (rc.alternating_assign, ["_checkpoints[i] = (y, x)"]),  # several: one tuple
+    (rc.reads_counter, ["_checkpoints[i] = x"]),
+    (rc.rebound_after, ["_checkpoints[i] = x"]),
+    (rc.two_loops, ["_checkpoints[i] = x", "_checkpoints2[j] = y"]),
+    (rc.damped_while, ["_push(x)"]),   # a while loop: pushed; its pass counter is not
 ])
-def test_rewritten_loops_push_only_the_carried_values(fn, pushes):
+def test_rewritten_loops_save_only_the_carried_values(fn, saves):
     src = numbers_version(adjoint.grad(fn, wrt=(0, 1)))
     assert [line.strip() for line in src.splitlines() if "_push(" in line
-            and "_stack" not in line] == pushes
+            and "_stack" not in line or "] = " in line] == saves
+    assert ("_stack" in src) == any("_push" in line for line in saves)
 
 
 def test_values_only_the_adjoint_reads_leave_the_forward_loop():
