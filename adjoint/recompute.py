@@ -53,6 +53,10 @@ def _prune(fwd, back) -> bool:
     """Drop from a checkpoint the values no pass of the adjoint loop reads any more
     (what only a statement the last elimination removed read)."""
     push, unpack = fwd.body[0], back.body[0]
+    if not _loads_checkpoint(unpack, push):  # (a read of [i] nothing used is gone)
+        del fwd.body[0]
+        fwd.body = fwd.body or [gast.Pass()]
+        return True
     names = unpack.targets[0].elts if isinstance(unpack.targets[0], gast.Tuple) \
         else [unpack.targets[0]]
     pushed = push.value.args[0] if isinstance(push, gast.Expr) else push.value
@@ -74,6 +78,16 @@ def _prune(fwd, back) -> bool:
     else:
         push.value = pushed
     return True
+
+
+def _loads_checkpoint(stmt, save) -> bool:
+    """Whether `stmt` is the adjoint loop's `_x = _pop()` or `_x = _checkpoints[i]`."""
+    if not isinstance(stmt, gast.Assign):
+        return False
+    if isinstance(save, gast.Expr):
+        return _is_pop(stmt)
+    return isinstance(stmt.value, gast.Subscript) \
+        and ir.unparse(stmt.value) == ir.unparse(save.targets[0])
 
 
 def _partner(body, i):

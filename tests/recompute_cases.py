@@ -158,3 +158,14 @@ def self_copy_in_branch(x, y):
         if i < x:
             b = b
     return b
+
+
+def overwritten_by_carried_constant(x, y):
+    # the checkpoint of a is read by nothing once dead code is gone: it is dropped,
+    # and the adjoint loop keeps the zeroing of bx (x = a overwrites x)
+    a = math.tanh(3.0)
+    for i in range(1):
+        y += i * 0.3 * y * y
+        x, a = a, 3 * -(i + 1)
+    a -= 0.3 * math.tanh(x)
+    return x + 0.5 * a - 0.4 * y

@@ -37,6 +37,7 @@ CASES = [
     (rc.damped_while, (-0.33, 1.1), (0, 1)), (rc.counter_read_after, (0.7,), (0,)),
     (rc.running_logsumexp, ([0.3, 1.2, -0.5, 2.0, 0.7], 1.0), (1,)),
     (rc.self_copy_in_branch, (0.5, 0.7), (0, 1)),
+    (rc.overwritten_by_carried_constant, (0.28, 1.01), (0,)),
 ]
 
 
