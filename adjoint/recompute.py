@@ -25,7 +25,8 @@ from __future__ import annotations
 import gast
 
 from . import ir
-from .optimize import _fresh, assigned_by, eliminate, is_pure, propagate_copies
+from . import iteration as it
+from .optimize import _fresh, eliminate, propagate_copies
 from .template import names_in
 
 
@@ -85,7 +86,7 @@ def _loads_checkpoint(stmt, save) -> bool:
     if not isinstance(stmt, gast.Assign):
         return False
     if isinstance(save, gast.Expr):
-        return _is_pop(stmt)
+        return it.is_pop(stmt)
     return isinstance(stmt.value, gast.Subscript) \
         and ir.unparse(stmt.value) == ir.unparse(save.targets[0])
 
@@ -110,102 +111,108 @@ def _place(stmt):
 def _checkpoint(body, i, j, pure_call, taken):
     """Rewrite the pair body[i] (forward) and body[j] (adjoint) if it qualifies;
     None if not, else whether it saves a checkpoint (the first statement of both)."""
+    found = _qualifies(body, i, j, pure_call)
+    if found is None:
+        return None
+    carried, counters, between, after = found
     fwd, back = body[i], body[j]
-    if fwd.orelse or back.orelse or not _forward_ok(fwd.body, pure_call) \
-            or not _adjoint_ok(back.body) \
-            or _trace(fwd.body, "push")[::-1] != _reverse_of(_trace(back.body, "pop")):
-        return None
-    assigned = _assigned(fwd.body)
-    target = {fwd.target.id} if isinstance(fwd, gast.For) else set()
-    after = set().union(*(names_in(s) for s in body[j + 1:])) if body[j + 1:] else set()
-    between = set().union(*(_writes(s) for s in body[i + 1:j])) if j > i + 1 else set()
-    counters = _counters(fwd, back, after | between)
-    if counters is None or target & assigned \
-            or any(n > 1 for n in _most(fwd.body).values()) \
-            or (names_in(getattr(fwd, "iter", None)) | names_in(back.iter)) & assigned \
-            - counters:
-        return None
-    carried = [v for v in _order(fwd.body) if v in assigned - counters
-               and (v in _exposed(fwd.body) or v in after or v in _read_late(back.body)
-                    or v in _read_unset(back.body, fwd.body))]
-    outside = _reads(fwd.body) - assigned - target
-    if outside & (between | _writes_all(back.body)):
-        return None  # a value the iteration reads from outside changes before its adjoint
     saved = {v: _fresh(f"_{v}", taken) for v in carried}
     plain = _without_pushes(fwd.body)
-    again = _again([s for s in plain if not _counting(s, counters)], saved)
-    popped = {s.targets[0].id for s in ir.statements(back.body) if _is_pop(s)}
+    again = _again([s for s in plain if not it.counting(s, counters)], saved)
+    popped = {s.targets[0].id for s in ir.statements(back.body) if it.is_pop(s)}
     adjoint = _restored(back.body, saved)  # (in place: the pops above are gone)
     read = set().union(*(names_in(s) for s in again + adjoint)) if again + adjoint else set()
     # restored at the end of each pass: what the original popped, and what the next
     # pass reads as the value after its iteration
     restore = [v for v in carried if v in popped or v in read]
     carried = [v for v in carried if v in restore or saved[v] in read]
-    missing = [v for v in restore if v not in _must(adjoint)]
-    ends = [v for v in restore if v in between]  # rebound after the loop: its end kept
-    last = [v for v in restore if v not in popped and v in after]  # (not restored before)
+    fwd.body = plain
+    back.body = again + adjoint + [ir.assign(v, ir.name(saved[v]), back) for v in restore
+                                   if v not in it.must(adjoint)]
+    _keep_ends(body, i, j, [v for v in restore if v in between],  # rebound after the loop
+               [v for v in restore if v not in popped and v in after], taken)
+    if carried:
+        _save(body, i, carried, saved, taken)
+    return bool(carried)
+
+
+def _qualifies(body, i, j, pure_call):
+    """(names the iteration may carry, a while loop's counters, names the code between
+    the sweeps writes, names read after the adjoint loop), or None."""
+    fwd, back = body[i], body[j]
+    if fwd.orelse or back.orelse or not it.forward_ok(fwd.body, pure_call) \
+            or not it.adjoint_ok(back.body) \
+            or it.trace(fwd.body, "push")[::-1] != it.reverse_of(it.trace(back.body, "pop")):
+        return None
+    assigned = it.assigned(fwd.body)
+    target = {fwd.target.id} if isinstance(fwd, gast.For) else set()
+    after = set().union(*(names_in(s) for s in body[j + 1:])) if body[j + 1:] else set()
+    between = set().union(*(it.writes(s) for s in body[i + 1:j])) if j > i + 1 else set()
+    counters = it.counters(fwd, back, after | between)
+    if counters is None or target & assigned \
+            or any(n > 1 for n in it.most(fwd.body).values()) \
+            or (names_in(getattr(fwd, "iter", None)) | names_in(back.iter)) & assigned \
+            - counters:
+        return None
+    outside = it.reads(fwd.body) - assigned - target
+    if outside & (between | it.writes_all(back.body)):
+        return None  # a value the iteration reads from outside changes before its adjoint
+    carried = [v for v in it.order(fwd.body) if v in assigned - counters
+               and (v in it.exposed(fwd.body) or v in after or v in it.read_late(back.body)
+                    or v in it.read_unset(back.body, fwd.body))]
+    return carried, counters, between, after
+
+
+def _keep_ends(body, i, j, ends, last, taken) -> None:
+    """A carried value rebound between the sweeps (`ends`) gets its value at the
+    loop's end back before the adjoint loop; one the adjoint loop now restores but
+    did not before (`last`) gets back, after it, the value it had when it began."""
+    fwd, back = body[i], body[j]
     names = {v: _fresh(f"{v}_end", taken) for v in ends}
     names.update({v: _fresh(f"{v}_last", taken) for v in last})
-    size = _trips(fwd) if carried else None
-    store = _fresh("_checkpoints", taken) if size is not None else None
-    value = _pack(carried, ir.name)
-    if store is None:  # one stack: pushed and popped
-        save, load = ir.expr_stmt(ir.call("_push", value), fwd), ir.pop()
-    else:  # `for i in range(n)`: a list of n, written and read at [i] (cheaper)
-        save = gast.copy_location(gast.Assign(targets=[_at(store, fwd.target.id, True)],
-                                              value=value, type_comment=None), fwd)
-        load = _at(store, fwd.target.id)
-    fwd.body = ([save] if carried else []) + plain
-    unpack = gast.Assign(targets=[_pack(carried, lambda v: ir.name(saved[v], True), True)],
-                         value=load, type_comment=None)
-    back.body = ([gast.copy_location(unpack, back)] if carried else []) + again + adjoint + \
-        [ir.assign(v, ir.name(saved[v]), back) for v in missing]
     body[j + 1:j + 1] = [ir.assign(v, ir.name(names[v]), back) for v in last]
     body[j:j] = [ir.assign(names[v], ir.name(v), back) for v in last] + \
         [ir.assign(v, ir.name(names[v]), back) for v in ends]
     body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
-    if store is not None:
-        body[i:i] = [ir.assign(store, gast.BinOp(left=gast.List(
-            elts=[ir.const(None)], ctx=gast.Load()), op=gast.Mult(), right=size), fwd)]
-    return bool(carried)
+
+
+def _save(body, i, carried, saved, taken) -> None:
+    """The checkpoint: saved first in each forward pass, read back first in each
+    adjoint pass. A `for i in range(n)` loop writes a list of n at [i] (cheaper than
+    a push and a pop); other loops use the stack."""
+    fwd = body[i]
+    back = next(s for s in body[i + 1:] if isinstance(s, gast.For) and _place(s) == _place(fwd))
+    size = _trips(fwd)
+    value = _pack(carried, ir.name)
+    if size is None:
+        save, load = ir.expr_stmt(ir.call("_push", value), fwd), ir.pop()
+    else:
+        store = _fresh("_checkpoints", taken)
+        save = gast.copy_location(gast.Assign(targets=[_at(store, fwd.target.id, True)],
+                                              value=value, type_comment=None), fwd)
+        load = _at(store, fwd.target.id)
+        body.insert(i, ir.assign(store, gast.BinOp(left=gast.List(
+            elts=[ir.const(None)], ctx=gast.Load()), op=gast.Mult(), right=size), fwd))
+    unpack = gast.Assign(targets=[_pack(carried, lambda v: ir.name(saved[v], True), True)],
+                         value=load, type_comment=None)
+    fwd.body.insert(0, save)
+    back.body.insert(0, gast.copy_location(unpack, back))
 
 
 def _trips(loop):
     """n for `for i in range(n)` (a name or a number): the loop's passes, i from 0."""
-    it = getattr(loop, "iter", None)
-    if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
-            and it.func.id == "range" and len(it.args) == 1 and not it.keywords \
-            and (isinstance(it.args[0], gast.Name) or isinstance(it.args[0], gast.Constant)
-                 and type(it.args[0].value) is int):
-        return ir.clone(it.args[0])
+    rng = getattr(loop, "iter", None)
+    if isinstance(rng, gast.Call) and isinstance(rng.func, gast.Name) \
+            and rng.func.id == "range" and len(rng.args) == 1 and not rng.keywords \
+            and (isinstance(rng.args[0], gast.Name) or isinstance(rng.args[0], gast.Constant)
+                 and type(rng.args[0].value) is int):
+        return ir.clone(rng.args[0])
     return None
 
 
 def _at(store: str, index: str, write=False):
     return gast.Subscript(value=ir.name(store), slice=ir.name(index),
                           ctx=gast.Store() if write else gast.Load())
-
-
-def _counters(fwd, back, elsewhere):
-    """A `while` loop's pass counter (`n_iter = n_iter + 1`, which the adjoint loop's
-    `range(n_iter)` reads): not carried, not re-run. None if a counter is also read
-    or written anywhere else; for a `for` loop, no counters."""
-    if isinstance(fwd, gast.For):
-        return set()
-    counters = names_in(back.iter) & _assigned(fwd.body)
-    for c in counters:
-        counting = [s for s in fwd.body if _counting(s, {c})]
-        uses = [s for s in ir.statements(fwd.body) if c in names_in(s)]
-        if len(counting) != 1 or len(uses) != 1 or c in elsewhere \
-                or c in set().union(*(names_in(s) for s in back.body)):
-            return None
-    return counters
-
-
-def _counting(stmt, counters) -> bool:
-    """`n = n + 1` for a counter n."""
-    return isinstance(stmt, gast.Assign) and stmt.targets[0].id in counters \
-        and ir.unparse(stmt.value) == f"{stmt.targets[0].id} + 1"
 
 
 def _pack(names, make, store=False):
@@ -215,220 +222,12 @@ def _pack(names, make, store=False):
                       ctx=gast.Store() if store else gast.Load())
 
 
-# ---- what qualifies -------------------------------------------------------------
-
-def _is_push(stmt) -> bool:
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
-        and ir.dotted(stmt.value.func) == "_push"
-
-
-def _is_pop(stmt) -> bool:
-    return isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
-        and ir.dotted(stmt.value.func) == "_pop" and not stmt.value.args
-
-
-def _forward_ok(body, pure_call) -> bool:
-    for stmt in body:
-        if ir.is_comment(stmt):
-            continue
-        if _is_push(stmt):
-            args = stmt.value.args
-            if len(args) != 1 or not isinstance(args[0], gast.Name):
-                return False
-        elif isinstance(stmt, gast.Assign):
-            if not isinstance(stmt.targets[0], gast.Name) or len(stmt.targets) != 1 \
-                    or not is_pure(stmt.value, pure_call) or _stack_use(stmt.value):
-                return False
-        elif isinstance(stmt, gast.If):
-            if not isinstance(stmt.test, gast.Name) or not _forward_ok(stmt.body, pure_call) \
-                    or not _forward_ok(stmt.orelse, pure_call):
-                return False
-        else:
-            return False
-    return True
-
-
-def _adjoint_ok(body) -> bool:
-    for stmt in body:
-        if ir.is_comment(stmt) or _is_pop(stmt) and isinstance(stmt.targets[0], gast.Name):
-            continue
-        if isinstance(stmt, gast.If):
-            if not isinstance(stmt.test, gast.Name) or not _adjoint_ok(stmt.body) \
-                    or not _adjoint_ok(stmt.orelse):
-                return False
-        elif not isinstance(stmt, (gast.Assign, gast.AugAssign)) or _stack_use(stmt):
-            return False
-    return True
-
-
-def _stack_use(tree) -> bool:
-    return any(isinstance(n, gast.Name) and n.id in ("_push", "_pop", "_stack")
-               for n in ir.nodes(tree))
-
-
-def _trace(body, kind: str) -> list:
-    """The pushes (pops) of a block in order, branches nested: ('push', 'x') or
-    ('if', test, body trace, orelse trace); branches without any are left out."""
-    out = []
-    for stmt in body:
-        if kind == "push" and _is_push(stmt):
-            out.append(("push", stmt.value.args[0].id))
-        elif kind == "pop" and _is_pop(stmt):
-            out.append(("push", stmt.targets[0].id))
-        elif isinstance(stmt, gast.If):
-            a, b = _trace(stmt.body, kind), _trace(stmt.orelse, kind)
-            if a or b:
-                out.append(("if", stmt.test.id, a, b))
-    return out
-
-
-def _reverse_of(trace: list) -> list:
-    """The pushes a trace of pops undoes, in the order they were made."""
-    return [item if item[0] == "push" else
-            ("if", item[1], _reverse_of(item[2])[::-1], _reverse_of(item[3])[::-1])
-            for item in trace]
-
-
-# ---- analyses of one iteration ----------------------------------------------------
-
-def _assigned(body) -> set:
-    return {s.targets[0].id for s in ir.statements(body) if isinstance(s, gast.Assign)}
-
-
-def _order(body) -> list:
-    """Names assigned in the iteration, in order of first assignment."""
-    seen = []
-    for s in ir.statements(body):
-        if isinstance(s, gast.Assign) and s.targets[0].id not in seen:
-            seen.append(s.targets[0].id)
-    return seen
-
-
-def _most(body) -> dict:
-    """For each name, the most assignments to it on one path through the block."""
-    count = {}
-    for stmt in body:
-        if isinstance(stmt, gast.Assign):
-            name = stmt.targets[0].id
-            count[name] = count.get(name, 0) + 1
-        elif isinstance(stmt, gast.If):
-            a, b = _most(stmt.body), _most(stmt.orelse)
-            for name in a.keys() | b.keys():
-                count[name] = count.get(name, 0) + max(a.get(name, 0), b.get(name, 0))
-    return count
-
-
-def _exposed(body, done=frozenset()) -> set:
-    """Names the iteration may read before assigning them (it carries them)."""
-    out, done = set(), set(done)
-    for stmt in body:
-        if ir.is_comment(stmt) or _is_push(stmt):
-            continue
-        if isinstance(stmt, gast.If):
-            out |= {stmt.test.id} - done
-            out |= _exposed(stmt.body, done) | _exposed(stmt.orelse, done)
-            done |= _must(stmt.body) & _must(stmt.orelse)
-        else:
-            out |= names_in(stmt.value) - done
-            done.add(stmt.targets[0].id)
-    return out
-
-
-def _must(body) -> set:
-    """Names assigned on every path through a block."""
-    out = set()
-    for stmt in body:
-        if isinstance(stmt, gast.Assign):
-            out.add(stmt.targets[0].id)
-        elif isinstance(stmt, gast.If):
-            out |= _must(stmt.body) & _must(stmt.orelse)
-    return out
-
-
-def _read_late(body) -> set:
-    """Names the adjoint body reads after popping them: the value from before the
-    iteration's assignment (only a carried name has it)."""
-    out, popped = set(), set()
-
-    def walk(block, popped):
-        for stmt in block:
-            if _is_pop(stmt):
-                popped.add(stmt.targets[0].id)
-            elif isinstance(stmt, gast.If):
-                out.update({stmt.test.id} & popped)
-                a, b = set(popped), set(popped)
-                walk(stmt.body, a)
-                walk(stmt.orelse, b)
-                popped |= a | b
-            elif not ir.is_comment(stmt):
-                out.update(names_in(stmt.value) & popped)
-    walk(body, popped)
-    return out
-
-
-def _read_unset(back, fwd, ctx=frozenset()) -> set:
-    """Names the adjoint body reads where the iteration may not have assigned them:
-    their value then comes from an earlier iteration, which only a carried name has.
-    (An adjoint branch on `_t1` mirrors the iteration's branch on `_t1`.)"""
-    out = set()
-    for stmt in back:
-        if isinstance(stmt, gast.If):
-            t = stmt.test.id
-            out |= {t} - _must_under(fwd, ctx)
-            out |= _read_unset(stmt.body, fwd, ctx | {(t, True)})
-            out |= _read_unset(stmt.orelse, fwd, ctx | {(t, False)})
-        elif not ir.is_comment(stmt) and not _is_pop(stmt):
-            out |= names_in(stmt.value) - _must_under(fwd, ctx)
-    return out
-
-
-def _must_under(body, ctx) -> set:
-    """Names assigned on every path through the iteration that takes the branches
-    `ctx` names ((test, True) for the body of `if test`)."""
-    out = set()
-    for stmt in body:
-        if isinstance(stmt, gast.Assign):
-            out.add(stmt.targets[0].id)
-        elif isinstance(stmt, gast.If):
-            t = stmt.test.id
-            a, b = _must_under(stmt.body, ctx), _must_under(stmt.orelse, ctx)
-            out |= a if (t, True) in ctx else b if (t, False) in ctx else a & b
-    return out
-
-
-def _reads(body) -> set:
-    return set().union(*(names_in(s.value) if not isinstance(s, gast.If) else
-                         {s.test.id} for s in ir.statements(body)
-                         if not ir.is_comment(s) and not _is_push(s)))
-
-
-def _writes(stmt) -> set:
-    """Names a statement rebinds, and the objects it writes into or calls methods of
-    (`y[0] = v`, `o.a = v`, `ys.append(v)`), for which the name stands."""
-    out = set().union(*(assigned_by(s) for s in ir.statements([stmt])))
-    for node in ir.nodes(stmt):
-        if isinstance(node, (gast.Attribute, gast.Subscript)) \
-                and isinstance(node.ctx, gast.Store) or isinstance(node, gast.Call) \
-                and isinstance(node.func, gast.Attribute) \
-                and not is_pure(node, lambda call: False):  # (math.sin: no method)
-            base = node.func if isinstance(node, gast.Call) else node
-            while isinstance(base, (gast.Attribute, gast.Subscript)):
-                base = base.value
-            if isinstance(base, gast.Name):
-                out.add(base.id)
-    return out
-
-
-def _writes_all(body) -> set:
-    return set().union(*(_writes(s) for s in body)) if body else set()
-
-
 # ---- the rewrite ----------------------------------------------------------------
 
 def _without_pushes(body) -> list:
     out = []
     for stmt in body:
-        if _is_push(stmt):
+        if it.is_push(stmt):
             continue
         if isinstance(stmt, gast.If):
             stmt.body = _without_pushes(stmt.body) or [gast.Pass()]
@@ -445,7 +244,7 @@ def _again(body, saved: dict, after=frozenset()) -> list:
     for k, stmt in enumerate(body):
         if ir.is_comment(stmt) or isinstance(stmt, gast.Pass):
             continue
-        later = _assigned(body[k + 1:]) | after
+        later = it.assigned(body[k + 1:]) | after
         if isinstance(stmt, gast.If):
             test = stmt.test.id
             new = gast.If(test=ir.name(saved[test] if test in saved and test in later
@@ -467,7 +266,7 @@ def _restored(body, saved: dict) -> list:
     the pops of everything else gone (the iteration was just re-run)."""
     out = []
     for stmt in body:
-        if _is_pop(stmt):
+        if it.is_pop(stmt):
             name = stmt.targets[0].id
             if name in saved:
                 out.append(ir.assign(name, ir.name(saved[name]), stmt))
