@@ -18,7 +18,7 @@ from __future__ import annotations
 import gast
 
 from . import ir
-from .optimize import assigned_by, eliminate, is_pure
+from .optimize import assigned_by, eliminate, is_pure, loop_end
 from .template import names_in
 
 BIGGEST = 24  # nodes in a fused expression: beyond, the statements stay apart
@@ -180,7 +180,7 @@ def _fuse(body, live_out: set, pure_call, keep) -> None:
             _fuse(stmt.body, live, pure_call, keep)
             _fuse(stmt.orelse, live, pure_call, keep)
         elif isinstance(stmt, (gast.For, gast.While)):
-            _fuse(stmt.body, _loop_end(stmt, live, pure_call), pure_call, keep)
+            _fuse(stmt.body, loop_end(stmt, live, pure_call), pure_call, keep)
     k = 0
     while k < len(body):
         if _inline(body, k, after, pure_call, keep):
@@ -264,15 +264,3 @@ def _live_after(body, live_out: set, pure_call) -> list:
         out.append(live)
         _, live = eliminate([stmt], set(live), pure_call, apply=False)
     return out[::-1]
-
-
-def _loop_end(loop, live: set, pure_call) -> set:
-    """The names live at the end of a loop's body (read by a later pass or after)."""
-    head = names_in(loop.iter) if isinstance(loop, gast.For) else names_in(loop.test)
-    target = {loop.target.id} if isinstance(loop, gast.For) else set()
-    at_end = set(live) | head
-    while True:
-        _, entry = eliminate(loop.body, set(at_end), pure_call, apply=False)
-        if entry - target <= at_end:
-            return at_end
-        at_end |= entry - target

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gast
 
 from . import ir
+from .naming import Namer
 from .template import names_in
 
 PURE_PREFIXES = ("np.", "math.", "rt.")
@@ -70,16 +71,23 @@ def eliminate(body, live: set, pure_call, apply: bool = True) -> tuple[list, set
     return out[::-1], live
 
 
-def _loop(stmt, live, pure_call, apply=True):
-    head = names_in(stmt.iter) if isinstance(stmt, gast.For) else {stmt.test.id}
+def loop_end(stmt, live, pure_call) -> set:
+    """The names live at the end of a loop's body, given those live after the loop:
+    what a later pass or the code after it reads (a fixpoint over the passes)."""
+    head = names_in(stmt.iter) if isinstance(stmt, gast.For) else names_in(stmt.test)
     target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
     at_end = set(live) | head
     while True:
         _, entry = eliminate(stmt.body, set(at_end), pure_call, apply=False)
         if entry - target <= at_end:
-            break
+            return at_end
         at_end |= entry - target
-    body, entry = eliminate(stmt.body, set(at_end), pure_call, apply)
+
+
+def _loop(stmt, live, pure_call, apply=True):
+    head = names_in(stmt.iter) if isinstance(stmt, gast.For) else {stmt.test.id}
+    target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+    body, entry = eliminate(stmt.body, loop_end(stmt, live, pure_call), pure_call, apply)
     if not body:
         if isinstance(stmt, gast.For) and stmt.target.id in live:
             body = [gast.Pass()]  # nothing left to do but leave its counter behind
@@ -164,7 +172,7 @@ def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
     body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
     body = release(body, pure_call)
     if batch:
-        body = batch_products(body, names_in(fn) | {fn.name})
+        body = batch_products(body, Namer(names_in(fn) | {fn.name}))
     fn.body = body
     return fn
 
@@ -173,7 +181,7 @@ def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
 PRODUCTS = {"rt.matmul_ga": ("rt.matmul_ga_sum", 2, 1), "rt.matmul_gb": ("rt.matmul_gb_sum", 1, 2)}
 
 
-def batch_products(body, taken: set) -> list:
+def batch_products(body, taken: Namer) -> list:
     """In a loop of the adjoint sweep, `bW += rt.matmul_ga(g, W, v)` (a rank-one
     update per iteration when g and v are vectors) becomes `bW_terms.append((g, v))`
     with one `bW += rt.matmul_ga_sum(bW_terms, W)` after the loop: one matrix product
@@ -194,7 +202,7 @@ def batch_products(body, taken: set) -> list:
             if found is None:
                 continue
             b, helper, pair, matrix = found
-            terms = _fresh(f"{b}_terms", taken)
+            terms = taken.fresh(f"{b}_terms")
             before.append(ir.assign(terms, gast.List(elts=[], ctx=gast.Load())))
             stmt.body[i] = gast.copy_location(ir.expr_stmt(ir.call(
                 f"{terms}.append", gast.Tuple(elts=[ir.name(n) for n in pair],
@@ -245,11 +253,3 @@ def _rebinds(target) -> bool:
     """`x = ...` or `a, b = ...`: names bound anew, no object written into."""
     return isinstance(target, gast.Name) or isinstance(target, (gast.Tuple, gast.List)) \
         and all(isinstance(e, gast.Name) for e in target.elts)
-
-
-def _fresh(base: str, taken: set) -> str:
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}{n}", n + 1
-    taken.add(name)
-    return name

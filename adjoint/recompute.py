@@ -26,13 +26,14 @@ import gast
 
 from . import ir
 from . import iteration as it
-from .optimize import _fresh, eliminate, propagate_copies
+from .naming import Namer
+from .optimize import eliminate, propagate_copies
 from .template import names_in
 
 
 def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
     """Re-run the iterations of `fn`'s top-level loops in its adjoint sweep (in place)."""
-    taken = names_in(fn) | {fn.name}
+    taken = Namer(names_in(fn) | {fn.name})
     pairs = []
     for loop in [s for s in fn.body if isinstance(s, (gast.For, gast.While))]:
         i = fn.body.index(loop)
@@ -116,7 +117,7 @@ def _checkpoint(body, i, j, pure_call, taken):
         return None
     carried, counters, between, after = found
     fwd, back = body[i], body[j]
-    saved = {v: _fresh(f"_{v}", taken) for v in carried}
+    saved = {v: taken.fresh(f"_{v}") for v in carried}
     plain = _without_pushes(fwd.body)
     again = _again([s for s in plain if not it.counting(s, counters)], saved)
     popped = {s.targets[0].id for s in ir.statements(back.body) if it.is_pop(s)}
@@ -132,7 +133,7 @@ def _checkpoint(body, i, j, pure_call, taken):
     _keep_ends(body, i, j, [v for v in restore if v in between],  # rebound after the loop
                [v for v in restore if v not in popped and v in after], taken)
     if carried:
-        _save(body, i, carried, saved, taken)
+        _save(body, i, back, carried, saved, taken)
     return bool(carried)
 
 
@@ -168,26 +169,25 @@ def _keep_ends(body, i, j, ends, last, taken) -> None:
     loop's end back before the adjoint loop; one the adjoint loop now restores but
     did not before (`last`) gets back, after it, the value it had when it began."""
     fwd, back = body[i], body[j]
-    names = {v: _fresh(f"{v}_end", taken) for v in ends}
-    names.update({v: _fresh(f"{v}_last", taken) for v in last})
+    names = {v: taken.fresh(f"{v}_end") for v in ends}
+    names.update({v: taken.fresh(f"{v}_last") for v in last})
     body[j + 1:j + 1] = [ir.assign(v, ir.name(names[v]), back) for v in last]
     body[j:j] = [ir.assign(names[v], ir.name(v), back) for v in last] + \
         [ir.assign(v, ir.name(names[v]), back) for v in ends]
     body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
 
 
-def _save(body, i, carried, saved, taken) -> None:
+def _save(body, i, back, carried, saved, taken) -> None:
     """The checkpoint: saved first in each forward pass, read back first in each
     adjoint pass. A `for i in range(n)` loop writes a list of n at [i] (cheaper than
     a push and a pop); other loops use the stack."""
     fwd = body[i]
-    back = next(s for s in body[i + 1:] if isinstance(s, gast.For) and _place(s) == _place(fwd))
     size = _trips(fwd)
     value = _pack(carried, ir.name)
     if size is None:
         save, load = ir.expr_stmt(ir.call("_push", value), fwd), ir.pop()
     else:
-        store = _fresh("_checkpoints", taken)
+        store = taken.fresh("_checkpoints")
         save = gast.copy_location(gast.Assign(targets=[_at(store, fwd.target.id, True)],
                                               value=value, type_comment=None), fwd)
         load = _at(store, fwd.target.id)
