@@ -12,11 +12,11 @@ __version__ = "0.1.0"
 from . import rules  # noqa: E402  (registers the rule tables)
 from .api import grad, value_and_grad  # noqa: E402
 from .disk_cache import set_cache_dir  # noqa: E402
-from .check import check_grad  # noqa: E402
-from .errors import (AdjointError, GradcheckError, NoForwardRuleError,  # noqa: E402
-                     NoGradientRuleError, NonScalarOutputError, SourceUnavailableError,
-                     TargetError, UnsupportedSyntaxError, UsageError, WrtError)
-from .higher import hessian, hessian_vector_product, jacobian, jvp  # noqa: E402
+from .gradcheck import check_grad  # noqa: E402
+from .errors import (AdjointError, GradcheckError, NoForwardRuleError, NoGradientRuleError,
+                     NonScalarOutputError, SourceUnavailableError, TargetError,
+                     UnsupportedSyntaxError, UsageError, WrtError)
+from .derivatives import hessian, hessian_vector_product, jacobian, jvp  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "set_cache_dir", "jvp", "hessian_vector_product", "hessian",
            "jacobian", "check_grad", "rules", "AdjointError", "GradcheckError",

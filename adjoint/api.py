@@ -5,7 +5,8 @@ import functools
 import inspect
 import types
 
-from . import disk_cache, emit
+from . import disk_cache
+from .codegen import emit
 from .context import Stages
 from .pipeline import STAGES, compile_reverse
 

@@ -20,7 +20,7 @@ import traceback
 
 import adjoint
 
-from . import check as checking
+from . import gradcheck as checking
 from .errors import AdjointError, Location, TargetError, UsageError, WrtError
 
 TARGET_HELP = "path/to/file.py:func or package.module:func"

@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 
-from .emit import literal
+from .codegen.emit import literal
 
 _UNSET = object()
 _dir = _UNSET

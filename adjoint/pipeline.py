@@ -10,16 +10,22 @@ import os
 
 import gast
 
-from . import (activity, anf, containers, emit, fence, forward, hidden_writes, ir, jumps,
-               fuse, optimize, recompute, scalars)
+from .analysis import activity, hidden_writes, zero_dim
+from .frontend.normalize import statements
+from .reverse import containers
+from .codegen import emit, ir
+from .frontend import fence, jumps
+from .forward import tangents as forward
+from .optimize import fuse, recompute
+from . import optimize
 from .context import Context
 from .errors import WrtError
-from .naming import Namer
-from .parse import parse
-from .primitives import resolve
-from .assemble import params, residuals, scalar_fast_path, split, sweep
-from .calls import Program
-from .reverse import Reverse
+from .codegen.naming import Namer
+from .frontend.parse import parse
+from .analysis.primitives import resolve
+from .reverse.assemble import params, residuals, scalar_fast_path, split, sweep
+from .analysis.callees import Program
+from .reverse.sweeps import Reverse
 from .rules import lookup
 
 STAGES = ("parse", "lower", "normalize", "activity", "tbr", "reverse", "optimize")
@@ -33,10 +39,10 @@ def front_end(source, ctx=None, taken=()):
         for stage in ("parse", "lower", "normalize"):
             ctx.stages.later(stage, lambda stage=stage: _early_stage(source.fn, stage))
     fence.check(source)
-    namer = Namer(anf.local_names(source.tree) | _code_names(source) | set(taken))
+    namer = Namer(statements.local_names(source.tree) | _code_names(source) | set(taken))
     jumps.lower(source, namer)
-    normal = anf.normalize(source, namer)
-    return normal, namer, anf.local_names(normal)
+    normal = statements.normalize(source, namer)
+    return normal, namer, statements.local_names(normal)
 
 
 def _early_stage(fn, stage: str) -> str:
@@ -44,7 +50,7 @@ def _early_stage(fn, stage: str) -> str:
     source = parse(fn)
     if stage == "parse":
         return ir.unparse(source.tree)
-    jumps.lower(source, Namer(anf.local_names(source.tree) | _code_names(source)))
+    jumps.lower(source, Namer(statements.local_names(source.tree) | _code_names(source)))
     if stage == "lower":
         return ir.unparse(source.tree)
     return ir.unparse(front_end(parse(fn))[0])
@@ -70,7 +76,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))  # mutations, containers
-    gen = sweep(rev, body, scalars.analyze(body, source, locals_, tapes=rev.tapes), ctx,
+    gen = sweep(rev, body, zero_dim.analyze(body, source, locals_, tapes=rev.tapes), ctx,
                 value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
@@ -108,7 +114,7 @@ def compile_callee(callee, program) -> None:
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))
-    callee.number_result = normal.body[-1].value.id in scalars.analyze(
+    callee.number_result = normal.body[-1].value.id in zero_dim.analyze(
         body, source, locals_, assumed=_number_parameters(source.tree), tapes=rev.tapes)
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
@@ -164,7 +170,7 @@ def _read_as_arrays(body, wrt, source, locals_) -> set:
     """`wrt` parameters a NumPy function reads as arrays (`np.add(xs, ys)`) and nothing
     writes into: a list tangent given for one is read as an array too (added
     element by element, not joined)."""
-    from .primitives import classify
+    from .analysis.primitives import classify
     written = {containers.mutated(s) for s in ir.statements(body)} | \
         {containers.appended(s)[0] for s in ir.statements(body) if containers.appended(s)}
     return containers.read_by_numpy(body, wrt, lambda s: classify(s.value, source, locals_)) \

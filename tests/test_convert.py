@@ -1,4 +1,4 @@
-"""adjoint.convert must give exactly the trees gast's own converters give."""
+"""adjoint.codegen.ast_convert must give exactly the trees gast's own converters give."""
 import ast
 import glob
 import os
@@ -6,7 +6,7 @@ import os
 import gast
 import pytest
 
-from adjoint import convert
+from adjoint.codegen import ast_convert as convert
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = sorted(glob.glob(os.path.join(ROOT, "adjoint", "*.py"))

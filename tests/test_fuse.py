@@ -7,8 +7,9 @@ import gast
 import pytest
 
 import adjoint
-from adjoint import fuse, ir
-from adjoint.emit import strip_comments
+from adjoint.codegen import ir
+from adjoint.optimize import fuse
+from adjoint.codegen.emit import strip_comments
 from conftest import assert_grad_matches
 
 

@@ -5,8 +5,8 @@ from .registry import (NonDiff, Rule, all_methods, all_nondiff, all_rules, attri
                        binary, defrule, lookup, lookup_attribute, lookup_method, method,
                        nondiff, unary)
 
-for _table in ("builtins", "linalg", "math", "numpy", "operators", "runtime", "runtime_higher",
-               "scipy", "shape"):  # importing a table registers its rules
+for _table in ("builtins", "linalg", "math", "numpy", "operators", "helpers",
+               "helpers_second_order", "scipy", "shape"):  # importing a table registers its rules
     importlib.import_module(f".{_table}", __name__)
 
 __all__ = ["NonDiff", "Rule", "all_methods", "all_nondiff", "all_rules", "attribute",

@@ -1,0 +1,238 @@
+"""What one normalised right-hand side computes: a rule applied to bound arguments.
+
+`classify` is the single place that maps an expression to its gradient rule, so
+activity analysis, the reverse pass and the forward pass all agree.
+"""
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass
+
+import gast
+
+from ..codegen import ir
+from ..context import Source
+from ..errors import NoGradientRuleError
+from ..rules import NonDiff, Rule, lookup, lookup_attribute, lookup_method
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+          gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+          gast.LShift: operator.lshift, gast.RShift: operator.rshift}
+UNOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+         gast.Invert: operator.invert}
+SHAPE_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+@dataclass(frozen=True)
+class Prim:
+    kind: str                      # "rule" | "copy" | "const" | "nondiff" | "opaque" | "pack"
+    node: gast.expr
+    rule: Rule | None = None
+    args: tuple = ()               # ((param, node), ...) in the rule's order
+    what: str = ""                 # for "opaque": a description of the callee
+    callee: object = None          # for "call": a user function or a calls.Nested
+
+    def bound(self) -> dict:
+        return dict(self.args)
+
+    def diff_inputs(self) -> list[tuple[str, str]]:
+        """(param, variable) for every differentiable parameter bound to a name."""
+        if self.kind == "copy":
+            return [("x", self.node.id)]
+        if self.kind in ("call", "pop"):
+            return [(p, n.id) for p, n in self.args if isinstance(n, gast.Name)]
+        if self.kind == "pack":  # (key expression, element) for tuple/list/dict literals
+            return [(k, n.id) for k, n in self.args if isinstance(n, gast.Name)]
+        if self.kind != "rule":
+            return []
+        return [(p, n.id) for p, n in self.args
+                if p in self.rule.vjp and isinstance(n, gast.Name)]
+
+    def names(self) -> list[str]:
+        return sorted({n.id for n in gast.walk(self.node) if isinstance(n, gast.Name)})
+
+
+def resolve(node, ns):
+    """The object a dotted name refers to, or None."""
+    if isinstance(node, gast.Name):
+        if node.id == "rt" and "rt" not in ns:  # helpers the compiler itself calls
+            from .. import runtime
+            return runtime
+        return ns.get(node.id)
+    if isinstance(node, gast.Attribute):
+        owner = resolve(node.value, ns)
+        return getattr(owner, node.attr, None) if owner is not None else None
+    return None
+
+
+def classify(value, source: Source, locals_: set[str]) -> Prim:
+    if isinstance(value, gast.Name):
+        if value.id in locals_:
+            return Prim("copy", value)
+        return Prim("const", value)
+    if isinstance(value, gast.Constant):
+        return Prim("const", value)
+    if isinstance(value, gast.BinOp):
+        return _apply(lookup(BINOPS[type(value.op)]), value, [value.left, value.right], [])
+    if isinstance(value, gast.UnaryOp):
+        return _apply(lookup(UNOPS[type(value.op)]), value, [value.operand], [])
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return Prim("nondiff", value)
+    if isinstance(value, gast.Subscript):
+        return _apply(lookup(operator.getitem), value, [value.value, value.slice], [])
+    if isinstance(value, gast.Attribute):
+        return _attribute(value, source, locals_)
+    if isinstance(value, gast.Call):
+        return _call(value, source, locals_)
+    if isinstance(value, (gast.Tuple, gast.List)):  # a pack: element i's adjoint is g[i]
+        return Prim("pack", value, args=tuple((ir.const(i), e)
+                                              for i, e in enumerate(value.elts)))
+    if isinstance(value, gast.Dict):
+        return Prim("pack", value, args=tuple(zip(value.keys, value.values)))
+    return Prim("opaque", value, what=f"{type(value).__name__.lower()} literal")
+
+
+def _attribute(value, source, locals_):
+    if _is_global(value, locals_):
+        return Prim("const", value)
+    if value.attr in SHAPE_ATTRS:
+        return Prim("nondiff", value)
+    rule = lookup_attribute(value.attr)
+    if rule is not None:
+        return Prim("rule", value, rule, (("self", value.value),))
+    if source.generated:  # a gradient differentiated again: the first compile took
+        return Prim("nondiff", value)  # this read only of a constant (p.n of a config)
+    return Prim("opaque", value, what=f"attribute .{value.attr}")
+
+
+def _call(value, source, locals_):
+    func = value.func
+    if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
+        fn, rule = lookup_method(func.attr)
+        if rule is None:
+            return Prim("opaque", value, what=f"method {ir.unparse(func)}()")
+        return _apply(rule, value, [func.value] + value.args, value.keywords)
+    if isinstance(func, gast.Name) and func.id in source.nested:
+        return _user_call(value, source.nested[func.id], source.nested[func.id].node)
+    fn = resolve(func, source.namespace)
+    rule = lookup(fn) if fn is not None else None
+    if rule is None and _is_user_function(fn):
+        return _user_call(value, fn, None)
+    if rule is None:
+        what = f"user function {ir.unparse(func)}" if _is_user_function(fn) \
+            else ir.unparse(func)
+        return Prim("opaque", value, what=what)
+    return _apply(rule, value, value.args, value.keywords)
+
+
+def _is_user_function(fn) -> bool:
+    module = getattr(fn, "__module__", None) or ""
+    return isinstance(fn, types.FunctionType) and module.split(".")[0] not in \
+        ("numpy", "scipy", "adjoint") or module.startswith("adjoint.generated")
+
+
+def _user_call(value, callee, tree) -> Prim:
+    """A call to the user's own function: differentiated through its own adjoint."""
+    from .callees import bind, bind_signature
+    bound = bind(tree, value.args, value.keywords) if tree is not None else \
+        bind_signature(callee, value.args, value.keywords)
+    if bound is None:
+        return Prim("opaque", value, what=f"{ir.unparse(value.func)} with arguments "
+                                          "that do not match its parameters")
+    for name in getattr(callee, "captured", ()):  # a nested def reads these too
+        bound.append((name, gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                      type_comment=None)))
+    return Prim("call", value, None, tuple(bound), callee=callee)
+
+
+def _is_global(node, locals_):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name) and node.id not in locals_
+
+
+def _apply(rule, value, args, keywords) -> Prim:
+    if isinstance(rule, NonDiff):
+        return Prim("nondiff", value)
+    bound, params = [], list(rule.params)
+    args = list(args)
+    for p in params:
+        if p.star:
+            bound.append((p.name, gast.Tuple(elts=args, ctx=gast.Load())))
+            args = []
+        elif args:
+            bound.append((p.name, args.pop(0)))
+    if args:
+        return Prim("opaque", value, what=f"{rule.name} with {len(args)} more arguments "
+                                          f"than its rule takes ({_signature(rule)})")
+    names = {p.name for p in params}
+    for kw in keywords:
+        if kw.arg not in names or kw.arg in dict(bound):
+            return Prim("opaque", value, what=f"{rule.name} with keyword {kw.arg}=")
+        bound.append((kw.arg, kw.value))
+    given = dict(bound)
+    for p in params:
+        if p.name not in given and p.default is None and not p.star:
+            if rule.name in ("max", "min") and len(bound) == 1:
+                return Prim("opaque", value, what=f"{rule.name} of one iterable")
+            return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
+                                              f"({_signature(rule)})")
+    for flag in rule.refuses:  # a form the rule does not cover
+        node = given.get(flag)
+        if node is not None and not (isinstance(node, gast.Constant)
+                                     and node.value in (None, False, 0)):
+            return Prim("opaque", value, what=f"{rule.name} with {flag}=True")
+    order = [p.name for p in params]
+    return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
+
+
+
+def _signature(rule) -> str:
+    return f"{rule.name.rsplit('.', 1)[-1]}({', '.join(p.name for p in rule.params)})"
+
+
+def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
+    what = prim.what or ir.unparse(prim.node)
+    if what.startswith("method "):
+        hint = ("adjoint knows NumPy's array methods (x.sum(), x.reshape(...), x.T, ...); "
+                "for a method of your own object, call a module-level function that "
+                "takes the arrays, and for a module alias (la = np.linalg) write the "
+                "full name (np.linalg.norm)")
+    elif what.startswith(("max of one", "min of one")):
+        name = what.split()[0]
+        hint = (f"use np.{name}(xs) (NumPy reads a list as an array), or list the values: "
+                f"{name}(a, b, c)")
+    elif "more arguments than" in what or " without argument " in what:
+        hint = ("call it the way its rule is written (the signature above), e.g. split "
+                "an einsum of more than 4 operands into two")
+    elif what.endswith(" with returned=True"):
+        hint = ("leave returned out, and compute the sum of the weights yourself "
+                "(np.sum(weights)): both then have gradients")
+    elif what.startswith("attribute ."):
+        hint = ("attributes of a differentiated object are not differentiated: pass the "
+                "arrays themselves (or a dict of arrays) as arguments")
+    elif what.startswith("user function"):
+        hint = ("adjoint differentiates your own functions from their source, which "
+                "it cannot read here: register a rule with adjoint.rules.defrule")
+    else:
+        hint = ("register one: adjoint.rules.defrule(fn, 'x', x='g * <derivative>') "
+                "(see README, 'Adding a gradient rule'), or compute this value outside "
+                "the differentiated function")
+    return NoGradientRuleError(f"no gradient rule for {what} ({source.name})",
+                               source.where(prim.node), hint=hint)
+
+
+def no_param_rule_error(prim: Prim, param: str, var: str,
+                        source: Source) -> NoGradientRuleError:
+    name = prim.rule.name
+    diff = ", ".join(prim.rule.diff_params) or "none"
+    return NoGradientRuleError(
+        f"{name} has no gradient with respect to its parameter {param}, and {var} "
+        f"passed there depends on the differentiated input ({source.name})",
+        source.where(prim.node),
+        hint=f"its differentiable parameters are: {diff}; compute {param} from values "
+             f"that are not differentiated, or register a fuller rule with "
+             f"adjoint.rules.defrule (README, 'Adding a gradient rule')")

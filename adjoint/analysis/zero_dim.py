@@ -1,0 +1,146 @@
+"""Analysis: which variables are provably 0-d (Python numbers or NumPy scalars).
+
+Broadcasting is the only reason an adjoint needs `rt.unbroadcast`; an operand
+whose partner is 0-d cannot have been broadcast. A variable is 0-d when *every*
+assignment to it yields a 0-d value: a numeric literal, a `math` function, `len`,
+a comparison, a full reduction, or arithmetic between 0-d values. Parameters are
+unknown unless assumed (the scalar fast path assumes them, behind a type guard).
+"""
+from __future__ import annotations
+
+import operator
+import types
+
+import gast
+
+from ..context import Source
+from .primitives import Prim, classify
+
+SCALAR_BUILTINS = {len, abs, float, int, bool, round, min, max}
+REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std"}
+
+
+def _scalar_call(prim: Prim, source: Source, known, locals_) -> bool:
+    fn = prim.rule.fn if prim.rule is not None else None
+    func = getattr(prim.node, "func", None)
+    if func is not None and fn is None:
+        from .primitives import resolve
+        fn = resolve(func, source.namespace)
+    if isinstance(fn, types.BuiltinFunctionType) and getattr(fn, "__module__", "") == "math":
+        return True
+    if fn is len:
+        return True
+    if fn in SCALAR_BUILTINS:
+        return all(_is0d(a, known) for a in prim.node.args)
+    name = getattr(fn, "__name__", "")
+    method = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+        and func.value.id in locals_  # x.sum(): the array is not among the args
+    extra = len(prim.node.args) - (0 if method else 1)
+    if name in REDUCTIONS and extra == 0 and not any(k.arg == "axis"
+                                                     for k in prim.node.keywords):
+        return True
+    if prim.rule is not None and prim.rule.elementwise:
+        return all(_is0d(n, known) for _, n in prim.args)
+    return False
+
+
+def _is0d(node, known) -> bool:
+    if isinstance(node, gast.Constant):
+        return type(node.value) in (int, float, bool)
+    return isinstance(node, gast.Name) and node.id in known
+
+
+def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=None) -> bool:
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return True
+    if tapes and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in tapes:  # y = f_tape[0]: f's result, a number when
+        callee, args = tapes[value.value.id]  # f returns one for number arguments
+        return callee.number_result and all(_is0d(a, known) for a in args)
+    if vectors and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in vectors[0]:  # cases[day] of a vector (checked on entry)
+        index = value.slice
+        return isinstance(index, gast.Constant) and type(index.value) is int \
+            or isinstance(index, gast.Name) and index.id in known \
+            and index.id not in vectors[1]
+    if isinstance(value, gast.UnaryOp):
+        return _is0d(value.operand, known)
+    if prim.kind in ("copy", "const"):
+        return _is0d(value, known) or (isinstance(value, gast.Constant)
+                                        and type(value.value) in (int, float, bool))
+    if prim.kind == "rule" and prim.rule.fn in (operator.add, operator.sub, operator.mul,
+                                                operator.truediv, operator.pow,
+                                                operator.neg, operator.pos):
+        return all(_is0d(n, known) for _, n in prim.args)
+    if isinstance(value, gast.Call):
+        return _scalar_call(prim, source, known, locals_)
+    return False
+
+
+def analyze(body, source: Source, locals_, assumed=(), vectors=(), tapes=None) -> frozenset:
+    """Names provably 0-d throughout the function (flow-insensitive, all definitions).
+    `vectors`: parameters assumed 1-D (behind a guard), whose elements are 0-d;
+    `tapes`: the calls of the user's functions (Reverse.tapes)."""
+    defs: dict[str, list] = {}
+    for stmt in _walk(body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+            defs.setdefault(stmt.targets[0].value.id, []).append(gast.List(elts=[]))
+        elif isinstance(stmt, gast.Assign):
+            defs.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, gast.For):
+            defs.setdefault(stmt.target.id, []).append(None)  # range(...) gives ints
+    params = {a.id for a in source.tree.args.args + source.tree.args.kwonlyargs
+              + source.tree.args.posonlyargs}
+    known = set(defs) | set(assumed)
+    known -= params - set(assumed)
+    bools = {n for n, vs in defs.items()  # (x[flag] of a vector adds an axis)
+             if any(isinstance(v, (gast.Compare, gast.BoolOp)) or isinstance(v, gast.UnaryOp)
+                    and isinstance(v.op, gast.Not) for v in vs)}
+    vectors = (vectors, bools) if vectors else vectors
+    prims = {}  # value -> its Prim, classified once: the fixpoint asks every round
+    changed = True
+    while changed:  # shrink to the greatest consistent set
+        changed = False
+        for name in sorted(known):  # (an assumed parameter's value on entry is checked
+            # by the guard; what the body assigns to it is checked here like any name)
+            ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
+                                               known, locals_, vectors, tapes)
+                     for v in defs.get(name, []))
+            if not ok:
+                known.discard(name)
+                changed = True
+    return frozenset(known)
+
+
+def _prim(value, prims: dict, source, locals_) -> Prim:
+    if value not in prims:
+        prims[value] = classify(value, source, locals_)
+    return prims[value]
+
+
+def _walk(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk(getattr(stmt, field, []) or [])
+
+
+def only_indexed(body, names) -> set:
+    """Those of `names` every read of which is one element (`name[i]`, not a slice) or
+    the length: data vectors the scalar fast path can take behind `rt.vectors`."""
+    from ..codegen import ir
+    names = set(names)
+    allowed, reads = set(), []
+    for node in ir.nodes(body):
+        if isinstance(node, gast.Name):
+            if node.id in names:
+                reads.append(node)
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and not isinstance(node.slice, (gast.Slice, gast.Tuple)):
+            allowed.add(id(node.value))
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and node.func.id == "len" and len(node.args) == 1:
+            allowed.add(id(node.args[0]))
+    found = {n.id for n in reads}
+    return found - {n.id for n in reads
+                    if id(n) not in allowed or not isinstance(n.ctx, gast.Load)}

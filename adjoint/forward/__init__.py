@@ -1,0 +1,1 @@
+"""Forward mode: a tangent statement beside each primal one (tangents.py)."""

@@ -1,0 +1,25 @@
+"""Optimisation of a generated function: `run` lists the passes in order."""
+from __future__ import annotations
+
+import gast
+
+from ..codegen import ir
+from ..codegen.naming import Namer
+from ..codegen.template import names_in
+from .batch_products import batch_products
+from .dead_code import eliminate, propagate_copies
+from .release import release
+
+
+def run(fn: gast.FunctionDef, pure_call, batch: bool = True,
+        copy: bool = True) -> gast.FunctionDef:
+    """Optimise `fn` (a private copy unless copy=False: sweeps may share nodes)."""
+    fn = ir.clone(fn) if copy else fn
+    body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
+    body = release(body, pure_call)
+    if batch:
+        body = batch_products(body, Namer(names_in(fn) | {fn.name}))
+    fn.body = body
+    return fn
+
+

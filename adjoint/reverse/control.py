@@ -1,0 +1,110 @@
+"""Reverse mode, control flow in the adjoint sweep: branches are replayed from their
+recorded test, loops run backwards over the same iterations."""
+from __future__ import annotations
+
+import gast
+
+from ..codegen import ir
+from .adjoint_state import State
+
+
+class ControlFlow:
+    """Methods of reverse.Reverse for `if`, `for` and `while` in the adjoint sweep."""
+
+    def backward_if(self, stmt, state: State) -> list:
+        a, b = state.copy(), state.copy()
+        body = self.backward(stmt.body, a)
+        orelse = self.backward(stmt.orelse, b)
+        joined = a.defined | b.defined
+        # a zero shaped like a value only the other branch may have assigned (a
+        # callee's tape): it is set to None first, whose zero is 0.0
+        primal = {b_: v for v, b_ in self.adj.items()}
+        self.unbound |= {primal[n] for n in joined - (a.defined & b.defined)
+                         if primal[n] in self.indexed or primal[n] in self.shaped}
+        body += self.zeros(joined - a.defined, stmt, a)
+        orelse += self.zeros(joined - b.defined, stmt, b)
+        state.absorb(State(joined, a.owned & b.owned))
+        if not body and not orelse:
+            return []
+        return [gast.copy_location(gast.If(test=ir.name(stmt.test.id),
+                                           body=body or [gast.Pass()], orelse=orelse), stmt)]
+
+    def backward_loop(self, stmt, state: State) -> list:
+        """The body's reverse must start every iteration in the same state: adjoints
+        it defines are zeroed before the loop; ones it consumes, at its end. An adjoint
+        the body would copy before writing into it (`bout = rt.copy(bout)`, not yet
+        owned) is copied once before the loop instead of on every pass."""
+        trial = state.copy()
+        out = self._backward_loop(stmt, trial)
+        hoist = sorted(b for b in _copied(out) if b in state.defined and b not in state.owned)
+        if not hoist:
+            state.absorb(trial)
+            return out
+        state.owned |= set(hoist)
+        return [ir.assign(b, ir.call("rt.copy", ir.name(b)), stmt) for b in hoist] + \
+            self._backward_loop(stmt, state)
+
+    def _backward_loop(self, stmt, state: State) -> list:
+        entry = state.copy()
+        for attempt in range(12):  # defined only grows; owned settles (or is dropped)
+            end = entry.copy()
+            body = self.backward(stmt.body, end)
+            if isinstance(stmt, gast.For) and self.activity.active(stmt.target.id):
+                # each pass binds the counter anew: what it gathered goes nowhere
+                end.discard(self.adjoint(stmt.target.id))
+            fill = entry.defined - end.defined
+            defined = entry.defined | end.defined
+            zeroed = defined - state.defined  # zero-initialised before the loop: owned
+            owned = (state.owned | zeroed) & (end.owned | fill) if attempt < 10 else set()
+            if defined == entry.defined and owned == entry.owned:
+                break
+            entry = State(defined, owned)
+        body += self.zeros(fill, stmt, end)
+        out = self.zeros(entry.defined - state.defined, stmt, state)
+        state.absorb(entry)
+        restore = []  # the loop variable's value from before the loop (even when the
+        if stmt in self.saves.named:  # loop has no reverse: its save must be undone)
+            restore = [ir.assign(stmt.target.id, ir.name(self.saves.named[stmt]), stmt)]
+        elif stmt in self.saves.stacked:  # (pushed before an inner loop)
+            restore = [ir.assign(stmt.target.id, ir.pop(self.stack.pop), stmt)]
+        if not body:
+            return out + restore
+        if isinstance(stmt, gast.For):
+            rev = self.replay(stmt)
+            loop = gast.For(target=ir.name(stmt.target.id, True), iter=rev, body=body,
+                            orelse=[], type_comment=None)
+        else:
+            rng = ir.call("range", ir.name(self.counters[stmt]))
+            loop = gast.For(target=ir.name("_", True), iter=rng, body=body, orelse=[],
+                            type_comment=None)
+        out.append(gast.copy_location(loop, stmt))
+        return out + restore
+
+    def replay(self, loop: gast.For):
+        """The iterations of a range loop, last first: reversed(range(...)), or for a
+        loop that may break after n_iter steps, reversed(range(...)[:n_iter])."""
+        rng = loop.iter
+        backwards = rng.func.id == "reversed"  # for i in reversed(range(...))
+        seq = rng.args[0] if backwards else rng
+        if loop in self.counters:
+            if backwards:
+                seq = gast.Subscript(value=seq, slice=gast.Slice(
+                    lower=None, upper=None, step=ir.const(-1)), ctx=gast.Load())
+            seq = gast.Subscript(value=seq, slice=gast.Slice(
+                lower=None, upper=ir.name(self.counters[loop]), step=None), ctx=gast.Load())
+        elif backwards:
+            return seq  # the reverse of reversed(range(...)) is the range
+        return ir.call("reversed", seq)
+
+
+def _copied(stmts) -> set:
+    """Adjoints copied in place (`b = rt.copy(b)`) anywhere in these statements."""
+    found = set()
+    for sub in ir.statements(stmts):
+        if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
+                and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
+                and isinstance(sub.value.args[0], gast.Name) \
+                and isinstance(sub.targets[0], gast.Name) \
+                and sub.targets[0].id == sub.value.args[0].id:
+            found.add(sub.targets[0].id)
+    return found
