@@ -1,31 +1,45 @@
 """What generated gradients call, imported there as `from adjoint import runtime as rt`.
 
 One module per family of helpers; this file is the table of what `rt.<name>` may be.
+The modules import only downward, and none imports this package:
+
+    kinds            numbers, Shape records, float dtypes (the leaf)
+    core             seed, unbroadcast, sum_grad, mean_grad     (kinds)
+    grad_containers  GradList, GradDict, MISSING: adjoints of containers (numpy only)
+    adjoints         zeros_like, fit, broadcast_like, getitem_grad of any value
+    containers       item writes and reads, the builtin sum      (adjoints and below)
+    dicts            walking dicts                               (adjoints and below)
+    numpy_grads, index_grads, shape_grads       the NumPy tables (core and below)
+    linalg_grads, tensor_grads, second_order    (numpy_grads and below)
 """
-from .core import (broadcast_like, fit, float_dtype, getitem_grad, log_or_zero, mean_grad,
-                   NonScalarOutputError, NUMBERS, numbers, refuse_view, reshape_like, seed,
-                   Shape, shape_of, shape_only, shaped, shapes, sign, sum_grad,
-                   transpose_grad, unbroadcast, unbroadcast_to, vectors, zeros_like)
-from .numpy_grads import (average_grad, average_wgrad, average_wjvp, cast_grad, cast_jvp,
-                          count, cumprod_grad, cumprod_jvp, cumsum_grad, diag_grad,
-                          diagonal_grad, digamma, histogram_grad, histogram_jvp,
-                          linspace_grad, linspace_spread, logsumexp_grad, max_grad, max_jvp,
-                          polygamma, prod_grad, reduce_jvp, select_default_grad,
-                          select_grad, take_along_axis_grad, take_grad, trace_grad,
-                          var_grad)
-from .linalg_grads import (cholesky_grad, cholesky_jvp, dot_ga, dot_gb, einsum_ga,
-                           einsum_gb, einsum_gc, einsum_gd, einsum_ops, inner_ga, inner_gb,
-                           kron_ga, kron_gb, matmul_ga, matmul_ga_sum, matmul_gb,
-                           matmul_gb_sum, norm_grad, phi, tensordot_ga, tensordot_gb,
-                           vector_norm_grad)
-from .containers import (add_at, add_item, as_array, container_fit, container_getitem_grad,
-                         container_zeros, copy, fit_inner, GradDict, GradList, is_container,
-                         item, item_grad, item_grad_saved, last_writes, list_of, MISSING,
-                         restore, sum_list_grad, sum_of)
+from ..errors import NonScalarOutputError
+from .kinds import (float_dtype, NUMBERS, numbers, Shape, shape_of, shape_only, shapes,
+                    vectors)
+from .core import (log_or_zero, mean_grad, refuse_view, reshape_like, seed, shaped, sign,
+                   sum_grad, transpose_grad, unbroadcast, unbroadcast_to)
+from .grad_containers import (add_at, as_array, copy, GradDict, GradList, is_container,
+                              item, list_of, MISSING, restore)
+from .adjoints import (broadcast_like, container_fit, container_zeros, fit, fit_inner,
+                       getitem_grad, container_getitem_grad, zeros_like)
+from .containers import (add_item, item_grad, item_grad_saved, last_writes, sum_list_grad,
+                         sum_of)
 from .dicts import (as_sequence, dict_get, dict_items, dict_keys, dict_values, get_default,
                     get_grad, get_pick, items_grad, items_jvp, items_spread, sequence_grad,
                     sequence_jvp, values_grad, values_jvp, values_spread,
                     zeros_like_container)
+from .numpy_grads import (average_grad, average_wgrad, average_wjvp, cast_grad, cast_jvp,
+                          count, cumprod_grad, cumprod_jvp, cumsum_grad, digamma,
+                          linspace_grad, linspace_spread, logsumexp_grad, max_grad, max_jvp,
+                          polygamma, prod_grad, reduce_jvp, var_grad)
+from .index_grads import (diag_grad, diagonal_grad, histogram_grad, histogram_jvp,
+                          select_default_grad, select_grad, take_along_axis_grad,
+                          take_grad, trace_grad)
+from .linalg_grads import (cholesky_grad, cholesky_jvp, dot_ga, dot_gb, matmul_ga,
+                           matmul_ga_sum, matmul_gb, matmul_gb_sum, norm_grad, phi,
+                           vector_norm_grad)
+from .tensor_grads import (einsum_ga, einsum_gb, einsum_gc, einsum_gd, einsum_ops,
+                           inner_ga, inner_gb, kron_ga, kron_gb, tensordot_ga,
+                           tensordot_gb)
 from .shape_grads import (concatenate_grad, diff_grad, hstack_grad, pad_grad, repeat_grad,
                           sort_grad, sort_jvp, split_grad, star_axes, tile_grad, unstack,
                           vstack_grad)

@@ -1,10 +1,10 @@
 """Runtime helpers for walking dicts (`for k in d`, `d.items()`, `d.values()`,
 `d.get`): each helper's transpose is another helper here, so every one has a rule
-(rules/runtime_higher.py) and second derivatives pass through them."""
+(rules/helpers_second_order.py) and second derivatives pass through them."""
 from __future__ import annotations
 
-from .containers import (DICT_VIEWS, GradDict, GradList, _add, _rt, container_zeros,
-                         is_container)
+from .adjoints import container_zeros, zeros_like
+from .grad_containers import DICT_VIEWS, GradDict, GradList, _add, is_container
 
 
 def as_sequence(x):
@@ -89,7 +89,7 @@ def get_pick(g, d, key):
 def get_default(g, d, key, default=0.0):
     """The part of `d.get(key, default)`'s adjoint (or tangent) that reaches
     `default`: all of it when d lacks key, none (zeros like default) otherwise."""
-    return _rt().zeros_like(default) if key in d else g
+    return zeros_like(default) if key in d else g
 
 
 def values_spread(g, d):
@@ -102,4 +102,4 @@ def _second(pair):
 
 
 def zeros_like_container(x):
-    return _rt().zeros_like(x)
+    return zeros_like(x)

@@ -1,16 +1,14 @@
 """Runtime helpers that only the rules *of runtime helpers* call (second and higher
-derivatives; re-exported by `adjoint.runtime`). Each is pure and exact, and has a
-rule of its own in `adjoint/rules/runtime_higher.py`, so the set is closed.
+derivatives). Each is pure and exact, and has a rule of its own in
+`adjoint/rules/helpers_second_order.py`, so the set is closed.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .core import _axes, unbroadcast
+from .core import unbroadcast
+from .kinds import _axes
 from .numpy_grads import _weights_like, prod_grad
-
-__all__ = ["group", "ungroup", "pairs", "pairs_one", "pairs_t", "prod_hess",
-           "weights_like", "weights_back", "norm_power", "norm_curved"]
 
 
 # ---- reduction groups: the axes a reduction combines, moved last and flattened ------

@@ -1,4 +1,4 @@
-"""Runtime helpers behind the shape and joining rules (re-exported by `adjoint.runtime`).
+"""Runtime helpers behind the shape and joining rules.
 
 Each helper is pure and linear in `g`; the other arguments give only shapes.
 Helpers for functions of a *list* of arrays return a `GradList` with one adjoint
@@ -9,11 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoGradientRuleError
-from .containers import list_of
-
-__all__ = ["star_axes", "concatenate_grad", "unstack", "vstack_grad", "hstack_grad",
-           "split_grad", "tile_grad", "repeat_grad", "pad_grad", "sort_grad", "sort_jvp",
-           "diff_grad"]
+from .grad_containers import list_of
 
 
 def star_axes(axes):

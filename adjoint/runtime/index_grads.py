@@ -1,0 +1,97 @@
+"""Runtime helpers whose adjoint puts `g` back at chosen positions: diagonals, np.take,
+np.select and np.histogram's bins. Each is pure and linear in `g`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .core import unbroadcast
+from .kinds import float_dtype
+
+
+# ---- diagonals and indexing --------------------------------------------------------
+def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of `np.diagonal(a, offset, axis1, axis2)`."""
+    a = np.asarray(a)
+    out = np.zeros(a.shape, dtype=np.result_type(g, 1.0))
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n = np.shape(g)[-1]
+    i = np.arange(n) + max(-offset, 0)
+    moved[..., i, i + offset] = g  # `moved` is a view of the fresh `out`
+    return out
+
+
+def trace_grad(g, a, offset=0, axis1=0, axis2=1):
+    n = np.diagonal(np.asarray(a), offset, axis1, axis2).shape[-1]
+    return diagonal_grad(np.multiply.outer(g, np.ones(n)), a, offset, axis1, axis2)
+
+
+def diag_grad(g, v, k=0):
+    """Adjoint of `np.diag(v, k)` (builds a matrix from a vector, or extracts)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k)
+    return diagonal_grad(g, v, k)
+
+
+def take_grad(g, a, indices, axis=None):
+    out = np.zeros(np.size(a) if axis is None else np.shape(a),
+                   dtype=np.result_type(g, 1.0))
+    moved = np.moveaxis(out, 0 if axis is None else axis, 0)
+    gm = np.moveaxis(g, tuple(range(axis or 0, (axis or 0) + np.ndim(indices))),
+                     tuple(range(np.ndim(indices)))) if axis is not None else g
+    np.add.at(moved, indices, gm)
+    return np.reshape(out, np.shape(a))
+
+
+def take_along_axis_grad(g, arr, indices, axis):
+    out = np.zeros(np.size(arr) if axis is None else np.shape(arr),
+                   dtype=np.result_type(g, 1.0))
+    if axis is None:
+        np.add.at(out, indices, g)
+        return np.reshape(out, np.shape(arr))
+    index = list(np.ix_(*[np.arange(n) for n in np.shape(indices)]))
+    index[axis % np.ndim(arr)] = indices
+    np.add.at(out, tuple(index), g)
+    return out
+
+
+def select_grad(g, condlist, choicelist):
+    """Adjoint of `np.select` for each choice: `g` where it was the first true one."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = []
+    for cond, choice in zip(condlist, choicelist):
+        mine = np.logical_and(cond, ~taken)
+        taken = taken | mine
+        out.append(unbroadcast(np.where(mine, g, 0.0), choice))
+    return out
+
+
+def select_default_grad(g, condlist, default):
+    none = ~np.any(np.broadcast_arrays(*condlist), axis=0)
+    return unbroadcast(np.where(none, g, 0.0), default)
+
+
+# ---- np.histogram: weighted counts are linear in the weights ------------------------
+def histogram_grad(g, a, edges, density=None):
+    """Adjoint of `np.histogram(a, edges, weights=w)[0]` with respect to w: each weight
+    gets the gradient of the bin its value falls in (bins are half-open, the last one
+    closed; values outside the edges count nowhere and get 0)."""
+    if density:
+        raise NotImplementedError(
+            "the gradient of np.histogram(..., density=True) with respect to weights is "
+            "not implemented: take density=False and divide by the total yourself")
+    a = np.asarray(a)
+    edges = np.asarray(edges)
+    nbins = len(edges) - 1
+    index = np.searchsorted(edges, a, side="right") - 1
+    index[a == edges[-1]] = nbins - 1
+    inside = (index >= 0) & (index < nbins)
+    out = np.where(inside, np.asarray(g)[np.clip(index, 0, nbins - 1)], 0.0)
+    return out.astype(float_dtype(np.asarray(g)), copy=False)
+
+
+def histogram_jvp(dw, a, ans, density=None):
+    """Tangent of `np.histogram(a, bins, weights=w)`: (counts of dw, no edge change)."""
+    if density:
+        histogram_grad(None, a, ans[1], density)  # the same explanation
+    return np.histogram(a, bins=ans[1], weights=dw)[0], np.zeros_like(ans[1])
