@@ -6,10 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test golden bench lint clean
 
+# -qq: pip prints errors only (setuptools' notice about editable installs is not one);
+# `adjoint` is the distribution's old name (now adjoint-ad): a venv made before drops it.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip uninstall -qq --yes adjoint 2>/dev/null || true
+	$(PY) -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,7 +25,7 @@ golden: $(STAMP)   ## rewrite tests/golden/*.txt from the compiler; review the d
 	ADJOINT_REGEN_GOLDEN=1 $(PY) -m pytest tests/test_golden.py tests/test_golden_forward.py
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install -qq -e '.[bench]'
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
