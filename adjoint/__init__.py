@@ -13,13 +13,15 @@ from . import rules  # noqa: E402  (registers the rule tables)
 from .api import grad, value_and_grad  # noqa: E402
 from .disk_cache import set_cache_dir  # noqa: E402
 from .gradcheck import check_grad  # noqa: E402
+from .stop import stop_gradient  # noqa: E402
+from .custom import custom_gradient  # noqa: E402
 from .errors import (AdjointError, GradcheckError, NoForwardRuleError, NoGradientRuleError,
                      NonScalarOutputError, SourceUnavailableError, TargetError,
                      UnsupportedSyntaxError, UsageError, WrtError)
 from .derivatives import hessian, hessian_vector_product, jacobian, jvp  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "set_cache_dir", "jvp", "hessian_vector_product", "hessian",
-           "jacobian", "check_grad", "rules", "AdjointError", "GradcheckError",
+           "jacobian", "check_grad", "stop_gradient", "custom_gradient", "rules", "AdjointError", "GradcheckError",
            "NoForwardRuleError", "NoGradientRuleError", "NonScalarOutputError",
            "SourceUnavailableError", "TargetError", "UnsupportedSyntaxError", "UsageError",
            "WrtError", "__version__"]

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..codegen import ir
 from ..errors import UnsupportedSyntaxError
+from ..stop import stop_gradient
 from .hidden_writes import VIEW_FUNCTIONS, VIEW_METHODS, VIEWS, _is_in
 from .primitives import resolve
 
@@ -39,7 +40,8 @@ CREATORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
             np.eye, np.identity, np.concatenate, np.stack, np.vstack, np.hstack,
             np.tile, np.repeat}
 OWN_METHODS = {"copy", "astype"}
-SAME = {np.asarray, np.asanyarray, np.ascontiguousarray}  # the array itself
+SAME = {np.asarray, np.asanyarray, np.ascontiguousarray,  # the array itself
+        stop_gradient}
 SPLITS = {np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit}  # lists of views
 
 

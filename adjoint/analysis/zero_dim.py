@@ -14,9 +14,10 @@ import types
 import gast
 
 from ..context import Source
+from ..stop import stop_gradient
 from .primitives import Prim, classify
 
-SCALAR_BUILTINS = {len, abs, float, int, bool, round, min, max}
+SCALAR_BUILTINS = {len, abs, float, int, bool, round, min, max, stop_gradient}
 REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std"}
 
 

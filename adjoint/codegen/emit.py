@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .. import __version__
+from .. import __version__, custom
 from . import ir, tracebacks
 from ..context import Source
 
@@ -179,6 +179,10 @@ def header_and_namespace(fn, source: Source, defined=()) -> tuple[list[str], dic
             imports.append("import numpy as np")
         elif n == "math" and "math" not in source.namespace:
             imports.append("import math")
+        elif custom.template_import(n, source) is not None:  # a custom rule's function
+            kind, text, *value = custom.template_import(n, source)
+            (imports if kind == "import" else defs).append(text)
+            namespace.update({n: value[0]} if value else {})
         elif n not in source.namespace:
             continue  # a builtin such as range, or the stack
         else:

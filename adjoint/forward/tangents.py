@@ -12,6 +12,7 @@ differentiates adjoint code (forward-over-reverse).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import gast
 
@@ -19,7 +20,8 @@ from ..reverse import containers, container_sweeps
 from ..codegen import ir
 from ..analysis.activity import Activity, check_rules_cover, equations
 from ..context import Source
-from ..errors import NoForwardRuleError
+from .. import custom
+from ..errors import AdjointError, NoForwardRuleError
 from ..codegen.naming import Namer
 from ..analysis.primitives import classify
 from ..codegen.template import instantiate
@@ -201,6 +203,8 @@ class Forward:
         if target in BOUND:
             return [stmt]
         prim = classify(value, self.source, self.locals)
+        if prim.kind == "rule" and custom.needs_source(prim.rule) and self.active(target):
+            return self.custom_call(stmt, prim)
         if prim.kind == "call":
             return self.call(stmt, prim)
         if is_pop(value):
@@ -255,8 +259,21 @@ class Forward:
         return [gast.copy_location(gast.Assign(targets=[both], value=value,
                                                type_comment=None), stmt)]
 
+    def custom_call(self, stmt, prim) -> list:
+        """A custom-gradient function without a jvp: forward mode through its source."""
+        try:
+            return self.call(stmt, custom.source_call(prim, self.source, stmt))
+        except NoForwardRuleError:
+            raise
+        except AdjointError as exc:
+            raise custom.forward_failed(prim, self.source, stmt, exc) from None
+
     def apply_rule(self, stmt, prim, inputs) -> list:
-        target, rule = stmt.targets[0].id, prim.rule
+        target, rule, tangents = stmt.targets[0].id, prim.rule, inputs
+        if rule.custom is not None and len(inputs) > 1:  # one call of the user's jvp
+            rule = replace(rule, jvp={inputs[0][0]: custom.joint_jvp(
+                rule.custom, [p for p, _ in inputs])})
+            inputs = inputs[:1]
         templates = []
         for param, _ in inputs:
             if param not in rule.jvp:
@@ -280,7 +297,7 @@ class Forward:
                     for p in rule.params if p.name not in args}
         args.update(defaults)
         args["ans"] = ir.name(target)
-        for param, var in inputs:
+        for param, var in tangents:
             args["d" + param] = ir.name(self.tangent(var))
         terms = [_drop_defaults(instantiate(t, args), defaults) for t in templates]
         expr = _sum_terms(terms)

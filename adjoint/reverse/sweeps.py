@@ -15,6 +15,7 @@ from typing import NamedTuple
 import gast
 
 from . import containers, container_sweeps
+from .. import custom
 from ..codegen import ir
 from ..analysis.activity import Activity
 from .adjoint_state import State, accumulate, fresh
@@ -231,6 +232,10 @@ class Reverse(Planning, ControlFlow):
                 out += pre
             else:
                 contribs = self.contributions(stmt, old=old if stmt in self.own else None)
+                pre, contribs = custom.one_vjp_call(
+                    self.prim(stmt), contribs,
+                    lambda v: self.namer.fresh("_" + self.adjoint(v)), stmt)
+                out += pre
             mine = [e for v, e in contribs if v == target]
             moves = container_sweeps.moves(self, badj, contribs, state)
             for var, expr in contribs:

@@ -16,6 +16,8 @@ Registration helpers (the only functions that write the registry):
     defrule(fn, "x, axis=None", x="...")   anything else (vjp templates per param)
     method("sum", np.sum)                  `x.sum(...)` uses np.sum's rule
     nondiff(np.argmax, ...)                results carry no gradient
+    defcustom(fn, params, vjp, ...)        a user's own rule (adjoint.custom_gradient):
+                                           templates that call the user's functions
 """
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ class Rule:
     broadcast: bool = False           # unbroadcast each vjp to its param's shape
     elementwise: bool = False
     refuses: tuple[str, ...] = ()     # flags that change the result beyond the rule
+    custom: object = None             # custom.Custom: a rule the user gave (templates
+                                      # call the user's vjp/jvp functions by name)
 
     @property
     def diff_params(self) -> tuple[str, ...]:
@@ -61,6 +65,7 @@ _NONDIFF: dict[int, NonDiff] = {}
 _METHODS: dict[str, object] = {}      # ndarray method name -> function with a rule
 _ATTRS: dict[str, Rule] = {}          # attribute name (e.g. "T") -> rule on `self`
 _CHANGES = [0]                        # bumped by every registration (disk_cache.py)
+_GLOBALS: dict[str, object] = {}      # name a custom rule's template calls -> function
 
 
 def qualname(fn) -> str:
@@ -110,7 +115,8 @@ def _split_top(text: str) -> list[str]:
 
 def _register(rule: Rule) -> Rule:
     for template in list(rule.vjp.values()) + list(rule.jvp.values()):
-        bad = re.findall(r"\by\b", template)
+        bad = re.findall(r"\by\b", template) if "y" not in {p.name for p in rule.params} \
+            else ()
         assert not bad, f"{rule.name}: templates use `ans` for the result, not `y`"
     _RULES[id(rule.fn)] = rule
     _KEEP[id(rule.fn)] = rule.fn
@@ -155,6 +161,29 @@ def binary(fn, da: str | None, db: str | None, *, signature: str = "a, b",
         jvp[p] = f"d{p}" if d == "1" else f"-d{p}" if d == "-1" else _times(f"d{p}", d)
     return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
                           vjp, jvp, True, True))
+
+
+def defcustom(fn, name: str, params: tuple[Param, ...], vjp: dict[str, str],
+              jvp: dict[str, str], custom, functions: dict[str, object]) -> Rule:
+    """A rule the user defined with `adjoint.custom_gradient`: its templates call the
+    user's own functions, by the names in `functions` (see `template_name`)."""
+    _GLOBALS.update(functions)
+    return _register(Rule(fn, name, params, dict(vjp), dict(jvp), custom=custom))
+
+
+def template_name(fn) -> str:
+    """The name templates call `fn` by: its own, or `<name>_2`, ... when another
+    function of that name is already called by a custom rule."""
+    base = fn.__name__
+    name, n = base, 2
+    while _GLOBALS.get(name, fn) is not fn:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def template_global(name: str):
+    """The user function a custom rule's template calls by `name`, or None."""
+    return _GLOBALS.get(name)
 
 
 def method(name: str, fn) -> None:
@@ -206,7 +235,9 @@ def lookup_attribute(name: str) -> Rule | None:
 
 
 def all_rules() -> list[Rule]:
-    return sorted(_RULES.values(), key=lambda r: r.name)
+    """adjoint's own rules and those registered with defrule/unary/binary (not the
+    custom gradients, whose templates call functions of the user's)."""
+    return sorted((r for r in _RULES.values() if r.custom is None), key=lambda r: r.name)
 
 
 def all_nondiff() -> list[NonDiff]:
