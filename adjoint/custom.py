@@ -265,7 +265,7 @@ def template_import(name: str, source):
             raise UsageError(
                 f"{source.name} uses the name {name}, which a custom gradient's rule "
                 f"calls for {function.__module__}.{function.__qualname__}",
-                source.where(), hint=f"rename one of the two")
+                source.where(), hint="rename one of the two")
     module = sys.modules.get(function.__module__)
     if module is not None and getattr(module, function.__name__, None) is function:
         alias = "" if name == function.__name__ else f" as {name}"
