@@ -225,6 +225,7 @@ def resolve_wrt(source, wrt) -> tuple[str, ...]:
                        hint=f"name at least one of the parameters: {', '.join(names)}")
     out = []
     for item in items:
+        wrt_item = item
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise WrtError(f"wrt={item!r} is neither a parameter position nor a name",
                            source.where(), hint=f"use a position or one of: {', '.join(names)}")
@@ -240,13 +241,14 @@ def resolve_wrt(source, wrt) -> tuple[str, ...]:
         if item in out:
             raise WrtError(f"wrt names {item!r} twice", source.where(),
                            hint="list each parameter once")
-        if item == "self" and names[0] == "self" and "." in source.fn.__qualname__:
+        if item == "self" and names[0] == "self" and "." in source.fn.__qualname__ \
+                and not isinstance(wrt_item, str):  # wrt="self" (by name): its attributes
             others = ", ".join(names[1:]) or "none"
-            raise WrtError(f"wrt selects self, the object {source.fn.__qualname__} is "
-                           "called on; adjoint differentiates with respect to numbers, "
-                           "arrays and containers", source.where(),
+            raise WrtError(f"wrt={wrt_item} selects self, the object "
+                           f"{source.fn.__qualname__} is called on", source.where(),
                            hint=f"differentiate the bound method (adjoint.grad(obj."
-                                f"{source.name})) or name a parameter: {others}")
+                                f"{source.name})) or name a parameter: {others}; for the "
+                                "gradient of the object's attributes, say wrt='self'")
         out.append(item)
     return tuple(out)
 

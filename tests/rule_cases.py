@@ -566,3 +566,20 @@ CASES["rt.last_writes"] = lambda r: [  # a repeated index: only its last write c
 CASES["divmod"] = lambda r: [  # a / b stays between integers (floor is constant)
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55)}, {"a": -U(r, 1.15, 1.3, 3), "b": U(r, 0.5, 0.55)},
     {"a": U(r, 1.15, 1.3), "b": U(r, 0.5, 0.55, 2, 1)}]
+
+
+class Fields(dict):
+    """A dict whose items read as attributes (like EasyDict): a record for the rule of
+    `getattr` (the attribute read `p.W`), which the harness perturbs like a dict."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+CASES["getattr"] = lambda r: [{"obj": Fields(a=A(r, 3), b=A(r, 2, 2)), "name": "b"},
+                              {"obj": Fields(a=A(r), b=A(r, 2)), "name": "a"}]
+CASES["rt.field_tangent"] = lambda r: [{"dobj": Fields(a=A(r, 3), b=A(r, 2)),
+                                        "obj": Fields(a=A(r, 3), b=A(r, 2)), "name": "a"}]

@@ -152,7 +152,7 @@ def test_help_has_example(capsys, command):
     (["dump", f"{CASES}:nonscalar", "--wrt", "y"], WrtError, 2, "error_cases.py:50:"),
     (["dump", f"{CASES}:nonscalar", "--wrt", "3"], WrtError, 2, "error_cases.py:50:"),
     (["dump", f"{CASES}:nonscalar", "--wrt", "x,0"], WrtError, 2, "error_cases.py:50:"),
-    (["dump", f"{CASES}:Scaler.scaled"], WrtError, 2, "wrt selects self"),
+    (["dump", f"{CASES}:Scaler.scaled"], WrtError, 2, "selects self"),
     (["dump", f"{CASES}:np"], UsageError, 2, "np in " + CASES + " is a module"),
     (["dump", f"{CASES}:Scaler"], UsageError, 2, "is a class, not a function"),
     (["dump", ":nonscalar"], UsageError, 2, "no file or module before ':'"),

@@ -102,3 +102,20 @@ def test_readme_custom_gradient_example(tmp_path, monkeypatch):
     v = np.array([1.0, 0.5, -0.5])
     tangent = adjoint.jvp(mod.loss)(x, v)[1]
     np.testing.assert_allclose(tangent, numerical_grad(mod.loss, [x], 0) @ v, rtol=1e-6)
+
+
+def test_readme_records_example(tmp_path, monkeypatch):
+    import numpy as np
+
+    from conftest import numerical_grad
+    mod = _readme_module(tmp_path, monkeypatch, "## Namedtuples, dataclasses", "readme_rec")
+    assert type(mod.dlayer) is mod.Layer and mod.dlayer.name is None
+    assert set(mod.dmodel) == {"W", "b"}
+
+    def loss_of(field, v):
+        parts = {"W": mod.W, "b": mod.b, field: v}
+        return mod.loss(mod.Layer(parts["W"], parts["b"]), mod.x)
+    for field in ("W", "b"):
+        want = numerical_grad(lambda v: loss_of(field, v), [getattr(mod, field)], 0)
+        np.testing.assert_allclose(getattr(mod.dlayer, field), want, rtol=1e-6)
+        np.testing.assert_allclose(mod.dmodel[field], want, rtol=1e-6)

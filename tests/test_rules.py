@@ -95,8 +95,8 @@ def inner(a, b):
 
 
 def axpy(x, eps, d):
-    if isinstance(x, dict):
-        return {k: axpy(e, eps, d[k]) for k, e in x.items()}
+    if isinstance(x, dict):  # (of its own type: a dict read by attribute stays one)
+        return type(x)({k: axpy(e, eps, d[k]) for k, e in x.items()})
     if isinstance(x, str):
         return x
     if isinstance(x, (list, tuple)):

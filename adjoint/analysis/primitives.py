@@ -103,9 +103,9 @@ def _attribute(value, source, locals_):
     rule = lookup_attribute(value.attr)
     if rule is not None:
         return Prim("rule", value, rule, (("self", value.value),))
-    if source.generated:  # a gradient differentiated again: the first compile took
-        return Prim("nondiff", value)  # this read only of a constant (p.n of a config)
-    return Prim("opaque", value, what=f"attribute .{value.attr}")
+    if source.generated and value.attr in ("append", "pop"):  # _push = _stack.append
+        return Prim("nondiff", value)
+    return record_attribute(value)  # p.W of a namedtuple, dataclass or object
 
 
 def _call(value, source, locals_):
@@ -121,6 +121,8 @@ def _call(value, source, locals_):
     rule = lookup(fn) if fn is not None else None
     if rule is None and _is_user_function(fn):
         return _user_call(value, fn, None)
+    if rule is None and isinstance(fn, type):  # Params(W=w, b=b): a record's fields
+        return record_constructor(value, fn)
     if rule is None:
         what = f"user function {ir.unparse(func)}" if _is_user_function(fn) \
             else ir.unparse(func)
@@ -236,3 +238,6 @@ def no_param_rule_error(prim: Prim, param: str, var: str,
         hint=f"its differentiable parameters are: {diff}; compute {param} from values "
              f"that are not differentiated, or register a fuller rule with "
              f"adjoint.rules.defrule (README, 'Adding a gradient rule')")
+
+
+from .records import record_attribute, record_constructor  # noqa: E402 (they make Prims)

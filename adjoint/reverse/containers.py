@@ -160,6 +160,10 @@ def plan(rev, body, params) -> None:
             shaped.add(value.value.id)
             rev.dicts.add(value.value.id)
         prim = rev.prim(stmt)
+        if prim.kind == "pack":  # Params(W=w, b=b): a record (analysis/records.py)
+            shaped.add(target)
+        if prim.kind == "rule" and prim.rule.name == "getattr":  # p.W: p is a record
+            shaped |= {v for _, v in prim.diff_inputs()}
         if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
             shaped |= {v for _, v in prim.diff_inputs()}
         if prim.kind == "rule" and prim.rule.name in WALKED:  # d.items(), for k in d

@@ -6,7 +6,7 @@ from .registry import (NonDiff, Rule, all_methods, all_nondiff, all_rules, attri
                        nondiff, unary)
 
 for _table in ("builtins", "linalg", "math", "numpy", "operators", "helpers",
-               "helpers_second_order", "scipy", "shape"):  # importing a table registers its rules
+               "helpers_second_order", "records", "scipy", "shape"):  # importing a table registers its rules
     importlib.import_module(f".{_table}", __name__)
 
 __all__ = ["NonDiff", "Rule", "all_methods", "all_nondiff", "all_rules", "attribute",

@@ -4,8 +4,9 @@ One module per family of helpers; this file is the table of what `rt.<name>` may
 The modules import only downward, and none imports this package:
 
     kinds            numbers, Shape records, float dtypes (the leaf)
-    core             seed, unbroadcast, sum_grad, mean_grad     (kinds)
     grad_containers  GradList, GradDict, MISSING: adjoints of containers (numpy only)
+    records          namedtuples, dataclasses, objects: their fields' adjoints
+    core             seed, unbroadcast, sum_grad, mean_grad     (kinds, records)
     adjoints         zeros_like, fit, broadcast_like, getitem_grad of any value
     containers       item writes and reads, the builtin sum      (adjoints and below)
     dicts            walking dicts                               (adjoints and below)
@@ -17,6 +18,7 @@ from .kinds import (float_dtype, NUMBERS, numbers, Shape, shape_of, shape_only, 
                     vectors)
 from .core import (log_or_zero, mean_grad, refuse_view, reshape_like, seed, shaped, sign,
                    sum_grad, transpose_grad, unbroadcast, unbroadcast_to)
+from .records import field, field_tangent
 from .grad_containers import (add_at, as_array, copy, GradDict, GradList, is_container,
                               item, list_of, MISSING, restore)
 from .adjoints import (broadcast_like, container_fit, container_zeros, fit, fit_inner,
@@ -53,20 +55,20 @@ __all__ = [  # what generated code may call as rt.<name>
     "container_zeros", "copy", "count", "cumprod_grad", "cumprod_jvp", "cumsum_grad",
     "diag_grad", "diagonal_grad", "dict_get", "dict_items", "dict_keys", "dict_values",
     "diff_grad", "digamma", "dot_ga", "dot_gb", "einsum_ga", "einsum_gb", "einsum_gc",
-    "einsum_gd", "einsum_ops", "fit", "fit_inner", "float_dtype", "get_default", "get_grad",
-    "get_pick", "getitem_grad", "GradDict", "GradList", "group", "histogram_grad",
-    "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb", "is_container", "item",
-    "item_grad", "item_grad_saved", "items_grad", "items_jvp", "items_spread", "kron_ga",
-    "kron_gb", "last_writes", "linspace_grad", "linspace_spread", "list_of", "log_or_zero",
-    "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb", "matmul_gb_sum",
-    "max_grad", "max_jvp", "mean_grad", "MISSING", "NonScalarOutputError", "norm_curved",
-    "norm_grad", "norm_power", "NUMBERS", "numbers", "pad_grad", "pairs", "pairs_one",
-    "pairs_t", "phi", "polygamma", "prod_grad", "prod_hess", "reduce_jvp", "refuse_view",
-    "repeat_grad", "reshape_like", "restore", "seed", "select_default_grad", "select_grad",
-    "sequence_grad", "sequence_jvp", "Shape", "shape_of", "shape_only", "shaped", "shapes",
-    "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes", "sum_grad", "sum_list_grad",
-    "sum_of", "take_along_axis_grad", "take_grad", "tensordot_ga", "tensordot_gb",
-    "tile_grad", "trace_grad", "transpose_grad", "unbroadcast", "unbroadcast_to", "ungroup",
-    "unstack", "values_grad", "vectors", "values_jvp", "values_spread", "var_grad",
-    "vector_norm_grad", "vstack_grad", "weights_back", "weights_like", "zeros_like",
-    "zeros_like_container"]
+    "einsum_gd", "einsum_ops", "field", "field_tangent", "fit", "fit_inner", "float_dtype",
+    "get_default", "get_grad", "get_pick", "getitem_grad", "GradDict", "GradList", "group",
+    "histogram_grad", "histogram_jvp", "hstack_grad", "inner_ga", "inner_gb",
+    "is_container", "item", "item_grad", "item_grad_saved", "items_grad", "items_jvp",
+    "items_spread", "kron_ga", "kron_gb", "last_writes", "linspace_grad", "linspace_spread",
+    "list_of", "log_or_zero", "logsumexp_grad", "matmul_ga", "matmul_ga_sum", "matmul_gb",
+    "matmul_gb_sum", "max_grad", "max_jvp", "mean_grad", "MISSING", "NonScalarOutputError",
+    "norm_curved", "norm_grad", "norm_power", "NUMBERS", "numbers", "pad_grad", "pairs",
+    "pairs_one", "pairs_t", "phi", "polygamma", "prod_grad", "prod_hess", "reduce_jvp",
+    "refuse_view", "repeat_grad", "reshape_like", "restore", "seed", "select_default_grad",
+    "select_grad", "sequence_grad", "sequence_jvp", "Shape", "shape_of", "shape_only",
+    "shaped", "shapes", "sign", "sort_grad", "sort_jvp", "split_grad", "star_axes",
+    "sum_grad", "sum_list_grad", "sum_of", "take_along_axis_grad", "take_grad",
+    "tensordot_ga", "tensordot_gb", "tile_grad", "trace_grad", "transpose_grad",
+    "unbroadcast", "unbroadcast_to", "ungroup", "unstack", "values_grad", "vectors",
+    "values_jvp", "values_spread", "var_grad", "vector_norm_grad", "vstack_grad",
+    "weights_back", "weights_like", "zeros_like", "zeros_like_container"]

@@ -11,11 +11,15 @@ from .core import unbroadcast
 from .grad_containers import DICT_VIEWS, GradDict, GradList, _add, _basic, _is_zero, \
     is_container
 from .kinds import NUMBERS, Shape, complex_error, float_dtype, ndarray, shape_of
+from .records import (as_adjoint, differentiable, is_namedtuple, is_record, rebuild,
+                      rebuild_namedtuple)
+from .records import zeros as record_zeros
 
 
 def getitem_grad(g, x, index):
-    """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index`."""
-    if isinstance(x, (list, tuple, dict)):
+    """Adjoint of `x[index]`: zeros shaped like `x` with `g` added at `index` (of a
+    record's attribute `x.a`: `index` is `rt.field(x, "a")`, records.py)."""
+    if isinstance(x, (list, tuple, dict)) or type(x) is not ndarray and is_record(x):
         return container_getitem_grad(g, x, index)
     out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
     if _basic(index):  # ints and slices: each element at most once
@@ -35,7 +39,7 @@ def zeros_like(x):
         return np.zeros(tuple(x), x.dtype) if x else 0.0
     if isinstance(x, (int, float, bool)) or x is None:  # (None: a value a branch
         return 0.0                                      # not taken never assigned)
-    if isinstance(x, (list, tuple, dict, DICT_VIEWS)):
+    if isinstance(x, (list, tuple, dict, DICT_VIEWS)) or is_record(x):
         return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))
 
@@ -47,7 +51,8 @@ def fit(g, x):
         return g
     if type(x) is complex or type(x) is ndarray and x.dtype.kind == "c":
         raise complex_error("a complex argument was differentiated")
-    if isinstance(x, (list, tuple, dict)) and type(x) is not Shape:
+    if isinstance(x, (list, tuple, dict)) and type(x) is not Shape \
+            or type(x) is not ndarray and is_record(x):
         return container_fit(g, x)
     if np.shape(g) == shape_of(x):
         return g
@@ -70,6 +75,8 @@ def container_zeros(x):
     0.0 for entries that are not numbers, arrays or containers, e.g. strings)."""
     if isinstance(x, dict):
         return GradDict({k: 0.0 if type(v) is float else _zero(v) for k, v in x.items()})
+    if is_record(x):
+        return record_zeros(x, _zero)
     return GradList([0.0 if type(v) is float else _zero(v) for v in x])  # (a dict view:
 
 
@@ -80,7 +87,7 @@ def _zero(v):
     if type(v) is int:
         return 0.0
     return zeros_like(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
-                                                 np.generic)) else 0.0
+                                           np.generic)) or differentiable(v) else 0.0
 
 
 def broadcast_container(g, x):
@@ -111,8 +118,8 @@ def container_getitem_grad(g, x, index):
     if isinstance(index, slice):
         for i, gi in zip(range(*index.indices(len(x))), g):
             out[i] = _add(out[i], gi)
-    else:
-        out[index] = _add(out[index], g)
+    else:  # (an object's class attribute is not among its zeros: get)
+        out[index] = _add(out.get(index, 0.0) if type(out) is GradDict else out[index], g)
     return out
 
 
@@ -123,6 +130,10 @@ def fit_inner(g, x):
     if type(g) is GradList and (type(x) is tuple or type(x) is list) and len(g) == len(x):
         # (the common case: a tuple of numbers, fitted item by item)
         return GradList([fit(gi, xi) for gi, xi in zip(g, x)])
+    if type(x) is not ndarray and (is_record(x) or is_namedtuple(x)):
+        g = container_fit(g, x)  # a record's gradient, then its adjoint container again
+        return GradList(0.0 if v is None else v for v in g) if is_namedtuple(x) else \
+            as_adjoint(g, x)
     out = fit(g, x)
     if isinstance(out, dict) and not isinstance(out, GradDict):
         return GradDict(out)
@@ -132,9 +143,14 @@ def fit_inner(g, x):
 
 
 def container_fit(g, x):
-    """A returned gradient: a plain dict/list/tuple shaped like `x` (zeros filled)."""
+    """A returned gradient: a plain dict/list/tuple shaped like `x` (zeros filled);
+    of a namedtuple or dataclass, one of the same type (records.py)."""
+    if is_record(x):
+        return rebuild(x, g, fit)
     if isinstance(x, dict):
         return {k: fit(0.0 if _is_zero(g) else g.get(k, 0.0), v) for k, v in x.items()}
     parts = [fit(0.0 if _is_zero(g) else gi, v)
              for gi, v in zip([0.0] * len(x) if _is_zero(g) else g, x)]
+    if is_namedtuple(x):
+        return rebuild_namedtuple(x, parts)
     return tuple(parts) if isinstance(x, tuple) else parts

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import Location, NonScalarOutputError, UnsupportedSyntaxError
 from .kinds import (NUMBERS, Shape, _axes, complex_error, float_dtype, ndarray,
                     shape_of)
+from .records import as_adjoint, is_namedtuple, is_record
 
 
 def seed(ans, grad_out, where="", name="grad_out"):
@@ -24,6 +25,8 @@ def seed(ans, grad_out, where="", name="grad_out"):
     if type(ans) is complex or type(ans) is ndarray and ans.dtype.kind == "c":
         raise complex_error("the differentiated function returned a complex value")
     if grad_out is not None:
+        if type(grad_out) is not ndarray and (is_record(grad_out) or is_namedtuple(grad_out)):
+            return as_adjoint(grad_out, ans)  # a namedtuple or dataclass of gradients
         if not isinstance(ans, (tuple, list, dict)) \
                 and not isinstance(grad_out, (tuple, list, dict)) \
                 and np.shape(grad_out) != np.shape(ans):
@@ -33,6 +36,12 @@ def seed(ans, grad_out, where="", name="grad_out"):
                 hint=f"pass {name} shaped exactly like the function's output (the "
                      "incoming gradient of each output entry)" + where_)
         return grad_out
+    if is_record(ans):
+        raise NonScalarOutputError(
+            f"the differentiated function returned a {type(ans).__name__}, so its "
+            "gradient needs an incoming gradient for each of its fields",
+            hint=f"pass {name}={type(ans).__name__}(...) holding the incoming gradient of "
+                 "each field, or return a single scalar" + where_)
     if isinstance(ans, (tuple, list, dict)):
         raise NonScalarOutputError(
             f"the differentiated function returned a {type(ans).__name__} of "
