@@ -5,9 +5,10 @@ import functools
 import inspect
 import types
 
-from . import disk_cache
+from . import disk_cache, display
 from .codegen import emit
 from .context import Stages
+from .errors import at_the_call
 from .pipeline import STAGES, compile_reverse
 
 _CACHE: dict = {}
@@ -20,6 +21,7 @@ def _key(fn, wrt, *flags):
 
 def _finish(gen, fn, ctx, mod, kind: str):
     gen.source = mod.text
+    display.attach(gen)  # a notebook shows the value as its source
     gen.stages = ctx.stages.copy()
     gen.wrt = ctx.wrt
     gen.line_map = dict(mod.line_map)
@@ -65,6 +67,7 @@ def on_method(fn, wrt, make):
         if hasattr(inner, attr):
             setattr(method_derivative, attr, getattr(inner, attr))
     method_derivative.fn = fn
+    display.attach(method_derivative)
     return method_derivative
 
 
@@ -115,6 +118,7 @@ def _plain(fn) -> bool:
         and not (getattr(fn, "__module__", None) or "").startswith("adjoint.generated")
 
 
+@at_the_call
 def grad(fn=None, *, wrt=0, optimize=True):
     """The gradient of `fn` with respect to `wrt` (a position, a name, or a tuple).
 
@@ -128,6 +132,7 @@ def grad(fn=None, *, wrt=0, optimize=True):
     return _compiled(fn, wrt, optimize, False)
 
 
+@at_the_call
 def value_and_grad(fn=None, *, wrt=0, optimize=True):
     """Like `grad`, but the function returns `(value, gradient)` from one sweep."""
     if fn is None:

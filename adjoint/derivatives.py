@@ -9,13 +9,15 @@ import inspect
 
 import numpy as np
 
+from . import display
 from .api import _key, grad, on_method
-from .errors import UsageError
+from .errors import UsageError, at_the_call
 from .pipeline import compile_forward
 
 _CACHE: dict = {}
 
 
+@at_the_call
 def jvp(fn=None, *, wrt=0, optimize=True):
     """Forward mode: `jvp(f, wrt=0)(*args, dx)` returns `(f(*args), <f'(args), dx>)`.
 
@@ -115,6 +117,7 @@ def _call_tangent(fwd, args, tangent, kwargs=None):
 def _finish(gen, fn, ctx, mod):
     gen.tangents = ctx.tangents
     gen.source = mod.text
+    display.attach(gen)
     gen.stages = ctx.stages.copy()
     gen.wrt = ctx.wrt
     gen.line_map = dict(mod.line_map)
@@ -125,6 +128,7 @@ def _finish(gen, fn, ctx, mod):
     return gen
 
 
+@at_the_call
 def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
     """`hvp(f, wrt=0)(*args, v)` is H·v, H the Hessian of scalar `f` in `wrt`.
 
@@ -149,11 +153,13 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
             return _call_tangent(inner, primal, v, kwargs)[1]
         hvp.source = inner.source
         hvp.jvp = inner
+        display.attach(hvp)
         hit = _CACHE[key] = functools.update_wrapper(hvp, fn, updated=())
         hit.__doc__ = f"Hessian-vector product of {fn.__name__}."
     return hit
 
 
+@at_the_call
 def hessian(fn=None, *, wrt=0, optimize=True):
     """`hessian(f, wrt=0)(*args)`: the Hessian of scalar `f` in one parameter, with
     shape `x.shape + x.shape`; one Hessian-vector product per entry of `x`."""
@@ -168,9 +174,11 @@ def hessian(fn=None, *, wrt=0, optimize=True):
         return _assemble(cols, np.shape(x), np.shape(x))
     hess = functools.update_wrapper(hess, fn, updated=())
     hess.source = hvp.source  # the forward-over-reverse module that computes it
+    display.attach(hess)
     return hess
 
 
+@at_the_call
 def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
     """`jacobian(f, wrt=0)(*args)` with shape `out.shape + x.shape`.
 
@@ -207,6 +215,7 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
             return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
+    display.attach(jac)
     return jac
 
 

@@ -9,8 +9,11 @@ Every class derives from `AdjointError`, whose message reads:
 """
 from __future__ import annotations
 
+import functools
 import linecache
 from dataclasses import dataclass
+
+from .cells import label
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,10 @@ class Location:
     col: int | None = None
 
     def __str__(self) -> str:
+        cell = label(self.filename)  # a notebook cell: IPython's name for it
+        if cell is not None:
+            col = "" if self.col is None else f", column {self.col + 1}"
+            return f"{cell}, line {self.lineno}{col}"
         col = "" if self.col is None else f":{self.col + 1}"
         return f"{self.filename}:{self.lineno}{col}"
 
@@ -89,3 +96,15 @@ class TargetError(AdjointError):
 
 class GradcheckError(AdjointError):
     """`check_grad`: the compiled gradient disagrees with finite differences."""
+
+
+def at_the_call(entry):
+    """For adjoint's public functions: a refusal (an AdjointError) reaches the user as
+    one error at their own call, without the compiler's frames it was raised in."""
+    @functools.wraps(entry)
+    def public(*args, **kwargs):
+        try:
+            return entry(*args, **kwargs)
+        except AdjointError as exc:
+            raise exc.with_traceback(None) from None
+    return public

@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import os
-
 import gast
 
 from .analysis import activity, hidden_writes, zero_dim
@@ -17,7 +15,7 @@ from .codegen import emit, ir
 from .frontend import fence, jumps
 from .forward import tangents as forward
 from .optimize import fuse, recompute
-from . import optimize
+from . import cells, optimize
 from .context import Context
 from .errors import WrtError
 from .codegen.naming import Namer
@@ -211,7 +209,7 @@ def jvp_name(name: str, wrt) -> str:
 
 
 def _forward_doc(source, ctx) -> str:
-    return (f"Forward mode (JVP) of {source.name} ({os.path.basename(source.filename)}, "
+    return (f"Forward mode (JVP) of {source.name} ({cells.short(source.filename)}, "
             f"line {source.where().lineno}) with respect to {', '.join(ctx.wrt)}.")
 
 
@@ -254,7 +252,7 @@ def resolve_wrt(source, wrt) -> tuple[str, ...]:
 
 
 def _doc(source, ctx) -> str:
-    return (f"Gradient of {source.name} ({os.path.basename(source.filename)}, line "
+    return (f"Gradient of {source.name} ({cells.short(source.filename)}, line "
             f"{source.where().lineno}) with respect to {', '.join(ctx.wrt)}.")
 
 

@@ -20,6 +20,8 @@ import linecache
 import os
 import re
 
+from .. import cells
+
 NOTE = "_adjoint_note"
 _HANDLER = f"""
 try:
@@ -68,9 +70,10 @@ class Noter:
         part, user = self._origin(lineno)
         lines = [f"in generated line {lineno} of {self.name}{part}:", f"    {text}"]
         if user is not None and self.user_file:
-            shown = os.path.relpath(self.user_file) if not self.user_file.startswith("<") \
-                else self.user_file
-            lines.append(f"which comes from {shown}:{user}:")
+            cell = cells.label(self.user_file)
+            shown = f"{cell}, line " if cell else os.path.relpath(self.user_file) + ":" \
+                if not self.user_file.startswith("<") else self.user_file + ":"
+            lines.append(f"which comes from {shown}{user}:")
             lines.append("    " + linecache.getline(self.user_file, user).strip())
         return "\n".join(lines)
 

@@ -35,6 +35,12 @@ def parse(fn) -> Source:
         lines, start = inspect.getsourcelines(fn)
         filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
     except (OSError, TypeError) as exc:
+        if fn.__code__.co_filename == "<stdin>":  # Python's prompt keeps no source
+            raise SourceUnavailableError(
+                f"{fn.__qualname__} was typed at Python's interactive prompt, which "
+                "keeps no source adjoint can read (before Python 3.13)",
+                hint="put the function in a .py file and import it, or use IPython, "
+                     "a notebook or Python 3.13's prompt (they keep the source)") from None
         raise SourceUnavailableError(
             f"cannot read the source of {fn.__qualname__} "
             f"(defined in {fn.__code__.co_filename!r}): {exc}",
