@@ -34,8 +34,12 @@ from __future__ import annotations
 import functools
 import inspect
 import keyword
+import sys
 from dataclasses import dataclass
 
+import gast
+
+from .codegen import ir
 from .errors import NoForwardRuleError, UsageError
 from .rules import registry
 
@@ -224,14 +228,13 @@ def forward_failed(prim, source, where, exc):
              "def f_jvp(<tangents>, ans, <parameters>): return <the result's tangent>")
 
 
-def one_vjp_call(prim, contribs, fresh, where):
+def one_vjp_call(prim, contribs, adjoint, fresh, where):
     """Reverse mode, several active parameters: their contributions index one call of
     the user's vjp (`f_vjp(g, ans, x, y)[0]`, `[1]`); call it once instead. Returns
-    (statements to emit first, contributions): `_bx, _by = f_vjp(by, ans, x, y)`."""
+    (statements to emit first, contributions): `_bx, _by = f_vjp(by, ans, x, y)`.
+    `adjoint(v)`: v's adjoint's name; `fresh(base)`: a new name."""
     if prim.kind != "rule" or prim.rule.custom is None or len(contribs) < 2:
         return [], contribs
-    import gast
-    from .codegen import ir
     call, index = contribs[0][1].value, {}
     for var, expr in contribs:
         if not (isinstance(expr, gast.Subscript) and isinstance(expr.slice, gast.Constant)
@@ -240,12 +243,12 @@ def one_vjp_call(prim, contribs, fresh, where):
         index.setdefault(expr.slice.value, []).append(var)
     n = len(prim.rule.custom.diff)
     if sorted(index) == list(range(n)) and all(len(v) == 1 for v in index.values()):
-        temps = [fresh(index[i][0]) for i in range(n)]
+        temps = [fresh("_" + adjoint(index[i][0])) for i in range(n)]
         target = gast.Tuple(elts=[ir.name(t, True) for t in temps], ctx=gast.Store())
         stmt = gast.copy_location(gast.Assign(targets=[target], value=call,
                                               type_comment=None), where)
         return [stmt], [(index[i][0], ir.name(t)) for i, t in enumerate(temps)]
-    temp = fresh(prim.rule.custom.names[0])
+    temp = fresh("_" + prim.rule.custom.names[0])  # some parameters not differentiated
     return [ir.assign(temp, call, where)], [
         (var, gast.Subscript(value=ir.name(temp), slice=ir.clone(expr.slice),
                              ctx=gast.Load())) for var, expr in contribs]
@@ -255,12 +258,10 @@ def template_import(name: str, source):
     """How the generated module gets the user function a custom rule's template calls
     as `name`: ("import", "from model import solve_vjp"), ("value", comment, function)
     for one no import reaches (defined inside a function), or None for another name."""
-    import sys
     function = registry.template_global(name)
     if function is None:
         return None
     if source.namespace.get(name, function) is not function:
-        from .codegen import ir
         if name in {n.id for n in ir.nodes(source.tree) if hasattr(n, "id")}:
             raise UsageError(
                 f"{source.name} uses the name {name}, which a custom gradient's rule "

@@ -92,3 +92,14 @@ def polar_vjp(g, ans, x, y):
 def polar_jvp(dx, dy, ans, x, y):
     r = ans[0]
     return (x * dx + y * dy) / r, (x * dy - y * dx) / r ** 2
+
+
+# ---- three parameters, two differentiated: one call, indexed ------------------------
+@adjoint.custom_gradient
+def affine(a, b, c):
+    return a * b + c
+
+
+@affine.defvjp
+def affine_vjp(g, ans, a, b, c):
+    return g * b, g * a, g

@@ -204,3 +204,17 @@ def test_refusals(make, words):
 
 def _a_jvp(dx, ans, x):
     return dx
+
+
+def partly(a, b, c):
+    return np.sum(cc.affine(a, b, c) ** 2)
+
+
+def test_some_parameters_differentiated_one_call_indexed():
+    b, c = np.array([1.5, -0.5, 0.25]), np.array([0.1, 0.2, 0.3])
+    g = adjoint.grad(partly, wrt=("a", "c"))
+    got = g(A, b, c)
+    for k, i in enumerate((0, 2)):
+        np.testing.assert_allclose(got[k], numerical_grad(partly, [A, b, c], i), rtol=1e-6)
+    body = g.source.split("def dpartly_da_c")[1]
+    assert body.count("affine_vjp(") == 1 and "_affine_vjp[2]" in body

@@ -232,9 +232,8 @@ class Reverse(Planning, ControlFlow):
                 out += pre
             else:
                 contribs = self.contributions(stmt, old=old if stmt in self.own else None)
-                pre, contribs = custom.one_vjp_call(
-                    self.prim(stmt), contribs,
-                    lambda v: self.namer.fresh("_" + self.adjoint(v)), stmt)
+                pre, contribs = custom.one_vjp_call(self.prim(stmt), contribs,
+                                                    self.adjoint, self.namer.fresh, stmt)
                 out += pre
             mine = [e for v, e in contribs if v == target]
             moves = container_sweeps.moves(self, badj, contribs, state)
