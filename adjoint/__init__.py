@@ -21,7 +21,7 @@ from .errors import (AdjointError, GradcheckError, NoForwardRuleError, NoGradien
 from .derivatives import hessian, hessian_vector_product, jacobian, jvp  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "set_cache_dir", "jvp", "hessian_vector_product", "hessian",
-           "jacobian", "check_grad", "stop_gradient", "custom_gradient", "rules", "AdjointError", "GradcheckError",
-           "NoForwardRuleError", "NoGradientRuleError", "NonScalarOutputError",
+           "jacobian", "check_grad", "stop_gradient", "custom_gradient", "rules",
+           "AdjointError", "GradcheckError", "NoForwardRuleError", "NoGradientRuleError", "NonScalarOutputError",
            "SourceUnavailableError", "TargetError", "UnsupportedSyntaxError", "UsageError",
            "WrtError", "__version__"]
