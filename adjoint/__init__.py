@@ -22,6 +22,6 @@ from .derivatives import hessian, hessian_vector_product, jacobian, jvp  # noqa:
 
 __all__ = ["grad", "value_and_grad", "set_cache_dir", "jvp", "hessian_vector_product", "hessian",
            "jacobian", "check_grad", "stop_gradient", "custom_gradient", "rules",
-           "AdjointError", "GradcheckError", "NoForwardRuleError", "NoGradientRuleError", "NonScalarOutputError",
-           "SourceUnavailableError", "TargetError", "UnsupportedSyntaxError", "UsageError",
+           "AdjointError", "GradcheckError", "NoForwardRuleError", "NoGradientRuleError",
+           "NonScalarOutputError", "SourceUnavailableError", "TargetError", "UnsupportedSyntaxError", "UsageError",
            "WrtError", "__version__"]
