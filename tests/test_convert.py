@@ -9,7 +9,7 @@ import pytest
 from adjoint.codegen import ast_convert as convert
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FILES = sorted(glob.glob(os.path.join(ROOT, "adjoint", "*.py"))
+FILES = sorted(glob.glob(os.path.join(ROOT, "adjoint", "**", "*.py"), recursive=True)
                + glob.glob(os.path.join(ROOT, "tests", "*_cases.py")))
 
 
@@ -18,7 +18,7 @@ def _read(path):
         return f.read()
 
 
-@pytest.mark.parametrize("path", FILES, ids=os.path.basename)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.relpath(p, ROOT))
 def test_from_ast_matches_gast(path):
     text = _read(path)
     expected = gast.ast_to_gast(ast.parse(text))
@@ -27,7 +27,7 @@ def test_from_ast_matches_gast(path):
         gast.dump(expected, include_attributes=True)
 
 
-@pytest.mark.parametrize("path", FILES, ids=os.path.basename)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: os.path.relpath(p, ROOT))
 def test_to_ast_unparses_as_gast(path):
     tree = gast.parse(_read(path))
     for node in [tree] + list(gast.walk(tree))[:400]:  # whole module and its parts
