@@ -583,3 +583,9 @@ CASES["getattr"] = lambda r: [{"obj": Fields(a=A(r, 3), b=A(r, 2, 2)), "name": "
                               {"obj": Fields(a=A(r), b=A(r, 2)), "name": "a"}]
 CASES["rt.field_tangent"] = lambda r: [{"dobj": Fields(a=A(r, 3), b=A(r, 2)),
                                         "obj": Fields(a=A(r, 3), b=A(r, 2)), "name": "a"}]
+
+
+# ---- matrix decompositions (tests/rule_cases_linalg.py) -----------------------------
+from rule_cases_linalg import CASES as _LINALG  # noqa: E402
+
+CASES.update(_LINALG)

@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 
 from adjoint import runtime as rt
-from adjoint.rules import all_methods, all_nondiff, all_rules, lookup
+from adjoint.rules import (all_expansions, all_methods, all_nondiff, all_rules, lookup,
+                           lookup_expansion)
 from adjoint.rules.listing import listing
 from adjoint.rules.registry import NonDiff, Rule, lookup_attribute
 from rule_cases import CASES, SYMMETRIC, default_cases
+from rule_cases_linalg import EXPANSIONS
 
 EPS = 1e-6
 RULES = {r.name: r for r in all_rules()}
@@ -324,13 +326,37 @@ def test_rule_level_list_adjoints():
 
 def test_every_runtime_helper_a_template_calls_has_a_rule():
     """Generated code calls `rt.<name>` from rule templates; a helper without a rule
-    of its own would stop a second derivative (grad of grad, hessian) there."""
+    of its own (or an expression it expands to, whose helpers have rules in turn)
+    would stop a second derivative (grad of grad, hessian) there."""
     import re
-    called = set()
-    for rule in all_rules():
-        for text in list(rule.vjp.values()) + list(rule.jvp.values()):
-            called.update(re.findall(r"\brt\.(\w+)", text))
+    texts = [t for rule in all_rules() for t in list(rule.vjp.values()) + list(rule.jvp.values())]
+    texts += [e.template for e in all_expansions()]
+    called = {n for text in texts for n in re.findall(r"\brt\.(\w+)", text)}
     missing = sorted(n for n in called if getattr(rt, n, None) is None
-                     or lookup(getattr(rt, n)) is None)
+                     or (lookup(getattr(rt, n)) is None
+                         and lookup_expansion(getattr(rt, n)) is None))
     assert not missing, f"runtime helpers without a rule: {missing}"
-    assert {"prod_grad", "cholesky_grad", "einsum_ga", "prod_hess"} <= called
+    assert {"prod_grad", "cholesky_grad", "einsum_ga", "prod_hess", "svd_grad"} <= called
+
+
+@pytest.mark.parametrize("name", sorted(e.name for e in all_expansions()))
+def test_expansion_equals_its_helper(name):
+    """A helper declared by an expression computes that expression: first derivatives
+    call the helper, second derivatives differentiate the expression."""
+    found = next(e for e in all_expansions() if e.name == name)
+    cases = EXPANSIONS[name](np.random.default_rng(0))
+    assert cases, f"{name}: add cases to tests/rule_cases_linalg.py EXPANSIONS"
+    for case in cases:
+        values = bind(found, case)
+        got = found.fn(*[values[p.name] for p in found.params])
+        _assert_same(got, template(found.template, values), name)
+
+
+def _assert_same(got, want, msg):
+    if isinstance(want, (list, tuple)):
+        assert isinstance(got, (list, tuple)) and len(got) == len(want), msg
+        for g, w in zip(got, want):
+            _assert_same(g, w, msg)
+        return
+    np.testing.assert_allclose(np.broadcast_to(got, np.shape(want)), want, rtol=1e-9,
+                               atol=1e-12, err_msg=msg)

@@ -5,6 +5,7 @@ activity analysis, the reverse pass and the forward pass all agree.
 """
 from __future__ import annotations
 
+import ast
 import operator
 import types
 from dataclasses import dataclass
@@ -183,13 +184,25 @@ def _apply(rule, value, args, keywords) -> Prim:
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
                                               f"({_signature(rule)})")
     for flag in rule.refuses:  # a form the rule does not cover
-        node = given.get(flag)
-        if node is not None and not (isinstance(node, gast.Constant)
-                                     and node.value in (None, False, 0)):
-            return Prim("opaque", value, what=f"{rule.name} with {flag}=True")
+        refused = _refused(flag, given)
+        if refused:
+            return Prim("opaque", value, what=f"{rule.name} with {refused}")
     order = [p.name for p in params]
     return Prim("rule", value, rule, tuple(sorted(bound, key=lambda b: order.index(b[0]))))
 
+
+
+def _refused(flag: str, given: dict) -> str | None:
+    """`flag=True` when the call sets the flag (to anything but None/False/0), or the
+    flag itself (`mode='r'`) when it names a value the call passes as a constant."""
+    name, _, refused = flag.partition("=")
+    node = given.get(name)
+    if node is None:
+        return None
+    constant = isinstance(node, gast.Constant)
+    if refused:
+        return flag if constant and node.value == ast.literal_eval(refused) else None
+    return None if constant and node.value in (None, False, 0) else f"{flag}=True"
 
 
 def _signature(rule) -> str:
@@ -213,6 +226,11 @@ def no_rule_error(prim: Prim, source: Source) -> NoGradientRuleError:
     elif what.endswith(" with returned=True"):
         hint = ("leave returned out, and compute the sum of the weights yourself "
                 "(np.sum(weights)): both then have gradients")
+    elif what.endswith(" with hermitian=True"):
+        hint = ("leave hermitian out: with it NumPy reads one triangle of the matrix "
+                "only, which the rule does not follow")
+    elif what.endswith((" with mode='r'", " with mode='raw'")):
+        hint = "use the default mode and take R from the pair: np.linalg.qr(a)[1]"
     elif what.startswith("attribute ."):
         hint = ("attributes of a differentiated object are not differentiated: pass the "
                 "arrays themselves (or a dict of arrays) as arguments")

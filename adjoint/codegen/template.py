@@ -64,6 +64,8 @@ def _fill(node, mapping, slice_position=False):
         # (2 == 0) in `b * a ** (b - 1 + (b == 0))`: 0, so the constant folds away
         return gast.Constant(value=int(COMPARE[type(new.ops[0])](
             new.left.value, new.comparators[0].value)), kind=None)
+    if isinstance(new, gast.IfExp) and isinstance(new.test, gast.Constant):
+        return new.body if new.test.value else new.orelse  # an option given as constant
     if isinstance(new, gast.Call):
         _drop_defaults(new)
     return new

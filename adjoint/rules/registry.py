@@ -15,6 +15,7 @@ Registration helpers (the only functions that write the registry):
     binary(fn, "b", "a")                   elementwise f(a, b) with both partials
     defrule(fn, "x, axis=None", x="...")   anything else (vjp templates per param)
     method("sum", np.sum)                  `x.sum(...)` uses np.sum's rule
+    expands(rt.f, "v, x", "...")           a helper defined by an expression
     nondiff(np.argmax, ...)                results carry no gradient
     defcustom(fn, params, vjp, ...)        a user's own rule (adjoint.custom_gradient):
                                            templates that call the user's functions
@@ -54,6 +55,15 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """A runtime helper defined by an expression of functions that have rules."""
+    fn: object
+    name: str
+    params: tuple[Param, ...]
+    template: str
+
+
+@dataclass(frozen=True)
 class NonDiff:
     fn: object
     name: str
@@ -64,6 +74,7 @@ _KEEP: dict[int, object] = {}         # keeps keys alive so ids stay unique
 _NONDIFF: dict[int, NonDiff] = {}
 _METHODS: dict[str, object] = {}      # ndarray method name -> function with a rule
 _ATTRS: dict[str, Rule] = {}          # attribute name (e.g. "T") -> rule on `self`
+_EXPANSIONS: dict[int, "Expansion"] = {}  # id(helper) -> its defining expression
 _CHANGES = [0]                        # bumped by every registration (disk_cache.py)
 _GLOBALS: dict[str, object] = {}      # name a custom rule's template calls -> function
 
@@ -199,6 +210,18 @@ def attribute(name: str, vjp: str, jvp: str) -> None:
     _CHANGES[0] += 1
 
 
+def expands(fn, signature: str, template: str, *, name: str | None = None) -> None:
+    """A runtime helper (called by rule templates) that equals `template`, an
+    expression of its parameters and of functions with rules. The helper computes
+    first derivatives efficiently; a gradient that calls it and is differentiated
+    again has the call replaced by the expression (frontend/normalize), so the
+    helper needs no rule of its own. tests/test_rules.py checks that both agree."""
+    _EXPANSIONS[id(fn)] = Expansion(fn, name or qualname(fn), parse_signature(signature),
+                                    template)
+    _KEEP[id(fn)] = fn
+    _CHANGES[0] += 1
+
+
 def nondiff(*fns) -> None:
     for fn in fns:
         _NONDIFF[id(fn)] = NonDiff(fn, qualname(fn))
@@ -218,11 +241,20 @@ def describe() -> str:
     lines += [f"nondiff {r.name}" for r in _NONDIFF.values()]
     lines += [f"method {k} {qualname(v)}" for k, v in _METHODS.items()]
     lines += [repr((k, r.vjp, r.jvp)) for k, r in _ATTRS.items()]
+    lines += [repr((e.name, e.params, e.template)) for e in _EXPANSIONS.values()]
     return "\n".join(lines)
 
 
 def lookup(fn) -> Rule | NonDiff | None:
     return _RULES.get(id(fn)) or _NONDIFF.get(id(fn))
+
+
+def lookup_expansion(fn) -> Expansion | None:
+    return _EXPANSIONS.get(id(fn))
+
+
+def all_expansions() -> list[Expansion]:
+    return sorted(_EXPANSIONS.values(), key=lambda e: e.name)
 
 
 def lookup_method(name: str):

@@ -118,6 +118,9 @@ class Expressions:
 
     def expr_Call(self, node, out):
         func = node.func
+        expanded = self.expansion(node, out)
+        if expanded is not None:
+            return self.rhs(expanded, out)
         if isinstance(func, gast.Name) and func.id not in self.locals \
                 and len(node.args) > 2 and not node.keywords \
                 and self.source.namespace.get(func.id) in (builtins.max, builtins.min):
@@ -143,6 +146,28 @@ class Expressions:
                           "pass keyword arguments by name")
             keywords.append(gast.keyword(arg=kw.arg, value=self.static_or_atom(kw.value, out)))
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def expansion(self, node, out):
+        """A runtime helper declared by an expression (rules.expands), called in a
+        gradient that is differentiated again: that expression, over atoms of the
+        call's arguments (each evaluated once), else None."""
+        from ...analysis.primitives import resolve
+        from ...codegen.template import instantiate
+        from ...rules import lookup_expansion
+        if not self.source.generated or not self.is_static(node.func):
+            return None
+        found = lookup_expansion(resolve(node.func, self.source.namespace))
+        if found is None:
+            return None
+        values = dict(zip([p.name for p in found.params], node.args))
+        values.update((k.arg, k.value) for k in node.keywords)
+        mapping = {}
+        for p in found.params:
+            value = values.get(p.name)
+            if value is None:
+                value = gast.parse(p.default, mode="eval").body
+            mapping[p.name] = self.atom(value, out)
+        return instantiate(found.template, mapping)
 
     def expr_Attribute(self, node, out):
         if self.is_static(node):
