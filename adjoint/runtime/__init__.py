@@ -12,6 +12,7 @@ The modules import only downward, and none imports this package:
     dicts            walking dicts                               (adjoints and below)
     numpy_grads, index_grads, shape_grads       the NumPy tables (core and below)
     linalg_grads, tensor_grads, second_order    (numpy_grads and below)
+    decompositions, factorizations              eigh, svd, qr, pinv, lstsq (kinds)
 """
 from ..errors import NonScalarOutputError
 from .kinds import (float_dtype, NUMBERS, numbers, Shape, shape_of, shape_only, shapes,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import float_dtype
+from .kinds import float_dtype
 from ..errors import UsageError
 
 __all__ = ["pair_div", "gauge_check", "lower_sym", "lower_sym_t", "asym", "diag_embed",
