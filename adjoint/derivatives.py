@@ -75,12 +75,35 @@ def _positional_tangents(gen, wrt, tangents, arrays=()):
                     args = args[:t_at] + (tangent,) + args[t_at + 1:]
                 else:
                     kwargs[t] = tangent
-        return gen(*args, **kwargs)
+        dtype = _tangent_dtype([args[t_at] if t_at is not None and t_at < len(args)
+                                else kwargs.get(t) for _, t, _, t_at in slots])
+        value, tangent = gen(*args, **kwargs)
+        return value, _as_dtype(tangent, dtype)
     call.generated = gen
     return call
 
 
 _NUMBERS = (float, int, np.float64)
+
+
+def _tangent_dtype(tangents):
+    """The float dtype of the given tangents (None when none is a NumPy float)."""
+    dtypes = [t.dtype for t in tangents if isinstance(t, (np.ndarray, np.floating))
+              and t.dtype.kind == "f"]
+    return np.result_type(*dtypes) if dtypes else None
+
+
+def _as_dtype(tangent, dtype):
+    """The tangent of the result in the dtype of the tangents given (float32 in,
+    float32 out), through tuples and lists."""
+    if dtype is None:
+        return tangent
+    if isinstance(tangent, (tuple, list)):
+        return type(tangent)(_as_dtype(t, dtype) for t in tangent)
+    if isinstance(tangent, (np.ndarray, np.floating)) and tangent.dtype.kind == "f" \
+            and tangent.dtype != dtype:
+        return tangent.astype(dtype)
+    return tangent
 
 
 def _as_array(tangent):
@@ -171,7 +194,7 @@ def hessian(fn=None, *, wrt=0, optimize=True):
     def hess(*args, **kwargs):
         x = args[index]
         cols = [hvp(*args, e, **kwargs) for e in _basis(x)]
-        return _assemble(cols, np.shape(x), np.shape(x))
+        return _assemble(cols, np.shape(x), np.shape(x), _float_dtype(x))
     hess = functools.update_wrapper(hess, fn, updated=())
     hess.source = hvp.source  # the forward-over-reverse module that computes it
     display.attach(hess)
@@ -200,7 +223,7 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
             basis = _basis(x)
             out = _call_tangent(fwd, args, _zero(x), kwargs)[0]
             cols = [_call_tangent(fwd, args, e, kwargs)[1] for e in basis]
-            return _assemble(cols, np.shape(out), np.shape(x))
+            return _assemble(cols, np.shape(out), np.shape(x), _float_dtype(x))
     else:
         vjp = grad(fn, wrt=single, optimize=optimize)
 
@@ -212,7 +235,8 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
             rows = [np.reshape(vjp(*args, **kwargs, **{vjp.seed_name: shaped(e)}),
                                np.shape(args[index]))  # (f may write its input)
                     for e in _basis(out, f"the value of {fn.__name__}")]
-            return np.reshape(np.array(rows), np.shape(out) + np.shape(args[index]))
+            return np.reshape(np.array(rows, dtype=_float_dtype(args[index])),
+                              np.shape(out) + np.shape(args[index]))
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
     display.attach(jac)
@@ -273,8 +297,15 @@ def _basis(x, what="the differentiated parameter"):
     return out
 
 
-def _assemble(cols, out_shape, in_shape):
+def _assemble(cols, out_shape, in_shape, dtype=None):
     """Stack per-input-entry columns into an `out_shape + in_shape` array."""
     cols = [np.reshape(c, (-1,)) if out_shape else np.reshape(c, ()) for c in cols]
-    mat = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + in_shape)
+    mat = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + in_shape, dtype)
+    mat = mat if dtype is None else mat.astype(dtype, copy=False)
     return np.reshape(mat, out_shape + in_shape)
+
+
+def _float_dtype(x):
+    """The float dtype of derivatives in x: x's own (float32 stays), else float64."""
+    dtype = np.result_type(x) if isinstance(x, (np.ndarray, np.generic)) else None
+    return dtype if dtype is not None and dtype.kind == "f" else np.dtype(np.float64)

@@ -71,6 +71,11 @@ CASES["rt.gauge_check"] = lambda r: [{"w": distinct(r, 3), "x": A(r, 3, 3)}]
 CASES["rt.complement_check"] = lambda r: [{"v": A(r, 4, 3), "q": ortho(r, 4, 3), "k": 3}]
 CASES["rt.lower_sym"] = lambda r: [{"a": A(r, 3, 3)}, {"a": A(r, 2, 3, 3), "UPLO": "U"}]
 CASES["rt.lower_sym_t"] = lambda r: [{"v": A(r, 3, 3)}, {"v": A(r, 2, 3, 3), "UPLO": "U"}]
+CASES["rt.outside"] = lambda r: [{"x": A(r, 5, 2), "q": ortho(r, 5, 3)},
+                                 {"x": A(r, 2, 4, 3), "q": A(r, 2, 4, 2)},
+                                 {"x": A(r, 3, 2), "q": ortho(r, 3)}]
+CASES["rt.div0"] = lambda r: [{"x": A(r, 3, 4), "s": distinct(r, 4)},
+                              {"x": A(r, 2, 3, 4), "s": A(r, 2, 1, 4)}]
 CASES["rt.asym"] = lambda r: [{"x": A(r, 3, 3)}, {"x": A(r, 2, 3, 3)}]
 CASES["rt.diag_embed"] = lambda r: [{"v": A(r, 3)}, {"v": A(r, 2, 3)}]
 CASES["rt.entry"] = lambda r: [{"v": [A(r, 3), A(r, 3, 3)], "i": 1, "like": [A(r, 3), A(r, 3, 3)]}]

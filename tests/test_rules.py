@@ -254,24 +254,43 @@ def test_cases_name_registered_rules():
     assert not stale, f"specs for rules that do not exist: {stale}"
 
 
-def test_float32_in_float32_out():
-    names = ["numpy.sin", "numpy.exp2", "numpy.log10", "numpy.sqrt", "numpy.multiply",
-             "numpy.divide", "numpy.arctan2", "numpy.hypot", "numpy.sum", "numpy.mean",
-             "numpy.var", "numpy.std", "numpy.prod", "numpy.max", "numpy.clip",
-             "numpy.where", "numpy.matmul", "numpy.linalg.norm", "numpy.cumsum",
-             "numpy.reshape", "numpy.sinc", "numpy.deg2rad", "numpy.logaddexp"]
-    for name in names:
-        rule = RULES[name]
-        case = cases_for(rule)[0]
-        case = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
-                else v for k, v in case.items()}
+def _f32(v):
+    if isinstance(v, (list, tuple)):
+        return [_f32(e) for e in v]
+    return v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+
+
+def _dtypes(v):
+    if isinstance(v, (list, tuple)):
+        return {d for e in v for d in _dtypes(e)}
+    return {v.dtype} if isinstance(v, (np.ndarray, np.generic)) else set()
+
+
+@pytest.mark.parametrize("name", [
+    "numpy.sin", "numpy.exp2", "numpy.log10", "numpy.sqrt", "numpy.multiply",
+    "numpy.divide", "numpy.arctan2", "numpy.hypot", "numpy.sum", "numpy.mean", "numpy.var",
+    "numpy.std", "numpy.prod", "numpy.max", "numpy.clip", "numpy.where", "numpy.matmul",
+    "numpy.linalg.norm", "numpy.cumsum", "numpy.reshape", "numpy.sinc", "numpy.deg2rad",
+    "numpy.logaddexp", "numpy.power", "numpy.trace", "numpy.linalg.cholesky",
+    "numpy.linalg.eigh", "numpy.linalg.eigvalsh", "numpy.linalg.svd", "numpy.linalg.qr",
+    "numpy.linalg.pinv", "numpy.linalg.lstsq", "numpy.linalg.matrix_power"])
+def test_float32_in_float32_out(name):
+    """Adjoints and tangents of float32 arguments are float32 (no float64 helper
+    constant widens them)."""
+    rule = RULES[name]
+    r = np.random.default_rng(0)
+    for case in cases_for(rule)[:3]:
+        case = {k: _f32(v) for k, v in case.items()}
         values = bind(rule, case)
         ans = call(rule, values, case)
-        g = np.ones(np.shape(ans), np.float32) if np.ndim(ans) else np.float32(1.0)
+        g = _f32(random_like(ans, r))
         for param in rule.vjp:
-            if isinstance(values[param], np.ndarray):
-                got = np.asarray(template(rule.vjp[param], values, g=g, ans=ans))
-                assert got.dtype == np.float32, (name, param, got.dtype)
+            if param in case and isinstance(values[param], np.ndarray):
+                back = template(rule.vjp[param], values, g=g, ans=ans)
+                fwd = template(rule.jvp[param], values, ans=ans,
+                               **{"d" + param: _f32(random_like(values[param], r))})
+                assert _dtypes(back) == {np.dtype(np.float32)}, (name, param, _dtypes(back))
+                assert np.dtype(np.float64) not in _dtypes(fwd), (name, param, _dtypes(fwd))
 
 
 def test_integer_inputs_get_float_gradients():

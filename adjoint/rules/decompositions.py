@@ -72,19 +72,19 @@ def _svd_vjp():
     ju, jv = f"rt.asym({_T(_U1)} @ {gU})", f"rt.asym({_T(_V1)} @ {gV})"
     core = (f"0.5 * rt.pair_div({_S}, rt.gauge_check({_S}, {ju} + {jv})) + "
             f"0.5 * rt.pair_div({_S}, {ju} - {jv}, True) + rt.diag_embed(rt.entry(v, 1, ans))")
-    pu = f"({gU} - {_U1} @ ({_T(_U1)} @ {gU}))"  # the parts outside the span of U1, V1
-    pv = f"({gV} - {_V1} @ ({_T(_V1)} @ {gV}))"
-    return (f"{_U1} @ ({core}) @ {_T(_V1)} + ({pu} / {_row(_S)}) @ {_T(_V1)} + "
-            f"({_U1} / {_row(_S)}) @ {_T(pv)}")
+    pu = f"rt.div0(rt.outside({gU}, {_U1}), {_row(_S)})"  # outside the spans, over s
+    pv = f"rt.div0(rt.outside({gV}, {_V1}), {_row(_S)})"
+    return f"({_U1} @ ({core}) + {pu}) @ {_T(_V1)} + {_U1} @ {_T(pv)}"
 
 
 def _svd_jvp():
     p = f"({_T(_U1)} @ t @ {_V1})"
     sym = f"rt.pair_div({_S}, {p} + {_T(p)})"
     skew = f"rt.pair_div({_S}, rt.asym({p}), True)"
-    du = f"{_U1} @ (0.5 * {sym} + 0.5 * {skew}) + (t @ {_V1} - {_U1} @ {p}) / {_row(_S)}"
+    du = (f"{_U1} @ (0.5 * {sym} + 0.5 * {skew}) + "
+          f"rt.div0(rt.outside(t @ {_V1}, {_U1}), {_row(_S)})")
     dv = (f"{_V1} @ (0.5 * {sym} - 0.5 * {skew}) + "
-          f"({_T('t')} @ {_U1} - {_V1} @ {_T(p)}) / {_row(_S)}")
+          f"rt.div0(rt.outside({_T('t')} @ {_U1}, {_V1}), {_row(_S)})")
     return (f"(rt.complete({du}, {_U}), np.diagonal({p}, 0, -2, -1), "
             f"{_T(f'rt.complete({dv}, {_VF})')})")
 

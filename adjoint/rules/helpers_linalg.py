@@ -37,6 +37,14 @@ defrule(rt.lower_sym, "a, UPLO='L'", name="rt.lower_sym", a="rt.lower_sym_t(g, U
         jvp={"a": "rt.lower_sym(da, UPLO)"})
 defrule(rt.lower_sym_t, "v, UPLO='L'", name="rt.lower_sym_t", v="rt.lower_sym(g, UPLO)",
         jvp={"v": "rt.lower_sym_t(dv, UPLO)"})
+_SQUARE = "np.shape(q)[-1] == np.shape(q)[-2]"  # outside(x, q) is 0 for a square q
+defrule(rt.outside, "x, q", name="rt.outside", x="rt.outside(g, q)",
+        q=f"0.0 * q if {_SQUARE} else -(g @ {_T('x')} @ q + x @ {_T('g')} @ q)",
+        jvp={"x": "rt.outside(dx, q)",
+             "q": f"0.0 * x if {_SQUARE} else -(dq @ ({_T('q')} @ x) + q @ ({_T('dq')} @ x))"})
+defrule(rt.div0, "x, s", name="rt.div0", broadcast=True, x="rt.div0(g, s)",
+        s="-rt.div0(rt.div0(g * x, s), s)",
+        jvp={"x": "rt.div0(dx, s)", "s": "-rt.div0(rt.div0(x * ds, s), s)"})
 defrule(rt.asym, "x", name="rt.asym", x="rt.asym(g)", jvp={"x": "rt.asym(dx)"})
 defrule(rt.diag_embed, "v", name="rt.diag_embed", v="np.diagonal(g, 0, -2, -1)",
         jvp={"v": "rt.diag_embed(dv)"})

@@ -47,8 +47,9 @@ from .shape_grads import (concatenate_grad, diff_grad, hstack_grad, pad_grad, re
                           sort_grad, sort_jvp, split_grad, star_axes, tile_grad, unstack,
                           vstack_grad)
 from .decompositions import (asym, block_upper, complement_check, complete, complete_t,
-                             cut, cut_t, diag_embed, entry, gauge_check, kdim,
-                             lower_sym, lower_sym_t, lstsq_pinv, pair_div, pinv_grad,
+                             cut, cut_t, diag_embed, div0, entry, gauge_check, kdim,
+                             lower_sym, lower_sym_t, lstsq_pinv, outside, pair_div,
+                             pinv_grad,
                              pinv_jvp, project, project_sym, resid_weights,
                              resid_weights_t, spread, spread_sym, upper_right)
 from .factorizations import (eigh_grad, eigh_jvp, lstsq_grad, lstsq_jvp, qr_grad, qr_jvp,
@@ -82,8 +83,8 @@ __all__ = [  # what generated code may call as rt.<name>
     "weights_back", "weights_like", "zeros_like", "zeros_like_container"]
 __all__ += [  # runtime/decompositions.py: eigh, svd, qr, pinv, lstsq, matrix_power
     "asym", "block_upper", "complement_check", "complete", "complete_t", "cut", "cut_t",
-    "diag_embed", "entry", "gauge_check", "kdim", "lower_sym", "lower_sym_t",
-    "lstsq_pinv", "pair_div", "pinv_grad", "pinv_jvp", "project", "project_sym",
+    "diag_embed", "div0", "entry", "gauge_check", "kdim", "lower_sym", "lower_sym_t",
+    "lstsq_pinv", "outside", "pair_div", "pinv_grad", "pinv_jvp", "project", "project_sym",
     "resid_weights", "resid_weights_t", "spread", "spread_sym", "upper_right",
     "eigh_grad", "eigh_jvp", "lstsq_grad", "lstsq_jvp", "qr_grad", "qr_jvp", "svd_grad",
     "svd_jvp"]

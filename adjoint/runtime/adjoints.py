@@ -55,8 +55,17 @@ def fit(g, x):
             or type(x) is not ndarray and is_record(x):
         return container_fit(g, x)
     if np.shape(g) == shape_of(x):
+        return _dtype_of(g, x)
+    return _dtype_of(g + zeros_like(x), x)
+
+
+def _dtype_of(g, x):
+    """`g` in the float dtype of x when x is a NumPy float array or number: the adjoint
+    of a float32 value is float32, also where a float64 constant met it."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind != "f" or getattr(g, "dtype", dtype) == dtype:
         return g
-    return g + zeros_like(x)
+    return g.astype(dtype) if hasattr(g, "astype") else dtype.type(g)
 
 
 def broadcast_like(g, x):

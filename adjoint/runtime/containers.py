@@ -9,7 +9,7 @@ import numpy as np
 from .adjoints import container_zeros, getitem_grad
 from .core import unbroadcast
 from .grad_containers import GradList, _is_zero, add_at, is_container
-from .kinds import NUMBERS
+from .kinds import NUMBERS, float_dtype
 
 
 def item_grad_saved(g, x, index):
@@ -32,7 +32,7 @@ def item_grad(g, index, v):
     part = g[index]
     dropped = _overwritten(index, np.shape(g))
     if dropped is not None:  # y[[0, 0, 2]] = v: NumPy keeps the last write to 0
-        part = np.array(part, dtype=float)
+        part = np.array(part, dtype=float_dtype(part))
         part[dropped] = 0.0
     part = unbroadcast(part, v)
     return part.copy() if isinstance(part, np.ndarray) else part
@@ -44,7 +44,8 @@ def last_writes(v, index, y):
     dropped = _overwritten(index, np.shape(y))
     if dropped is None:
         return v
-    out = np.array(np.broadcast_to(v, np.shape(np.zeros(np.shape(y))[index])), dtype=float)
+    out = np.array(np.broadcast_to(v, np.shape(np.zeros(np.shape(y))[index])),
+                   dtype=float_dtype(v))
     out[dropped] = 0.0
     return out
 

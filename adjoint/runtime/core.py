@@ -200,8 +200,10 @@ def transpose_grad(g, axes=None):
 
 def log_or_zero(a):
     """log(a) where a > 0, else 0: the partial of a ** b in b (b rarely varies)."""
-    a = np.asarray(a, dtype=float)
-    return np.log(np.where(a > 0, a, 1.0))
+    if type(a) in NUMBERS:  # a Python number stays one (weak: float32 arrays stay)
+        return math.log(a) if a > 0 else 0.0
+    a = np.asarray(a, dtype=float_dtype(a))
+    return np.log(np.where(a > 0, a, 1))
 
 
 def sign(x):

@@ -20,7 +20,8 @@ import numpy as np
 from .kinds import float_dtype
 from ..errors import UsageError
 
-__all__ = ["pair_div", "gauge_check", "lower_sym", "lower_sym_t", "asym", "diag_embed",
+__all__ = ["pair_div", "gauge_check", "lower_sym", "lower_sym_t", "asym", "outside",
+           "div0", "diag_embed",
            "entry", "cut", "cut_t", "kdim", "complete", "complete_t", "complement_check",
            "spread", "project", "spread_sym", "project_sym", "pinv_grad",
            "pinv_jvp", "lstsq_pinv", "resid_weights", "resid_weights_t", "block_upper",
@@ -45,7 +46,7 @@ def pair_div(w, x, plus=False):
     w = np.asarray(w) if not hasattr(w, "shape") else w
     d = w[..., None, :] + w[..., :, None] if plus else w[..., None, :] - w[..., :, None]
     small = _repeated(w, d)
-    return np.where(small, 0, x / np.where(small, 1, d))
+    return np.where(small, 0 * x, x / np.where(small, 1, d))  # (0 * nan: gauge_check's)
 
 
 def gauge_check(w, x):
@@ -84,6 +85,19 @@ def lower_sym_t(v, UPLO="L"):
 def asym(x):
     """x - x^T (self-adjoint up to sign: its adjoint is itself)."""
     return x - _T(x)
+
+
+def outside(x, q):
+    """x - q q^T x: the part of x outside the span of q's orthonormal columns; exactly
+    zero when q is square (the span is everything)."""
+    if np.shape(q)[-1] == np.shape(q)[-2]:
+        return np.zeros_like(x, dtype=float_dtype(x, q))
+    return x - q @ (_T(q) @ x)
+
+
+def div0(x, s):
+    """x / s, and 0 where x is 0 (a zero gradient over a zero singular value)."""
+    return np.where(x == 0, 0 * s, x / np.where(x == 0, 1, s))
 
 
 def diag_embed(v):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .decompositions import (asym, complement_check, complete, complete_t, cut_t,
-                             diag_embed, entry, gauge_check, kdim, lower_sym, lower_sym_t,
+                             diag_embed, div0, entry, outside, gauge_check, kdim, lower_sym, lower_sym_t,
                              lstsq_pinv, pair_div, pinv_grad, pinv_jvp, project,
                              resid_weights, resid_weights_t, spread)
 
@@ -52,7 +52,7 @@ def svd_grad(v, ans, a):
     core = 0.5 * pair_div(s, gauge_check(s, ju + jv)) + 0.5 * pair_div(s, ju - jv, True) \
         + diag_embed(entry(v, 1, ans))
     row = np.expand_dims(s, -2)
-    pu, pv = (gU - U1 @ uu) / row, (gV - V1 @ vv) / row  # outside the spans, over s
+    pu, pv = div0(outside(gU, U1), row), div0(outside(gV, V1), row)
     return (U1 @ core + pu) @ _T(V1) + U1 @ _T(pv)
 
 
@@ -64,8 +64,8 @@ def svd_jvp(t, ans, a):
     p = _T(U1) @ t @ V1
     sym, skew = pair_div(s, p + _T(p)), pair_div(s, asym(p), True)
     row = np.expand_dims(s, -2)
-    du = U1 @ (0.5 * sym + 0.5 * skew) + (t @ V1 - U1 @ p) / row
-    dv = V1 @ (0.5 * sym - 0.5 * skew) + (_T(t) @ U1 - V1 @ _T(p)) / row
+    du = U1 @ (0.5 * sym + 0.5 * skew) + div0(outside(t @ V1, U1), row)
+    dv = V1 @ (0.5 * sym - 0.5 * skew) + div0(outside(_T(t) @ U1, V1), row)
     return complete(du, U), np.diagonal(p, 0, -2, -1).copy(), _T(complete(dv, V))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import unbroadcast
-from .kinds import float_dtype
+from .kinds import NUMBERS, float_dtype
 
 
 # ---- diagonals and indexing --------------------------------------------------------
@@ -23,7 +23,9 @@ def diagonal_grad(g, a, offset=0, axis1=0, axis2=1):
 
 def trace_grad(g, a, offset=0, axis1=0, axis2=1):
     n = np.diagonal(np.asarray(a), offset, axis1, axis2).shape[-1]
-    return diagonal_grad(np.multiply.outer(g, np.ones(n)), a, offset, axis1, axis2)
+    ones = np.ones(n, dtype=float_dtype(a, g))
+    spread = g * ones if type(g) in NUMBERS else np.multiply.outer(g, ones)
+    return diagonal_grad(spread, a, offset, axis1, axis2)
 
 
 def diag_grad(g, v, k=0):

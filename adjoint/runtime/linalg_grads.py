@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import unbroadcast
-from .kinds import _axes, ndarray
+from .kinds import _axes, float_dtype, ndarray
 from .numpy_grads import _expand, _share
 
 
@@ -154,7 +154,7 @@ def _matrix_norm_grad(x, ans, ord, axes):
 
 def phi(x):
     """Lower triangle with the diagonal halved (linear and self-adjoint)."""
-    return np.tril(x) - 0.5 * np.eye(x.shape[-1]) * x
+    return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=float_dtype(x)) * x
 
 
 def cholesky_grad(g, L):

@@ -49,7 +49,8 @@ def _inexact(dtype) -> bool:
 
 
 def _expand(g, ndim, axis, keepdims):
-    if not keepdims and axis is not None:
+    if not keepdims and axis is not None and type(g) not in (float, int):  # (a Python
+        # number stays one: it broadcasts, and weak, it keeps float32 arrays float32)
         g = np.expand_dims(g, _axes(axis, ndim))
     return g
 
@@ -241,5 +242,5 @@ def _share(hit, axis, dtype):
 
 def max_jvp(dx, x, ans, axis=None, keepdims=False):
     """Tangent of `np.max`: the average tangent over the tied extremes."""
-    weights = max_grad(np.ones(np.shape(ans)), x, ans, axis, keepdims)
+    weights = max_grad(np.ones(np.shape(ans), dtype=float_dtype(x)), x, ans, axis, keepdims)
     return np.sum(weights * np.asarray(dx), axis=axis, keepdims=keepdims)
