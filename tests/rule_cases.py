@@ -589,3 +589,6 @@ CASES["rt.field_tangent"] = lambda r: [{"dobj": Fields(a=A(r, 3), b=A(r, 2)),
 from rule_cases_linalg import CASES as _LINALG  # noqa: E402
 
 CASES.update(_LINALG)
+from rule_cases_edits import CASES as _EDITS  # noqa: E402
+
+CASES.update(_EDITS)

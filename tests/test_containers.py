@@ -381,8 +381,8 @@ HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
     ("y = np.zeros(3)\n    y.fill(x[0])\n    return np.sum(y ** 2)", ".fill("),
     ("y = np.empty(3)\n    np.multiply(x, 2.0, out=y)\n    return np.sum(y)", "out=..."),
     ("y = np.zeros(3)\n    np.copyto(y, x)\n    return np.sum(y ** 2)", "np.copyto"),
-    ("y = np.zeros(3)\n    np.add.at(y, [0, 0], x[:2])\n    return np.sum(y ** 2)",
-     "np.add.at"),
+    ("y = np.zeros(3)\n    np.multiply.at(y, [0, 0], x[:2])\n    return np.sum(y ** 2)",
+     "np.multiply.at"),  # (np.add.at is differentiated: tests/test_array_edits.py)
     ("A = np.eye(3)\n    np.fill_diagonal(A, x)\n    return np.sum(A ** 2)",
      "np.fill_diagonal"),
     ("y = np.zeros((2, 3))\n    row = y[0]\n    row[1] = x[0]\n    return np.sum(y * y)",

@@ -6,6 +6,7 @@ give a silently wrong derivative, so each kind is an error at the user's line:
 
     xs.extend(ys), y.fill(v), s.sort(), ...      in-place methods
     np.multiply(x, 2, out=y), np.copyto(y, x)    functions that write an argument
+    np.multiply.at(y, i, v)                      (np.add.at is an item write: normalize)
     row = y[0]; row[1] = v                       a write through a view of y
     def helper(v): v[0] = ...                    a callee writing into its parameter
     z = y;  z *= 3.0;  ... y ...                 two names for one array (aliases.py)
@@ -99,6 +100,9 @@ def _check_call(source, varied, stmt, call, methods) -> None:
             what = f"{ir.unparse(func)}(...) writes into its first argument"
             hint = ("build the array with an expression (np.where, indexing, "
                     "np.diag, ...), or write items one by one (y[i] = v)")
+            if ufunc_at:  # (np.add.at itself is an item write: frontend/normalize)
+                hint = ("np.add.at is differentiated (np.subtract.at(a, i, b) is "
+                        "np.add.at(a, i, -b)); for a product, write the items: y[i] = y[i] * v")
     if what is None and isinstance(stmt, gast.Expr):
         what, hint = _writing_callee(source, call)
     if what is not None:

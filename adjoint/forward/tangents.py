@@ -119,6 +119,7 @@ class Forward:
         self.locals = locals_
         self.tan = {}  # primal name -> tangent name
         self.program = None  # calls.Program: jvp functions of the user's callees
+        self.written = set()  # variables item writes change (y[i] = v)
 
     def tangent(self, var: str) -> str:
         return self.namer.tangent(var, self.tan)
@@ -134,6 +135,8 @@ class Forward:
         silently take the place of an omitted optional argument."""
         result = fn.body[-1].value.id
         params = [a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        self.written = {containers.mutated(s) for s in ir.statements(fn.body)
+                        if containers.is_write(s)}
         inits = [ir.assign(self.tangent(p), ir.call("rt.zeros_like", ir.name(p)))
                  for p in params if self.active(p) and p not in wrt]
         tangents = [ir.name(self.tangent(p), False) for p in wrt]
@@ -303,6 +306,10 @@ class Forward:
         expr = _sum_terms(terms)
         if wrap:
             expr = ir.call("rt.broadcast_like", expr, ir.name(target))
+        if isinstance(expr, gast.Name) and target in self.written:
+            # (y = x * 1.0 makes a new y, but its tangent `dx * 1` folds to dx itself:
+            # writing dy[i] would change dx, the caller's array or another tangent)
+            expr = ir.call("rt.copy", expr)
         tan = ir.assign(self.tangent(target), expr, stmt)
         return before + ([stmt, tan] if after else [tan, stmt])
 

@@ -112,8 +112,32 @@ _SHAPE_ONLY = {
                     "rt.broadcast_like(np.select(condlist, g, 0.0), v)"),
     "select_default_grad": ("v, condlist, default", "rt.broadcast_like(np.select("
                             "condlist, [0.0] * len(condlist), g), v)"),
+    "delete_grad": ("v, arr, obj, axis=None", "np.delete(g, obj, axis)"),
+    "insert_grad_arr": ("v, arr, obj, values, axis=None",
+                        "np.insert(g, obj, rt.zeros_like(values), axis)"),
+    "insert_grad_values": ("v, arr, obj, values, axis=None",
+                           "np.insert(rt.zeros_like(arr), obj, g, axis)"),
 }
 for _name, (_sig, _vjp) in _SHAPE_ONLY.items():
     _fwd = f"rt.{_name}({', '.join(p.split('=')[0].strip() for p in _sig.split(','))})"
     defrule(getattr(rt, _name), _sig, v=_vjp, jvp={"v": _fwd.replace("(v,", "(dv,", 1)},
             name=f"rt.{_name}")
+
+
+# ---- np.convolve/np.correlate (corr): <g, F(a, v)> is bilinear; convolve_ga is F's
+# adjoint in a, convolve_gb in v (runtime/array_edits.py) ---------------------------
+_F = "np.correlate({}, {}, mode) if corr else np.convolve({}, {}, mode)"
+defrule(rt.convolve_ga, "c, a, v, mode='full', corr=False", name="rt.convolve_ga",
+        c=_F.format("g", "v", "g", "v"), v="rt.convolve_gb(c, g, v, mode, corr)",
+        jvp={"c": "rt.convolve_ga(dc, a, v, mode, corr)",
+             "v": "rt.convolve_ga(c, a, dv, mode, corr)"})
+defrule(rt.convolve_gb, "c, a, v, mode='full', corr=False", name="rt.convolve_gb",
+        c=_F.format("a", "g", "a", "g"), a="rt.convolve_ga(c, a, g, mode, corr)",
+        jvp={"c": "rt.convolve_gb(dc, a, v, mode, corr)",
+             "a": "rt.convolve_gb(c, da, v, mode, corr)"})
+# np.add.at(a, index, v) is the item write a[index] = rt.added_at(a, index, v)
+# (frontend/normalize): the new entries are a[index] + S(v)[index], S(v) the scatter-add
+defrule(rt.added_at, "a, index, v", name="rt.added_at",
+        a="rt.getitem_grad(g, a, index)",
+        v="rt.unbroadcast(rt.getitem_grad(g, a, index)[index], v)",
+        jvp={"a": "da[index]", "v": "rt.getitem_grad(dv, a, index)[index]"})

@@ -59,6 +59,21 @@ defrule(np.pad, "array, pad_width, mode='constant'",
 defrule(np.diff, "a, n=1, axis=-1", a="rt.diff_grad(g, a, n, axis)",
         jvp={"a": "np.diff(da, n, axis)"})
 
+# ---- removing and inserting entries, convolution -----------------------------
+defrule(np.delete, "arr, obj, axis=None", arr="rt.delete_grad(g, arr, obj, axis)",
+        jvp={"arr": "np.delete(darr, obj, axis)"})
+defrule(np.insert, "arr, obj, values, axis=None",
+        arr="rt.insert_grad_arr(g, arr, obj, values, axis)",
+        values="rt.insert_grad_values(g, arr, obj, values, axis)",
+        jvp={"arr": "np.insert(darr, obj, rt.zeros_like(values), axis)",
+             "values": "np.insert(rt.zeros_like(arr), obj, dvalues, axis)"})
+defrule(np.convolve, "a, v, mode='full'", a="rt.convolve_ga(g, a, v, mode)",
+        v="rt.convolve_gb(g, a, v, mode)",
+        jvp={"a": "np.convolve(da, v, mode)", "v": "np.convolve(a, dv, mode)"})
+defrule(np.correlate, "a, v, mode='valid'", a="rt.convolve_ga(g, a, v, mode, True)",
+        v="rt.convolve_gb(g, a, v, mode, True)",
+        jvp={"a": "np.correlate(da, v, mode)", "v": "np.correlate(a, dv, mode)"})
+
 # ---- joining and splitting (list arguments and results) ----------------------
 defrule(np.concatenate, "arrays, axis=0", arrays="rt.concatenate_grad(g, arrays, axis)",
         jvp={"arrays": "np.concatenate(darrays, axis)"})

@@ -13,6 +13,7 @@ The modules import only downward, and none imports this package:
     numpy_grads, index_grads, shape_grads       the NumPy tables (core and below)
     linalg_grads, tensor_grads, second_order    (numpy_grads and below)
     decompositions, factorizations              eigh, svd, qr, pinv, lstsq (kinds)
+    array_edits      np.delete, np.insert, np.convolve, np.add.at        (kinds)
 """
 from ..errors import NonScalarOutputError
 from .kinds import (float_dtype, NUMBERS, numbers, Shape, shape_of, shape_only, shapes,
@@ -54,6 +55,8 @@ from .decompositions import (asym, block_upper, complement_check, complete, comp
                              resid_weights_t, spread, spread_sym, upper_right)
 from .factorizations import (eigh_grad, eigh_jvp, lstsq_grad, lstsq_jvp, qr_grad, qr_jvp,
                              svd_grad, svd_jvp)
+from .array_edits import (added_at, convolve_ga, convolve_gb, delete_grad, insert_grad_arr,
+                          insert_grad_values)
 from .second_order import (group, norm_curved, norm_power, pairs, pairs_one, pairs_t,
                            prod_hess, ungroup, weights_back, weights_like)
 
@@ -88,3 +91,6 @@ __all__ += [  # runtime/decompositions.py: eigh, svd, qr, pinv, lstsq, matrix_po
     "resid_weights", "resid_weights_t", "spread", "spread_sym", "upper_right",
     "eigh_grad", "eigh_jvp", "lstsq_grad", "lstsq_jvp", "qr_grad", "qr_jvp", "svd_grad",
     "svd_jvp"]
+__all__ += [  # runtime/array_edits.py
+    "added_at", "convolve_ga", "convolve_gb", "delete_grad", "insert_grad_arr",
+    "insert_grad_values"]

@@ -54,20 +54,27 @@ def _overwritten(index, shape):
     """For an integer-array index naming some element twice: a mask of the positions
     whose write a later one replaces. None otherwise (the common case)."""
     parts = index if isinstance(index, tuple) else (index,)
-    if not parts or not all(isinstance(p, (list, np.ndarray)) for p in parts):
-        return None
-    parts = [np.asarray(p) for p in parts]
-    if any(p.dtype.kind not in "iu" for p in parts) or len(parts) > len(shape):
-        return None
-    parts = np.broadcast_arrays(*parts)
-    flat = np.ravel_multi_index(tuple(p % n for p, n in zip(parts, shape)),
-                                shape[:len(parts)]).ravel()
+    arrays = [np.asarray(p) for p in parts if isinstance(p, (list, np.ndarray))]
+    if not arrays or all(p.dtype.kind == "b" for p in arrays):
+        return None  # ints, slices and masks name each element once
+    if len(arrays) == len(parts) <= len(shape) and all(p.dtype.kind in "iu" for p in arrays):
+        arrays = np.broadcast_arrays(*arrays)
+        flat = np.ravel_multi_index(tuple(p % n for p, n in zip(arrays, shape)),
+                                    shape[:len(arrays)])
+    else:  # integer arrays among ints and slices (y[i, 0], y[:, i]): number every
+        flat = np.reshape(np.arange(int(np.prod(shape))), shape)[index]  # element
+    return _later(flat)
+
+
+def _later(positions):
+    """A mask of the entries of `positions` a later entry (in C order) repeats."""
+    flat = np.ravel(positions)
     if len(np.unique(flat)) == flat.size:
         return None
     _, last_reversed = np.unique(flat[::-1], return_index=True)
     keep = np.zeros(flat.size, dtype=bool)
     keep[flat.size - 1 - last_reversed] = True
-    return ~keep.reshape(parts[0].shape)
+    return ~keep.reshape(np.shape(positions))
 
 
 def sum_list_grad(g, xs):

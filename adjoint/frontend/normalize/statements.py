@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import gast
+import numpy as np
 
 from ...codegen import ir
 from ...context import Source
@@ -207,6 +208,8 @@ class Normalizer(Loops, Expressions):
         if isinstance(node.value, gast.Constant):
             return []  # docstrings and bare constants do nothing
         out = []
+        if self.is_add_at(node.value):
+            return self.add_at(node.value, node)
         if isinstance(node.value, gast.Call):
             func = node.value.func
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
@@ -224,6 +227,33 @@ class Normalizer(Loops, Expressions):
             return out + [gast.copy_location(gast.Expr(value=call), node)]
         self.rhs(node.value, out)
         return out
+
+    def is_add_at(self, call) -> bool:
+        """`np.add.at(...)`: the `at` of the object np.add (found by identity)."""
+        from ...analysis.primitives import resolve
+        func = getattr(call, "func", None)
+        return isinstance(call, gast.Call) and isinstance(func, gast.Attribute) \
+            and func.attr == "at" and self.is_static(func.value) \
+            and resolve(func.value, self.source.namespace) is np.add
+
+    def add_at(self, call, node) -> list:
+        """np.add.at(a, index, v), the scatter-add (an index may repeat), as the item
+        write a[index] = rt.added_at(a, index, v): the entries it gives a, each
+        repetition the same total. The sweeps reverse it like any item write."""
+        if len(call.args) != 3 or call.keywords:
+            self.fail(node, "np.add.at is differentiated in the form np.add.at(a, indices, "
+                      "b)", "pass the three arguments by position")
+        target, index, value = call.args
+        out = []
+        index = self.atom(index, out)
+        value = self.atom(value, out)
+        name = self.written(gast.Subscript(value=target, slice=index, ctx=gast.Store()))
+        added = gast.Call(func=gast.Attribute(value=_name("rt"), attr="added_at",
+                                              ctx=gast.Load()),
+                          args=[_name(name), copy.deepcopy(index), value], keywords=[])
+        added = self.to_atom(gast.copy_location(added, node), out)
+        sub = gast.Subscript(value=_name(name), slice=index, ctx=gast.Store())
+        return self.item_write(sub, added, node, out, copy.deepcopy(index))
 
     def stmt_Pass(self, node):
         return []
