@@ -323,6 +323,10 @@ def test_listing_lines():
     assert any(line.startswith("numpy.sin ") and "wrt x" in line for line in lines)
     assert any(line.startswith("numpy.linalg.solve ") and "wrt a, b" in line
                for line in lines)
+    for name in ("numpy.linalg.eigh", "numpy.linalg.svd", "numpy.linalg.qr",
+                 "numpy.linalg.lstsq", "numpy.delete", "numpy.insert", "numpy.convolve"):
+        assert any(line.startswith(name + " ") for line in lines), name
+    assert not any(line.startswith("rt.") for line in lines)  # (nor expansions)
     public = [r for r in all_rules() if not r.name.startswith("rt.")]  # helpers hidden
     assert len([ln for ln in lines if "wrt" in ln]) == len(public) + 1
     nd = listing(nondiff=True)
