@@ -45,7 +45,7 @@ class Rule:
     jvp: dict[str, str] = field(default_factory=dict)  # param -> tangent template
     broadcast: bool = False           # unbroadcast each vjp to its param's shape
     elementwise: bool = False
-    refuses: tuple[str, ...] = ()     # flags that change the result beyond the rule
+    refuses: tuple[str, ...] = ()     # flags (or flag=value) the rule does not cover
     custom: object = None             # custom.Custom: a rule the user gave (templates
                                       # call the user's vjp/jvp functions by name)
 
@@ -139,7 +139,8 @@ def defrule(fn, signature: str, *, name: str | None = None, broadcast=False,
             jvp: dict[str, str] | None = None, refuses: tuple[str, ...] = (),
             **vjp: str) -> Rule:
     """A general rule: `vjp` maps parameter names to adjoint templates. A call that
-    sets a parameter named in `refuses` (to anything but None/False/0) has no rule."""
+    sets a parameter named in `refuses` (to anything but None/False/0), or passes the
+    constant a `refuses` entry such as "mode='r'" names, has no rule."""
     return _register(Rule(fn, name or qualname(fn), parse_signature(signature),
                           dict(vjp), dict(jvp or {}), broadcast, refuses=tuple(refuses)))
 
