@@ -5,6 +5,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -227,7 +228,8 @@ def test_tool_speaks_the_protocol():
                 {"id": 3, "kind": "define", "module": "no_such_eval"}]
     result = subprocess.run([sys.executable, "-m", "benchmarks.gradbench.tool.run"],
                             input="".join(json.dumps(m) + "\n" for m in messages),
-                            capture_output=True, text=True, timeout=120, check=True)
+                            capture_output=True, text=True, timeout=120, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["id"] for a in answers] == [0, 1, 2, 3]
     assert answers[0]["tool"] == "adjoint" and answers[1]["success"]
