@@ -187,7 +187,6 @@ def test_particle_nested_derivative(modes):
     assert got == pytest.approx(expected, rel=1e-6)
 
 
-@pytest.mark.xfail(reason="no gradient rule for np.delete (shared repro 11)", strict=False)
 def test_det():
     det = importlib.import_module("benchmarks.gradbench.tool.det")
     A = rng().random((4, 4))
@@ -197,7 +196,7 @@ def test_det():
 
 
 @pytest.mark.xfail(reason="a nested def passed as an argument to a function of the user "
-                          "(shared repro 09)", strict=False)
+                          "(shared repro 09)", strict=True)
 @pytest.mark.parametrize("inner", ["r", "f"])
 def test_saddle_outer_gradient(inner):
     saddle = importlib.import_module("benchmarks.gradbench.tool.saddle")
