@@ -189,10 +189,10 @@ def hessian(fn=None, *, wrt=0, optimize=True):
     if fn is None:
         return functools.partial(hessian, wrt=wrt, optimize=optimize)
     hvp = hessian_vector_product(fn, wrt=wrt, optimize=optimize)
-    index = _index(fn, wrt)
+    argument = _argument(fn, wrt)
 
     def hess(*args, **kwargs):
-        x = args[index]
+        x = argument(args, kwargs)
         cols = [hvp(*args, e, **kwargs) for e in _basis(x)]
         return _assemble(cols, np.shape(x), np.shape(x), _float_dtype(x))
     hess = functools.update_wrapper(hess, fn, updated=())
@@ -213,13 +213,13 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
         raise UsageError(f"jacobian mode={mode!r} is neither 'reverse' nor 'forward'",
                          hint="pass mode='reverse' (few outputs) or mode='forward' "
                               "(few inputs)")
-    index = _index(fn, wrt)
+    argument = _argument(fn, wrt)
     single = _single(fn, wrt)
     if mode == "forward":
         fwd = jvp(fn, wrt=single, optimize=optimize)
 
         def jac(*args, **kwargs):
-            x = args[index]
+            x = argument(args, kwargs)
             basis = _basis(x)
             out = _call_tangent(fwd, args, _zero(x), kwargs)[0]
             cols = [_call_tangent(fwd, args, e, kwargs)[1] for e in basis]
@@ -228,15 +228,16 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
         vjp = grad(fn, wrt=single, optimize=optimize)
 
         def jac(*args, **kwargs):
+            x = argument(args, kwargs)
             out = fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))  # (f may write
             # a list or tuple output is seeded with a list or tuple of the same length
             shaped = (lambda e: type(out)(e)) if isinstance(out, (list, tuple)) \
                 else (lambda e: e)
             rows = [np.reshape(vjp(*args, **kwargs, **{vjp.seed_name: shaped(e)}),
-                               np.shape(args[index]))  # (f may write its input)
+                               np.shape(x))  # (f may write its input)
                     for e in _basis(out, f"the value of {fn.__name__}")]
-            return np.reshape(np.array(rows, dtype=_float_dtype(args[index])),
-                              np.shape(out) + np.shape(args[index]))
+            return np.reshape(np.array(rows, dtype=_float_dtype(x)),
+                              np.shape(out) + np.shape(x))
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
     display.attach(jac)
@@ -254,15 +255,28 @@ def _single(fn, wrt):
     return wrt
 
 
-def _index(fn, wrt) -> int:
+def _argument(fn, wrt):
+    """`(args, kwargs) -> the value passed for wrt`, given by position or by name."""
     wrt = _single(fn, wrt)
-    if isinstance(wrt, int):
-        return wrt
     names = list(inspect.signature(fn).parameters)
-    if wrt not in names:
+    if isinstance(wrt, int):
+        index, name = wrt, names[wrt] if -len(names) <= wrt < len(names) else None
+    elif wrt in names:
+        index, name = names.index(wrt), wrt
+    else:
         raise UsageError(f"wrt={wrt!r} names no parameter of {fn.__name__}",
                          hint=f"the parameters are: {', '.join(names)}")
-    return names.index(wrt)
+
+    def argument(args, kwargs):
+        if name is not None and name in kwargs:
+            return kwargs[name]
+        if not -len(args) <= index < len(args):
+            raise UsageError(f"{fn.__name__} was called without its differentiated "
+                             f"argument {name or index}",
+                             hint=f"pass {name or f'argument {index}'} by position or "
+                                  "by name")
+        return args[index]
+    return argument
 
 
 def _zero(x):
