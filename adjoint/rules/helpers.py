@@ -64,7 +64,7 @@ nondiff(rt.seed, rt.zeros_like, rt.sign, rt.numbers, rt.vectors, rt.count, rt.st
 defrule(rt.item, "x, index", x="rt.item_grad_saved(g, x, index)",
         jvp={"x": "rt.item(dx, index)"}, name="rt.item")
 defrule(rt.item_grad_saved, "v, x, index",  # (a missing key was saved as MISSING)
-        v="g[index] if index in x or not isinstance(x, dict) else 0.0",
+        v="g[index] if not isinstance(x, dict) or index in x else 0.0",
         jvp={"v": "rt.item_grad_saved(dv, x, index)"}, name="rt.item_grad_saved")
 
 # ---- containers (runtime_containers.py) ----------------------------------------

@@ -34,7 +34,8 @@ for _fn in _fns(np.tensordot, getattr(_LA, "tensordot", None)):
             jvp={"a": "np.tensordot(da, b, axes)", "b": "np.tensordot(a, db, axes)"})
 for _fn in _fns(getattr(np, "vecdot", None), getattr(_LA, "vecdot", None)):
     defrule(_fn, "a, b, axis=-1", broadcast=True,
-            a="np.expand_dims(g, axis) * b", b="np.expand_dims(g, axis) * a",
+            a="np.expand_dims(rt.shaped(g, ans), axis) * b",  # (g may be a number)
+            b="np.expand_dims(rt.shaped(g, ans), axis) * a",
             jvp={"a": "np.vecdot(da, b, axis=axis)", "b": "np.vecdot(a, db, axis=axis)"})
 defrule(np.einsum, "subscripts, a, b=None, c=None, d=None",
         a="rt.einsum_ga(g, subscripts, a, b, c, d)",
@@ -73,7 +74,8 @@ defrule(np.linalg.det, "a",
         a=f"np.expand_dims(g * ans, (-2, -1)) * {_T.format('np.linalg.inv(a)')}",
         jvp={"a": "ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)"})
 defrule(np.linalg.slogdet, "a",   # only the log-determinant (ans[1]) carries a gradient
-        a=f"np.expand_dims(g[1], (-2, -1)) * {_T.format('np.linalg.inv(a)')}",
+        a=f"np.expand_dims(rt.shaped(g[1], ans[1]), (-2, -1)) * "
+          f"{_T.format('np.linalg.inv(a)')}",
         jvp={"a": "(np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, da), axis1=-2, "
                   "axis2=-1))"})
 defrule(np.linalg.solve, "a, b",  # b a vector, or a stack of matrices like a

@@ -9,8 +9,9 @@ import numpy as np
 
 from .core import unbroadcast
 from .grad_containers import DICT_VIEWS, GradDict, GradList, _add, _basic, _is_zero, \
-    is_container
-from .kinds import NUMBERS, Shape, complex_error, float_dtype, ndarray, shape_of
+    is_container, scatter_add
+from .kinds import NUMBERS, Shape, complex_error, float_dtype, full, kind_of, like_of, \
+    ndarray, shape_of, spread, zeros
 from .records import (as_adjoint, differentiable, is_namedtuple, is_record, rebuild,
                       rebuild_namedtuple)
 from .records import zeros as record_zeros
@@ -21,11 +22,13 @@ def getitem_grad(g, x, index):
     record's attribute `x.a`: `index` is `rt.field(x, "a")`, records.py)."""
     if isinstance(x, (list, tuple, dict)) or type(x) is not ndarray and is_record(x):
         return container_getitem_grad(g, x, index)
-    out = np.zeros(np.shape(x), dtype=float_dtype(x, g))
+    like = like_of(x)
+    like = like_of(g) if like is None else like  # (a Dask gradient of a NumPy value)
+    out = zeros(shape_of(x), float_dtype(x, g), like)
     if _basic(index):  # ints and slices: each element at most once
         out[index] += g
     else:
-        np.add.at(out, index, g)
+        scatter_add(out, index, g)
     return out
 
 
@@ -39,6 +42,12 @@ def zeros_like(x):
         return np.zeros(tuple(x), x.dtype) if x else 0.0
     if isinstance(x, (int, float, bool)) or x is None:  # (None: a value a branch
         return 0.0                                      # not taken never assigned)
+    like = like_of(x)
+    if like is not None:  # a Dask or CuPy array, or its LikeShape: zeros of its type
+        shape = shape_of(x)
+        if not shape and isinstance(x, Shape):
+            return 0.0
+        return zeros(shape, float_dtype(x), like)
     if isinstance(x, (list, tuple, dict, DICT_VIEWS)) or is_record(x):
         return container_zeros(x)
     return np.zeros(np.shape(x), dtype=float_dtype(x))
@@ -49,9 +58,9 @@ def fit(g, x):
     (for a dict, list or tuple `x`: a plain container of the same kind)."""
     if type(g) is float and type(x) in NUMBERS:  # the scalar fast path: nothing to do
         return g
-    if type(x) is complex or type(x) is ndarray and x.dtype.kind == "c":
+    if type(x) is complex or kind_of(x) == "c":
         raise complex_error("a complex argument was differentiated")
-    if isinstance(x, (list, tuple, dict)) and type(x) is not Shape \
+    if isinstance(x, (list, tuple, dict)) and not isinstance(x, Shape) \
             or type(x) is not ndarray and is_record(x):
         return container_fit(g, x)
     if np.shape(g) == shape_of(x):
@@ -71,12 +80,17 @@ def _dtype_of(g, x):
 def broadcast_like(g, x):
     """Spread `g` to the shape of `x` (the adjoint of `unbroadcast`), as a new writable
     array (a tangent may be item-written later); containers keep their structure."""
-    if type(x) is not Shape and (isinstance(x, (list, tuple, dict))
-                                 or isinstance(g, (list, tuple, dict))):
+    if not isinstance(x, Shape) and (isinstance(x, (list, tuple, dict))
+                                     or isinstance(g, (list, tuple, dict))):
         return broadcast_container(g, x)
     if type(x) in NUMBERS and np.ndim(g):  # x: a zero adjoint unbroadcast left a number
         return unbroadcast(g, x)
-    return np.array(np.broadcast_to(g, shape_of(x)))
+    shape, like = shape_of(x), like_of(x)
+    if like is None and like_of(g) is None:
+        return np.array(np.broadcast_to(g, shape))
+    if type(g) in NUMBERS:  # (of x's array type)
+        return full(shape, g, float_dtype(x), like)
+    return spread(g, shape, like).copy()
 
 
 def container_zeros(x):
@@ -96,7 +110,8 @@ def _zero(v):
     if type(v) is int:
         return 0.0
     return zeros_like(v) if isinstance(v, (int, float, list, tuple, dict, np.ndarray,
-                                           np.generic)) or differentiable(v) else 0.0
+                                           np.generic)) or differentiable(v) \
+            or like_of(v) is not None else 0.0
 
 
 def broadcast_container(g, x):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adjoints import container_zeros, getitem_grad
+from .adjoints import broadcast_like, container_zeros, getitem_grad
 from .core import unbroadcast
 from .grad_containers import GradList, _is_zero, add_at, is_container
-from .kinds import NUMBERS, float_dtype
+from .kinds import NUMBERS, float_dtype, like_of
 
 
 def item_grad_saved(g, x, index):
@@ -32,10 +32,12 @@ def item_grad(g, index, v):
     part = g[index]
     dropped = _overwritten(index, np.shape(g))
     if dropped is not None:  # y[[0, 0, 2]] = v: NumPy keeps the last write to 0
-        part = np.array(part, dtype=float_dtype(part))
+        part = np.array(part, dtype=float_dtype(part)) if like_of(part) is None \
+            else part.astype(float_dtype(part))
         part[dropped] = 0.0
     part = unbroadcast(part, v)
-    return part.copy() if isinstance(part, np.ndarray) else part
+    return part.copy() if isinstance(part, np.ndarray) or like_of(part) is not None \
+        else part
 
 
 def last_writes(v, index, y):
@@ -44,8 +46,9 @@ def last_writes(v, index, y):
     dropped = _overwritten(index, np.shape(y))
     if dropped is None:
         return v
-    out = np.array(np.broadcast_to(v, np.shape(np.zeros(np.shape(y))[index])),
-                   dtype=float_dtype(v))
+    out = np.broadcast_to(v, np.shape(np.zeros(np.shape(y))[index]))
+    out = np.array(out, dtype=float_dtype(v)) if like_of(out) is None \
+        else out.astype(float_dtype(v))
     out[dropped] = 0.0
     return out
 
@@ -79,10 +82,15 @@ def _later(positions):
 
 def sum_list_grad(g, xs):
     """Adjoint of the builtin `sum(xs)`: `g` for every element (summed to its shape)."""
-    if isinstance(xs, np.ndarray):
-        return np.array(np.broadcast_to(g, np.shape(xs)))
-    return GradList(np.array(unbroadcast(g, x)) if np.ndim(x) else unbroadcast(g, x)
+    if isinstance(xs, np.ndarray) or like_of(xs) is not None:
+        return broadcast_like(g, xs)
+    return GradList(_fresh(unbroadcast(g, x)) if np.ndim(x) else unbroadcast(g, x)
                     for x in xs)
+
+
+def _fresh(a):
+    """A new array holding `a` (of its array type), which the sweep may write into."""
+    return np.array(a) if like_of(a) is None else a.copy()
 
 
 def sum_of(g, like):

@@ -10,8 +10,8 @@ import math
 import numpy as np
 
 from ..errors import Location, NonScalarOutputError, UnsupportedSyntaxError
-from .kinds import (NUMBERS, Shape, _axes, complex_error, float_dtype, ndarray,
-                    shape_of)
+from .kinds import (NUMBERS, Shape, _axes, complex_error, float_dtype, full, kind_of,
+                    like_of, list_shape, ndarray, shape_of, spread)
 from .records import as_adjoint, is_namedtuple, is_record
 
 
@@ -22,7 +22,7 @@ def seed(ans, grad_out, where="", name="grad_out"):
     if grad_out is None and type(ans) in NUMBERS:  # the common case: a scalar loss
         return 1.0
     where_ = f"; the function is at {where}" if where else ""
-    if type(ans) is complex or type(ans) is ndarray and ans.dtype.kind == "c":
+    if type(ans) is complex or kind_of(ans) == "c":
         raise complex_error("the differentiated function returned a complex value")
     if grad_out is not None:
         if type(grad_out) is not ndarray and (is_record(grad_out) or is_namedtuple(grad_out)):
@@ -72,9 +72,9 @@ def unbroadcast(g, like):
         # against an array is a zero adjoint not yet spread (it stays a number)
     if isinstance(g, (list, dict)) or isinstance(like, dict):
         return g  # container adjoints (GradList, GradDict) add item by item
-    if kind is not Shape and isinstance(like, (list, tuple)):
+    if isinstance(like, (list, tuple)) and not isinstance(like, Shape):
         try:
-            shape = np.shape(like)  # a list of numbers stands for an array
+            shape = list_shape(like)  # a list of numbers stands for an array
         except ValueError:  # a ragged list (a tape): item by item too
             return g
     else:
@@ -85,7 +85,8 @@ def unbroadcast(g, like):
 
 
 def unbroadcast_to(g, shape):
-    g = np.asarray(g)
+    if type(g) is not ndarray and like_of(g) is None:  # (a Dask or CuPy array stays)
+        g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra > 0:
         g = _sum_outer(g, extra)
@@ -115,7 +116,7 @@ def _ones(n, dtype):
 
 
 def _by_blas(g):
-    return g.dtype.char in "fd" and g.flags.c_contiguous and 0 < g.size <= 1 << 20
+    return type(g) is ndarray and g.dtype.char in "fd" and g.flags.c_contiguous and 0 < g.size <= 1 << 20
 
 
 def _sum_outer(g, k):
@@ -149,7 +150,13 @@ def refuse_view(a, b, filename, lineno, col, message, hint):
 
 def sum_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.sum(x, axis, keepdims)`: spread `g` back over `x`'s shape."""
-    kind = x.dtype.kind if type(x) is ndarray or type(x) is Shape else "f"
+    if type(x) is ndarray or type(x) is Shape:
+        kind = x.dtype.kind
+    else:
+        like = like_of(x)
+        if like is not None:  # a Dask or CuPy array: the spread is of its type
+            return _spread_like(g, x, like, axis, keepdims)
+        kind = "f"
     if kind == "c":
         raise complex_error("a complex value was summed into the differentiated result")
     if axis is None and kind == "f" and type(g) in NUMBERS and _spreads(x):
@@ -166,6 +173,20 @@ def sum_grad(g, x, axis=None, keepdims=False):
     if not keepdims and axis is not None:
         g = np.expand_dims(g, _axes(axis, len(shape)))
     return np.broadcast_to(g, shape)
+
+
+def _spread_like(g, x, like, axis, keepdims):
+    """sum_grad for a value of another array type than NumPy's (or its LikeShape)."""
+    if kind_of(x) == "c":
+        raise complex_error("a complex value was summed into the differentiated result")
+    shape = shape_of(x)
+    if not shape:
+        return g
+    if type(g) in NUMBERS:
+        return full(shape, g, float_dtype(x), like)
+    if not keepdims and axis is not None:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    return spread(g, shape, like)
 
 
 def mean_grad(g, x, axis=None, keepdims=False):
@@ -195,14 +216,15 @@ def reshape_like(g, x):
 def transpose_grad(g, axes=None):
     if axes is None:
         return np.transpose(g)
-    return np.transpose(g, np.argsort(axes))
+    return np.transpose(g, np.argsort(axes).tolist())
 
 
 def log_or_zero(a):
     """log(a) where a > 0, else 0: the partial of a ** b in b (b rarely varies)."""
     if type(a) in NUMBERS:  # a Python number stays one (weak: float32 arrays stay)
         return math.log(a) if a > 0 else 0.0
-    a = np.asarray(a, dtype=float_dtype(a))
+    if like_of(a) is None:
+        a = np.asarray(a, dtype=float_dtype(a))
     return np.log(np.where(a > 0, a, 1))
 
 
@@ -214,4 +236,9 @@ def shaped(g, x):
     """`g` as an array of `x`'s shape: a number (a zero adjoint not made an array yet)
     is broadcast (read-only); an array is returned as it is."""
     shape = shape_of(x)
-    return g if type(g) is ndarray and g.shape == shape else np.broadcast_to(g, shape)
+    if type(g) is ndarray and g.shape == shape:
+        return g
+    like = like_of(x)
+    if like is not None and type(g) in NUMBERS:  # a number: of x's array type
+        return full(shape, g, float_dtype(x), like)
+    return np.broadcast_to(g, shape)

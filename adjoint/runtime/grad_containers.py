@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UsageError
+from .kinds import is_lazy, like_of
+
 
 class _Missing:
     """Marks a dict key that did not exist before a write (restored by deleting it)."""
@@ -123,7 +126,8 @@ def item(x, index):
     if isinstance(x, dict):
         return x.get(index, MISSING)
     value = x[index]
-    return value.copy() if isinstance(value, np.ndarray) else value
+    return value.copy() if isinstance(value, np.ndarray) or like_of(value) is not None \
+        else value
 
 
 def restore(x, index, old):
@@ -136,7 +140,7 @@ def restore(x, index, old):
 
 def copy(x):
     """A copy the differentiated code may write into (the caller's object is kept)."""
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) or like_of(x) is not None:
         return x.copy()
     if isinstance(x, (list, dict)):
         return type(x)(x)
@@ -147,12 +151,17 @@ def copy(x):
 
 def list_of(pieces):
     """A `GradList` of fresh copies of `pieces` (e.g. views into one array)."""
-    return GradList(p.copy() if isinstance(p, np.ndarray) else p for p in pieces)
+    return GradList(p.copy() if isinstance(p, np.ndarray) or like_of(p) is not None else p
+                    for p in pieces)
 
 
 def as_array(x):
     """A new array from `x`, stacking a list of tangents (forward mode of np.array)."""
-    return np.array(x) if not isinstance(x, (list, tuple)) else np.array(list(x))
+    if not isinstance(x, (list, tuple)):
+        return np.array(x) if like_of(x) is None else x.copy()
+    if any(like_of(e) is not None for e in x):  # Dask or CuPy arrays: stacked as such
+        return np.stack([as_array(e) if isinstance(e, (list, tuple)) else e for e in x])
+    return np.array(list(x))
 
 
 def add_at(b, index, g):
@@ -163,7 +172,46 @@ def add_at(b, index, g):
     elif _basic(index):  # no element can repeat: a plain in-place add (10x faster)
         b[index] += g
     else:
+        scatter_add(b, index, g)
+
+
+def scatter_add(b, index, g):
+    """np.add.at(b, index, g): an index may name an element twice, and each adds. A
+    lazy array has no ufunc.at: an index with one integer array is added in rounds,
+    each naming every element at most once."""
+    if not is_lazy(b):
         np.add.at(b, index, g)
+        return
+    parts = index if type(index) is tuple else (index,)
+    if any(p is None for p in parts):  # (Dask cannot write through new axes: the
+        index = tuple(p for p in parts if p is not None)  # same elements without them)
+        scatter_add(b, index, np.reshape(g, b[index].shape) if np.ndim(g) else g)
+        return
+    at = [k for k, p in enumerate(parts) if not (p is None or p is Ellipsis or isinstance(
+        p, (slice, int, np.integer)))]
+    if len(at) != 1 or not all(isinstance(p, slice) for k, p in enumerate(parts)
+                               if k != at[0]):
+        b[index] += g  # a basic index (each element once), or one Dask refuses itself
+        return
+    k = at[0]
+    if any(n != n for n in np.shape(g)):  # NaN: a length known only once computed
+        raise UsageError(
+            "the gradient of indexing a Dask array with a mask computed from its values "
+            "(x[x > 0]) cannot be written back lazily: Dask does not know how many "
+            "elements the mask selects", hint="write np.where(mask, x, 0.0) instead of "
+            "x[mask] (the same sums and products), or compute the mask first")
+    flat = np.asarray(parts[k]).ravel()  # (a lazy index is computed here: it is small)
+    if flat.dtype.kind == "b" or len(np.unique(flat)) == flat.size:
+        b[index] += g
+        return
+    g = np.broadcast_to(g, b[index].shape) if np.ndim(g) < b.ndim else g
+    g = np.reshape(g, g.shape[:k] + (flat.size,) + g.shape[k + np.ndim(parts[k]):])
+    seen = {}
+    rounds = [seen.__setitem__(i, seen.get(i, -1) + 1) or seen[i] for i in flat.tolist()]
+    rounds = np.array(rounds)
+    for r in range(rounds.max() + 1):
+        pick = np.flatnonzero(rounds == r)
+        b[parts[:k] + (flat[pick],) + parts[k + 1:]] += np.take(g, pick, axis=k)
 
 
 def _basic(index) -> bool:

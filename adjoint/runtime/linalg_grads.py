@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import unbroadcast
-from .kinds import _axes, float_dtype, ndarray
+from .kinds import _axes, full, like_of, match, ndarray
 from .numpy_grads import _expand, _share
 
 
@@ -25,7 +25,8 @@ def _full_product(g, a, b):
         shape = sa[:-1]
     else:
         shape = np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
-    return np.full(shape, g, dtype=np.result_type(g, a, b, 1.0))
+    like = like_of(a)
+    return full(shape, g, np.result_type(g, a, b, 1.0), like_of(b) if like is None else like)
 
 
 def matmul_ga(g, a, b):
@@ -33,7 +34,7 @@ def matmul_ga(g, a, b):
     a_nd, b_nd = _ndim(a), _ndim(b)
     if a_nd == 2 and b_nd == 2 and type(g) is ndarray:
         return g @ b.T  # the common case: matrices, no batch broadcasting
-    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1) and np.ndim(g) == 0:
         g = _full_product(g, a, b)
     if a_nd == 2 and b_nd == 1:
         return np.multiply.outer(g, b)
@@ -52,7 +53,7 @@ def matmul_gb(g, a, b):
     if a_nd == 2 and b_nd <= 2 and type(g) is ndarray and g.ndim == b_nd:
         # matrix @ matrix or matrix @ vector; g @ a skips a.T's view (an RNN's step)
         return g @ a if b_nd == 1 else a.T @ g
-    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1):
+    if type(g) is not ndarray and (a_nd > 1 or b_nd > 1) and np.ndim(g) == 0:
         g = _full_product(g, a, b)
     if a_nd == 1:  # an outer product per batch entry of g (one when b is a matrix)
         out = a[:, None] * g[..., None, :] if b_nd > 1 else g * a
@@ -103,15 +104,15 @@ def dot_gb(g, a, b):
 # ---- norms -------------------------------------------------------------------------
 def norm_grad(g, x, ans, ord=None, axis=None, keepdims=False):
     """Adjoint of `np.linalg.norm(x, ord, axis, keepdims)` (vector and matrix norms)."""
-    x = np.asarray(x)
+    x = np.asarray(x) if like_of(x) is None else x
     matrix = (axis is None and x.ndim == 2 and ord is not None) or \
         (isinstance(axis, tuple) and len(axis) == 2)
     if axis is None and not matrix:
         axis_ = tuple(range(x.ndim))
     else:
         axis_ = (0, 1) if axis is None else axis
-    g = _expand(g, x.ndim, axis_, keepdims)
-    ans = _expand(ans, x.ndim, axis_, keepdims)
+    g = _expand(match(g, x), x.ndim, axis_, keepdims)
+    ans = _expand(match(ans, x), x.ndim, axis_, keepdims)
     if matrix:
         return g * _matrix_norm_grad(x, ans, ord, _axes(axis_, x.ndim))
     if ord is None or ord == 2 or ord == "fro":
@@ -127,8 +128,13 @@ def vector_norm_grad(g, x, ans, ord=2, axis=None, keepdims=False):
     """Adjoint of `np.linalg.vector_norm` (with axis=None: the flattened vector)."""
     if axis is not None:
         return norm_grad(g, x, ans, ord, axis, keepdims)
-    flat = norm_grad(np.reshape(g, ()), np.ravel(x), np.reshape(ans, ()), ord, 0, False)
+    flat = norm_grad(_scalar(g), np.ravel(x), _scalar(ans), ord, 0, False)
     return np.reshape(flat, np.shape(x))
+
+
+def _scalar(v):
+    """`v` with no axes (a Python number stays one: NumPy's would not mix with CuPy)."""
+    return v if type(v) is float or type(v) is int else np.reshape(v, ())
 
 
 def _matrix_norm_grad(x, ans, ord, axes):
@@ -154,7 +160,7 @@ def _matrix_norm_grad(x, ans, ord, axes):
 
 def phi(x):
     """Lower triangle with the diagonal halved (linear and self-adjoint)."""
-    return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=float_dtype(x)) * x
+    return np.tril(x) - 0.5 * np.triu(np.tril(x))  # (no constant: any array type)
 
 
 def cholesky_grad(g, L):

@@ -6,11 +6,14 @@ the other arguments only for shapes; their rules live in `adjoint/rules/helpers.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .core import sum_grad
 from .grad_containers import as_array, list_of
-from .kinds import Shape, _axes, float_dtype
+from .kinds import NUMBERS, Shape, _axes, constant, float_dtype, like_of, match, ndarray, \
+    zeros
 
 
 def cast_grad(g, x, dtype=None):
@@ -21,16 +24,16 @@ def cast_grad(g, x, dtype=None):
             and (type(g) is float or type(g) is np.float64):
         return g  # the common case first: one number of np.array([a, b, c])
     if dtype is not None and not _inexact(dtype):
-        return np.zeros(np.shape(x), dtype=float_dtype(x))
-    if isinstance(x, (list, tuple)) and type(x) is not Shape:
+        return zeros(np.shape(x), float_dtype(x), like_of(x))
+    if isinstance(x, (list, tuple)) and not isinstance(x, Shape):
         if np.ndim(g) == 0:  # a zero adjoint not yet spread (e.g. after a break)
             return list_of(cast_grad(g, v) for v in x)
         return list_of(cast_grad(g[i], v) for i, v in enumerate(x))
     if isinstance(g, (list, tuple)):  # pieces of a split, stacked back (its transpose)
-        g = np.asarray(g)
+        g = as_array(g)
     dtype = np.result_type(x)
     if np.issubdtype(dtype, np.floating) and np.result_type(g) != dtype:
-        return np.asarray(g, dtype=dtype)
+        return np.asarray(g, dtype=dtype) if like_of(g) is None else g.astype(dtype)
     return g
 
 
@@ -40,7 +43,8 @@ def cast_jvp(dx, dtype=None):
     if dtype is None:
         return as_array(dx)
     if not _inexact(dtype):
-        return np.zeros(np.shape(as_array(dx)), dtype=float)
+        dx = as_array(dx)
+        return zeros(np.shape(dx), np.dtype(float), like_of(dx))
     return as_array(dx).astype(dtype)
 
 
@@ -50,7 +54,8 @@ def _inexact(dtype) -> bool:
 
 def _expand(g, ndim, axis, keepdims):
     if not keepdims and axis is not None and type(g) not in (float, int):  # (a Python
-        # number stays one: it broadcasts, and weak, it keeps float32 arrays float32)
+        # number stays one: it broadcasts, and weak, it keeps float32 arrays float32;
+        # made a NumPy array, it would not mix with CuPy's)
         g = np.expand_dims(g, _axes(axis, ndim))
     return g
 
@@ -65,18 +70,18 @@ def count(x, axis=None):
 
 def prod_grad(g, x, axis=None, keepdims=False):
     """Adjoint of `np.prod`: the product of the other elements (exact at zeros)."""
-    x = np.asarray(x)
+    x = np.asarray(x) if like_of(x) is None else x
     if x.size == 0:  # an empty product is 1 and has nothing to differentiate
-        return np.zeros(x.shape, dtype=float_dtype(x))
+        return zeros(x.shape, float_dtype(x), like_of(x))
     axes = tuple(range(x.ndim)) if axis is None else _axes(axis, x.ndim)
     rest = [a for a in range(x.ndim) if a not in axes]
     moved = np.transpose(x, rest + list(axes))
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    ones = np.ones_like(flat[..., :1])
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
-    others = np.transpose(others, np.argsort(rest + list(axes)))
+    others = np.transpose(others, np.argsort(rest + list(axes)).tolist())
     return _expand(g, x.ndim, axis, keepdims) * others
 
 
@@ -101,6 +106,8 @@ def cumsum_grad(g, x, axis=None):
 def cumprod_grad(g, x, ans, axis=None):
     """Adjoint of `ans = np.cumprod(x, axis)` (x flattened when axis is None); exact
     where x has zeros, by the recurrence r_i = g_i + x_(i+1) r_(i+1)."""
+    if like_of(x) is not None:
+        return _cumprod_grad_zeros(g, x, ans, axis)
     x = np.asarray(x)
     if np.all(x != 0):
         return cumsum_grad(g * ans, x, axis) / x
@@ -115,6 +122,8 @@ def cumprod_grad(g, x, ans, axis=None):
 def cumprod_jvp(t, x, ans, axis=None):
     """Tangent of `np.cumprod(x, axis)` along t; exact where x has zeros, by the
     recurrence d_j = d_(j-1) x_j + (x_0 ... x_(j-1)) t_j."""
+    if like_of(x) is not None:
+        return _cumprod_jvp_zeros(t, x, ans, axis)
     x = np.asarray(x)
     if np.all(x != 0):
         return ans * np.cumsum(t / x, axis)
@@ -123,6 +132,38 @@ def cumprod_jvp(t, x, ans, axis=None):
     d = np.array(before * ts, dtype=float_dtype(x, ts))
     for j in range(1, xs.shape[0]):
         d[j] += d[j - 1] * xs[j]
+    return np.moveaxis(d, 0, ax) if axis is not None else d
+
+
+# For an array type that cannot be tested for zeros without computing it (Dask), the
+# same exact results in whole-array operations: along the axis, before the first zero
+# f the usual formulas hold (no division by zero); at f only the products with x_f
+# left out survive (a cumulative product with x_f taken as 1); after f nothing does.
+def _zero_marks(xs):
+    zero = xs == 0
+    seen = np.cumsum(zero, 0)  # zeros up to each position
+    first = zero & (seen == 1)
+    return seen == 0, first, np.where(zero, 1.0, xs), np.cumprod(np.where(first, 1.0, xs), 0)
+
+
+def _cumprod_grad_zeros(g, x, ans, axis):
+    xs, gs, ax = _along(x, np.broadcast_to(g, np.shape(ans)), axis)
+    before, first, safe, skip_first = _zero_marks(xs)
+    _, ans_s, _ = _along(x, ans, axis)
+
+    def back(v):  # reversed cumulative sum along the axis
+        return np.flip(np.cumsum(np.flip(v, 0), 0), 0)
+    out = np.where(before, back(gs * ans_s) / safe,
+                   np.where(first, back(gs * skip_first), 0.0))
+    return np.reshape(np.moveaxis(out, 0, ax) if axis is not None else out, x.shape)
+
+
+def _cumprod_jvp_zeros(t, x, ans, axis):
+    xs, ts, ax = _along(x, np.broadcast_to(t, x.shape), axis)
+    before, first, safe, skip_first = _zero_marks(xs)
+    _, ans_s, _ = _along(x, ans, axis)
+    d = np.where(before, ans_s * np.cumsum(np.where(before, ts / safe, 0.0), 0),
+                 np.sum(np.where(first, ts, 0.0), 0, keepdims=True) * skip_first)
     return np.moveaxis(d, 0, ax) if axis is not None else d
 
 
@@ -166,7 +207,7 @@ def average_wjvp(dw, a, ans, axis=None, weights=None, keepdims=False):
 
 def _weights_like(w, a, axis):
     if np.ndim(w) == np.ndim(a):
-        return np.asarray(w)
+        return np.asarray(w) if like_of(w) is None else w
     shape = [1] * np.ndim(a)
     shape[axis % np.ndim(a)] = -1
     return np.reshape(w, shape)
@@ -179,8 +220,12 @@ def digamma(x):
 
 
 def polygamma(n, x):
-    from scipy.special import polygamma as pg
-    return pg(n, x)
+    """scipy.special.polygamma, for an integer order through ufuncs (as SciPy computes
+    it), so that a Dask array stays lazy."""
+    from scipy.special import polygamma as pg, psi, zeta
+    if type(n) is not int or n < 0:
+        return pg(n, x)
+    return psi(x) if n == 0 else (-1.0) ** (n + 1) * math.factorial(n) * zeta(n + 1, x)
 
 
 def logsumexp_grad(g, a, ans, axis=None, b=None, keepdims=False):
@@ -197,23 +242,25 @@ def linspace_grad(g, num, endpoint, retstep, axis, end):
     """Adjoint of `np.linspace` in `start` (end=False) or `stop` (end=True): the
     samples are start * (1 - t) + stop * t, and with `retstep` g is (samples, step)."""
     samples, step = (g[0], g[1]) if retstep else (g, 0.0)
-    out = np.tensordot(_linspace_weights(num, endpoint, end), np.moveaxis(samples, axis, 0),
-                       1)
+    samples = np.moveaxis(samples, axis, 0)
+    out = np.tensordot(_linspace_weights(num, endpoint, end, samples), samples, 1)
     return out + _linspace_step(step, num, endpoint, end) if retstep else out
 
 
 def linspace_spread(v, like, num, endpoint, retstep, axis, end):
     """Transpose of `linspace_grad` (and the tangent of np.linspace): `v`, broadcast
     with the other end `like`, spread along a new `axis` with its weights."""
-    w = _linspace_weights(num, endpoint, end)
+    v = match(np.asarray(v) if type(v) in NUMBERS else v, like)
+    w = _linspace_weights(num, endpoint, end, v if like_of(v) is not None else like)
     v = np.broadcast_to(v, np.broadcast_shapes(np.shape(v), np.shape(like)))
     samples = np.moveaxis(np.multiply.outer(w, v), 0, axis)
     return (samples, _linspace_step(v, num, endpoint, end)) if retstep else samples
 
 
-def _linspace_weights(num, endpoint, end):
+def _linspace_weights(num, endpoint, end, v):
+    """The samples' weights of one end, of the array type of `v`."""
     t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
-    return t if end else 1.0 - t
+    return constant(t if end else 1.0 - t, like_of(v))
 
 
 def _linspace_step(v, num, endpoint, end):
@@ -223,15 +270,17 @@ def _linspace_step(v, num, endpoint, end):
 
 def max_grad(g, x, ans, axis=None, keepdims=False):
     """Adjoint of `np.max`/`np.min`: split `g` evenly among the tied extremes."""
-    x = np.asarray(x)  # (a list of numbers is read as an array)
+    if like_of(x) is None:
+        x = np.asarray(x)  # (a list of numbers is read as an array)
     shape = np.shape(x)
     if not keepdims and axis is not None:
-        g = np.expand_dims(g, _axes(axis, len(shape)))
+        if type(g) not in NUMBERS:
+            g = np.expand_dims(g, _axes(axis, len(shape)))
         ans = np.expand_dims(ans, _axes(axis, len(shape)))
-    hit = np.asarray(x) == ans
+    hit = x == ans
     dtype = np.result_type(x, g, 1.0)
-    if np.count_nonzero(hit) == np.size(ans):  # one extreme per slice: no ties to
-        return np.where(hit, g, 0.0).astype(dtype, copy=False)  # share (no slow sum)
+    if type(x) is ndarray and np.count_nonzero(hit) == np.size(ans):  # no ties to
+        return np.where(hit, g, 0.0).astype(dtype, copy=False)  # share: no slow sum
     return g * _share(hit, axis, dtype)
 
 
@@ -242,5 +291,6 @@ def _share(hit, axis, dtype):
 
 def max_jvp(dx, x, ans, axis=None, keepdims=False):
     """Tangent of `np.max`: the average tangent over the tied extremes."""
-    weights = max_grad(np.ones(np.shape(ans), dtype=float_dtype(x)), x, ans, axis, keepdims)
-    return np.sum(weights * np.asarray(dx), axis=axis, keepdims=keepdims)
+    weights = max_grad(1.0, x, ans, axis, keepdims)
+    dx = np.asarray(dx) if like_of(dx) is None else dx
+    return np.sum(weights * dx, axis=axis, keepdims=keepdims)

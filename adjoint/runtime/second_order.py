@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import unbroadcast
-from .kinds import _axes
+from .kinds import _axes, constant, like_of
 from .numpy_grads import _weights_like, prod_grad
 
 
@@ -19,7 +19,7 @@ def _split_axes(ndim, axis):
 
 def group(x, axis=None):
     """`x` with the reduced axes moved last and flattened: shape (*kept, n)."""
-    x = np.asarray(x)
+    x = np.asarray(x) if like_of(x) is None else x
     rest, axes = _split_axes(x.ndim, axis)
     moved = np.transpose(x, rest + axes)
     return moved.reshape(moved.shape[:len(rest)] + (-1,))
@@ -30,29 +30,29 @@ def ungroup(y, x, axis=None):
     shape = np.shape(x)
     rest, axes = _split_axes(len(shape), axis)
     moved = np.reshape(y, [shape[a] for a in rest + axes])
-    return np.transpose(moved, np.argsort(rest + axes))
+    return np.transpose(moved, np.argsort(rest + axes).tolist())
 
 
-def _off(n):
-    return ~np.eye(n, dtype=bool)
+def _off(n, like):
+    return constant(~np.eye(n, dtype=bool), like_of(like))
 
 
 def pairs(x, axis=None):
     """Shape (*kept, n, n): entry [i, j] is the group's element j, 0 where i == j."""
     xg = group(x, axis)
-    return np.where(_off(xg.shape[-1]), np.expand_dims(xg, -2), 0.0)
+    return np.where(_off(xg.shape[-1], xg), np.expand_dims(xg, -2), 0.0)
 
 
 def pairs_one(x, axis=None):
     """`pairs(x, axis)` with ones on the diagonal: row i is the group, x_i -> 1."""
     p = pairs(x, axis)
-    return p + np.eye(p.shape[-1], dtype=p.dtype)
+    return p + constant(np.eye(p.shape[-1], dtype=p.dtype), like_of(p))
 
 
 def pairs_t(c, x, axis=None):
     """The adjoint of `pairs(., axis)`: element j gets the sum of c[i, j], i != j."""
-    c = np.asarray(c)
-    return ungroup(np.sum(np.where(_off(c.shape[-1]), c, 0.0), axis=-2), x, axis)
+    c = np.asarray(c) if like_of(c) is None else c
+    return ungroup(np.sum(np.where(_off(c.shape[-1], c), c, 0.0), axis=-2), x, axis)
 
 
 def prod_hess(u, x, axis=None):

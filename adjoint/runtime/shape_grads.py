@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NoGradientRuleError
-from .grad_containers import list_of
+from .grad_containers import list_of, scatter_add
+from .kinds import like_of, zeros
 
 
 def star_axes(axes):
@@ -22,8 +23,10 @@ def star_axes(axes):
 def _pieces(g, shapes, axis):
     """Split `g` along `axis` into pieces of the given sizes, reshaped to `shapes`."""
     sizes = [s[axis] if len(s) else 1 for s in shapes]
-    cuts = np.cumsum(sizes)[:-1]
-    return [np.reshape(p, s) for p, s in zip(np.split(g, cuts, axis=axis), shapes)]
+    ends = np.cumsum(sizes).tolist()
+    lead = (slice(None),) * (axis % np.ndim(g))  # (slices, not np.split: Dask has none)
+    return [np.reshape(g[lead + (slice(end - n, end),)], s)
+            for n, end, s in zip(sizes, ends, shapes)]
 
 
 def concatenate_grad(g, arrays, axis=0):
@@ -58,8 +61,9 @@ def split_grad(g, ary, indices_or_sections, axis=0):
     A piece nothing used has the adjoint None or 0.0; it contributes zeros.
     """
     pieces = np.array_split(np.zeros(np.shape(ary)), indices_or_sections, axis=axis)
-    parts = [p if gi is None or np.ndim(gi) == 0 and gi == 0 else
-             np.broadcast_to(gi, np.shape(p)) for gi, p in zip(g, pieces)]
+    like = next((like_of(gi) for gi in g if like_of(gi) is not None), like_of(ary))
+    parts = [zeros(p.shape, p.dtype, like) if gi is None or np.ndim(gi) == 0 and gi == 0
+             else np.broadcast_to(gi, np.shape(p)) for gi, p in zip(g, pieces)]
     return np.concatenate(parts, axis=axis)
 
 
@@ -79,9 +83,9 @@ def repeat_grad(g, a, repeats, axis=None):
     n = np.size(a) if axis is None else np.shape(a)[axis]
     owner = np.repeat(np.arange(n), repeats)
     ax = 0 if axis is None else axis
-    gm = np.moveaxis(np.asarray(g), ax, 0)
-    out = np.zeros((n,) + gm.shape[1:], dtype=np.result_type(g, 1.0))
-    np.add.at(out, owner, gm)
+    gm = np.moveaxis(np.asarray(g) if like_of(g) is None else g, ax, 0)
+    out = zeros((n,) + gm.shape[1:], np.result_type(g, 1.0), like_of(gm))
+    scatter_add(out, owner, gm)
     out = np.moveaxis(out, 0, ax)
     return np.reshape(out, np.shape(a))
 
@@ -95,7 +99,7 @@ def pad_grad(g, array, pad_width, mode="constant"):
         nd = len(shape)
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
         index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))
-        return np.asarray(g)[index]
+        return (np.asarray(g) if like_of(g) is None else g)[index]
     if mode not in _COPY_MODES:
         raise NoGradientRuleError(
             f"no gradient rule for np.pad with mode={mode!r} (only 'constant', "
@@ -104,6 +108,10 @@ def pad_grad(g, array, pad_width, mode="constant"):
                  "adjoint.jvp (forward mode)")
     size = int(np.prod(shape, dtype=int))
     source = np.pad(np.arange(size).reshape(shape), pad_width, mode=mode)
+    if like_of(g) is not None:  # (np.bincount is NumPy's alone)
+        out = zeros((size,), np.result_type(g, 1.0), like_of(g))
+        scatter_add(out, source.ravel(), np.ravel(g))
+        return out.reshape(shape)
     g = np.asarray(g)
     out = np.bincount(source.ravel(), weights=g.ravel(), minlength=size)
     return out.reshape(shape).astype(np.result_type(g, 1.0), copy=False)
@@ -119,8 +127,8 @@ def _sort_index(a, axis):
 def sort_grad(g, a, axis=-1):
     """Adjoint of `np.sort(a, axis)`: send each adjoint back to its element."""
     idx = _sort_index(a, axis)
-    out = np.zeros(np.size(a) if axis is None else np.shape(a),
-                   dtype=np.result_type(g, 1.0))
+    out = zeros((np.size(a),) if axis is None else np.shape(a), np.result_type(g, 1.0),
+                like_of(a))
     np.put_along_axis(out, idx, g, axis=axis if axis is not None else 0)
     return np.reshape(out, np.shape(a))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import unbroadcast
+from .kinds import constant, like_of
 
 
 # ---- products ----------------------------------------------------------------------
@@ -26,7 +27,7 @@ def tensordot_ga(g, a, b, axes=2):
     g_b = list(range(len(a_free), np.ndim(g)))
     res = np.tensordot(g, b, axes=(g_b, b_free))
     perm = a_free + [aa[bb.index(k)] for k in sorted(bb)]
-    return np.transpose(res, np.argsort(perm))
+    return np.transpose(res, np.argsort(perm).tolist())
 
 
 def tensordot_gb(g, a, b, axes=2):
@@ -36,7 +37,7 @@ def tensordot_gb(g, a, b, axes=2):
     b_free = [i for i in range(np.ndim(b)) if i not in bb]
     res = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))
     perm = [bb[aa.index(k)] for k in sorted(aa)] + b_free
-    return np.transpose(res, np.argsort(perm))
+    return np.transpose(res, np.argsort(perm).tolist())
 
 
 def inner_ga(g, a, b):
@@ -116,11 +117,35 @@ def _einsum_grad(g, subscripts, i, ops):
     missing = tuple(k for k, c in enumerate(uniq) if c not in have)
     if missing:
         res = np.expand_dims(res, missing)
+    like = like_of(ops[i])
+    if like is not None and like_of(res) is None:  # (g was a number)
+        res = constant(res, like)
     if uniq == mine:
         return np.broadcast_to(res, np.shape(ops[i]))
+    if like_of(res) is not None:
+        return _on_diagonal(res, mine, np.shape(ops[i]))
     grad = np.zeros(np.shape(ops[i]), dtype=np.result_type(res, 1.0))
     np.einsum(mine + "->" + uniq, grad)[...] = res  # a writable view of the diagonal
     return grad
+
+
+def _on_diagonal(res, mine, shape):
+    """`res` (indexed by the distinct letters of `mine`) placed on the diagonal that
+    `mine` names, with no write through a view (a Dask array has none): each repeat
+    of a letter becomes a new letter tied to the first by an identity matrix."""
+    letters = iter(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   if c not in mine)
+    out, ties, eyes = "", [], []
+    for c, n in zip(mine, shape):
+        if c in out:  # a repeat of c
+            new = next(letters)
+            ties.append(c + new)
+            eyes.append(constant(np.eye(n), like_of(res), np.result_type(res, 1.0)))
+            out += new
+        else:
+            out += c
+    uniq = "".join(dict.fromkeys(mine))
+    return np.einsum(",".join([uniq] + ties) + "->" + out, res, *eyes)
 
 
 def einsum_ga(g, subscripts, a, b=None, c=None, d=None):
