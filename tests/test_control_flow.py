@@ -15,7 +15,7 @@ def check(fn, args, wrt=(0,)):
 R = np.random.default_rng(5)
 
 
-@pytest.mark.parametrize("fn,args,wrt", [
+BRANCHES = [
     (cc.if_else, [R.normal(size=3), True], [0]),
     (cc.if_else, [R.normal(size=3), False], [0]),
     (cc.if_elif, [1.5], [0]), (cc.if_elif, [0.5], [0]), (cc.if_elif, [-0.5], [0]),
@@ -25,12 +25,15 @@ R = np.random.default_rng(5)
     (cc.bool_ops, [0.5, 0.7], [0, 1]), (cc.bool_ops, [-6.0, 0.7], [0, 1]),
     (cc.bool_ops, [-1.0, 0.7], [0, 1]),
     (cc.ternary, [0.5], [0]), (cc.ternary, [-0.5], [0]), (cc.ternary, [1.5], [0]),
-])
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", BRANCHES)
 def test_branches_both_sides(fn, args, wrt):
     check(fn, args, wrt)
 
 
-@pytest.mark.parametrize("fn,args,wrt", [
+LOOPS = [
     (cc.range_loops, [0.3, 4], [0]),
     (cc.zero_trip, [0.7, 0], [0]), (cc.zero_trip, [0.7, 3], [0]),
     (cc.loop_over_rows, [R.normal(size=(4, 3)), R.normal(size=3)], [0, 1]),
@@ -41,12 +44,15 @@ def test_branches_both_sides(fn, args, wrt):
     (cc.while_threshold, [0.5], [0]), (cc.while_threshold, [20.0], [0]),
     (cc.newton, [2.0], [0]),
     (cc.data_dependent_trips, [0.5], [0]), (cc.data_dependent_trips, [1.5], [0]),
-])
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", LOOPS)
 def test_loops(fn, args, wrt):
     check(fn, args, wrt)
 
 
-@pytest.mark.parametrize("fn,args,wrt", [
+JUMPS = [
     (cc.break_loop, [0.7, -1.0], [0]),    # breaks on the first iteration
     (cc.break_loop, [0.7, 1.0], [0]),     # breaks in the middle
     (cc.break_loop, [0.2, 100.0], [0]),   # never breaks: runs to the end
@@ -72,7 +78,10 @@ def test_loops(fn, args, wrt):
     (cc.break_in_one_branch, [0.5, 0.7], [0, 1]),
     (cc.dead_inner_loop_then_break, [-0.78, -0.27, 0.23], [0, 1, 2]),
     (cc.dead_inner_loop_then_break, [2.5, -0.27, 0.23], [0, 1, 2]),
-])
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", JUMPS)
 def test_jumps(fn, args, wrt):
     check(fn, args, wrt)
     if all(np.ndim(a) == 0 for a in args):  # the version for arrays too (0-d)

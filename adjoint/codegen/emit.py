@@ -49,6 +49,7 @@ class Module:
     namespace: dict        # values the module needs that no import can supply
     line_map: dict         # generated line -> user's line
     user_file: str = ""     # the user's file those lines are in
+    where: object = None    # the user's function (a Location), for errors at the call
 
 
 def render_function(fn: gast.FunctionDef, source: Source, line_map: dict,
@@ -228,7 +229,8 @@ def module(fns, source: Source, doc: str, tag: str = "") -> Module:
     text = "\n".join(lines) + "\n"
     where = f"{cells.short(source.filename)}:{source.where().lineno}"
     filename = f"<adjoint {fn.name}{tag} of {where}>"
-    return Module(text, fn.name, filename, namespace, line_map, source.filename)
+    return Module(text, fn.name, filename, namespace, line_map, source.filename,
+                  source.where())
 
 
 def load(mod: Module):

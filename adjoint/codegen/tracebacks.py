@@ -21,6 +21,7 @@ import os
 import re
 
 from .. import cells
+from . import foreign
 
 NOTE = "_adjoint_note"
 _HANDLER = f"""
@@ -34,8 +35,10 @@ _COMMENT = re.compile(r"\s*# (grad of line|line) (\d+): ")
 
 
 def compile_module(mod):
-    """Compile `mod.text` with the guard around `mod.name`; return (code, namespace)."""
+    """Compile `mod.text` with the guard around `mod.name` and the check of argument
+    types first in it (foreign.py); return (code, namespace)."""
     tree = ast.parse(mod.text, mod.filename)
+    foreign.inject(tree, mod.name)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == mod.name:
             guard = ast.parse(_HANDLER).body[0]
@@ -45,7 +48,8 @@ def compile_module(mod):
                     part.col_offset = part.end_col_offset = 0
             guard.body = node.body
             node.body = [guard]
-    return compile(tree, mod.filename, "exec"), {NOTE: Noter(mod)}
+    return compile(tree, mod.filename, "exec"), {
+        NOTE: Noter(mod), foreign.ACCEPT: foreign.Accept(mod.where, mod.name)}
 
 
 class Noter:

@@ -118,7 +118,10 @@ def histogram_grad(g, a, edges, density=None):
             "not implemented: take density=False and divide by the total yourself")
     a, edges, g = (np.asarray(v) if like_of(v) is None else v for v in (a, edges, g))
     nbins = len(edges) - 1
-    index = np.digitize(a, edges) - 1  # (searchsorted(edges, a, "right"), dispatched on a)
+    if like_of(a) is None and like_of(edges) is None:
+        index = np.searchsorted(edges, a, side="right") - 1
+    else:  # (the same count of edges at or below each value, from either's type)
+        index = np.sum(np.expand_dims(a, -1) >= edges, axis=-1) - 1
     index = np.where(a == edges[-1], nbins - 1, index)  # (the last bin is closed)
     inside = (index >= 0) & (index < nbins)
     out = np.where(inside, g[np.clip(index, 0, nbins - 1)], 0.0)

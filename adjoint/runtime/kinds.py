@@ -66,6 +66,8 @@ def shape_only(value):
         return None
     if type(value) in NUMBERS:
         return _NO_AXES
+    if type(value) is LikeShape:  # (a record already: the tangent of one)
+        return value
     like = like_of(value)
     if like is None and (type(value) is list or type(value) is tuple) \
             and any(like_of(e) is not None for e in value):
