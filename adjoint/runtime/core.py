@@ -196,6 +196,10 @@ def mean_grad(g, x, axis=None, keepdims=False):
         else math.prod(shape)  # a Python int keeps float32 float32
     if axis is None and n and type(g) in NUMBERS and _spreads(x) and x.dtype.kind == "f":
         return np.full(shape, g / n, x.dtype)  # a scalar loss's seed, in one step
+    if axis is None and n and shape and type(g) in NUMBERS and type(x) is not ndarray:
+        like = like_of(x)  # (the same for a Dask or CuPy array: one array, not two)
+        if like is not None:
+            return full(shape, g / n, float_dtype(x), like)
     return sum_grad(g, x, axis, keepdims) / n  # (a fresh array the sweep may own)
 
 
