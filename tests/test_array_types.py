@@ -44,6 +44,18 @@ KNOWN = {
         "np.select with only the default a Dask array does not dispatch to Dask",
     ("dask", "numpy.select"):
         "np.select with only the default a Dask array does not dispatch to Dask",
+    # helpers that arrived on main while this suite was written (array_edits.py,
+    # decompositions.py): not yet made to keep the array type (a follow-up)
+    ("dask", "numpy.insert"): "Dask does not know the size of np.insert's result",
+    ("dask", "rt.insert_grad_arr"): "Dask does not know the size of np.insert's result",
+    ("dask", "rt.delete_grad"): "np.delete of a Dask array needs an integer axis",
+    ("dask", "rt.complete"): "a write into an empty slice of a Dask array fails",
+    ("dask", "numpy.linalg.lstsq"): "Dask's lstsq takes no rcond",
+    ("dask", "rt.resid_weights"): "lstsq's residuals: a NumPy array for a Dask one",
+    ("strict", "rt.resid_weights"): "lstsq's residuals: a NumPy array for a CuPy one",
+    ("strict", "numpy.linalg.lstsq"): "lstsq_pinv converts to NumPy",
+    ("strict", "numpy.linalg.eigh"): "decompositions.py's gauge check mixes in np.eye",
+    ("strict", "numpy.linalg.svd"): "decompositions.py's gauge check mixes in np.eye",
 }
 
 

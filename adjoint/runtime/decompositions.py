@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kinds import float_dtype
+from .kinds import constant, float_dtype, like_of
 from ..errors import UsageError
 
 __all__ = ["pair_div", "gauge_check", "lower_sym", "lower_sym_t", "asym", "outside",
@@ -103,7 +103,7 @@ def div0(x, s):
 def diag_embed(v):
     """Stacked diagonal matrices from the last axis of v."""
     n = np.shape(v)[-1]
-    return v[..., :, None] * np.eye(n, dtype=float_dtype(v))
+    return v[..., :, None] * constant(np.eye(n, dtype=float_dtype(v)), like_of(v))
 
 
 def entry(g, i, like):

@@ -42,8 +42,8 @@ def is_namedtuple(x) -> bool:
 def is_record(x) -> bool:
     """A dataclass instance or an object with attributes (not a namedtuple: that is a
     tuple, handled as one), whose adjoint is a GradDict of its attributes."""
-    if isinstance(x, _NOT_RECORDS) or x is None:
-        return False
+    if isinstance(x, _NOT_RECORDS) or x is None or hasattr(type(x), "__array_function__"):
+        return False  # (an array of another type: Dask, CuPy)
     return dataclasses.is_dataclass(x) or hasattr(x, "__dict__")
 
 
@@ -53,7 +53,8 @@ def differentiable(v) -> bool:
         return False
     if isinstance(v, (np.ndarray, np.generic)):
         return v.dtype.kind in "fiuc"
-    return isinstance(v, _NUMERIC) or dataclasses.is_dataclass(v) and not isinstance(v, type)
+    return isinstance(v, _NUMERIC) or dataclasses.is_dataclass(v) and not isinstance(v, type) \
+        or hasattr(type(v), "__array_function__")  # (a Dask or CuPy array)
 
 
 def fields(x) -> dict:
