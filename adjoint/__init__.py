@@ -16,12 +16,14 @@ from .gradcheck import check_grad  # noqa: E402
 from .stop import stop_gradient  # noqa: E402
 from .custom import custom_gradient  # noqa: E402
 from .errors import (AdjointError, GradcheckError, NoForwardRuleError, NoGradientRuleError,
-                     NonScalarOutputError, SourceUnavailableError, TargetError,
-                     UnsupportedSyntaxError, UsageError, WrtError)
+                     NonScalarOutputError, NotBatchableError, SourceUnavailableError,
+                     TargetError, UnsupportedSyntaxError, UsageError, WrtError)
 from .derivatives import hessian, hessian_vector_product, jacobian, jvp  # noqa: E402
+from .batching import vmap  # noqa: E402
 
 __all__ = ["grad", "value_and_grad", "set_cache_dir", "jvp", "hessian_vector_product", "hessian",
-           "jacobian", "check_grad", "stop_gradient", "custom_gradient", "rules",
+           "jacobian", "vmap", "check_grad", "stop_gradient", "custom_gradient", "rules",
            "AdjointError", "GradcheckError", "NoForwardRuleError", "NoGradientRuleError",
-           "NonScalarOutputError", "SourceUnavailableError", "TargetError", "UnsupportedSyntaxError", "UsageError",
+           "NonScalarOutputError", "NotBatchableError", "SourceUnavailableError", "TargetError",
+           "UnsupportedSyntaxError", "UsageError",
            "WrtError", "__version__"]

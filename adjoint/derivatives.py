@@ -11,6 +11,7 @@ import numpy as np
 
 from . import display
 from .api import _key, grad, on_method
+from .batching.derivatives import forward_columns, hessian_rule, hvp_rule, jacobian_rule
 from .errors import UsageError, at_the_call
 from .pipeline import compile_forward
 
@@ -176,6 +177,7 @@ def hessian_vector_product(fn=None, *, wrt=0, optimize=True):
             return _call_tangent(inner, primal, v, kwargs)[1]
         hvp.source = inner.source
         hvp.jvp = inner
+        hvp.vmap_rule = hvp_rule(inner)  # vmap(hvp): the batched jvp of the gradient
         display.attach(hvp)
         hit = _CACHE[key] = functools.update_wrapper(hvp, fn, updated=())
         hit.__doc__ = f"Hessian-vector product of {fn.__name__}."
@@ -197,6 +199,7 @@ def hessian(fn=None, *, wrt=0, optimize=True):
         return _assemble(cols, np.shape(x), np.shape(x), _float_dtype(x))
     hess = functools.update_wrapper(hess, fn, updated=())
     hess.source = hvp.source  # the forward-over-reverse module that computes it
+    hess.vmap_rule = hessian_rule(fn, wrt, optimize)
     display.attach(hess)
     return hess
 
@@ -222,8 +225,11 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
             x = argument(args, kwargs)
             basis = _basis(x)
             out = _call_tangent(fwd, args, _zero(x), kwargs)[0]
-            cols = [_call_tangent(fwd, args, e, kwargs)[1] for e in basis]
-            return _assemble(cols, np.shape(out), np.shape(x), _float_dtype(x))
+            cols = forward_columns(fwd, args, kwargs, x) if np.ndim(x) and \
+                isinstance(x, np.ndarray) else None  # one jvp batched over the basis
+            if cols is None:
+                cols = [_call_tangent(fwd, args, e, kwargs)[1] for e in basis]
+            return _assemble(list(cols), np.shape(out), np.shape(x), _float_dtype(x))
     else:
         vjp = grad(fn, wrt=single, optimize=optimize)
 
@@ -240,6 +246,7 @@ def jacobian(fn=None, *, wrt=0, mode="reverse", optimize=True):
                               np.shape(out) + np.shape(x))
     jac = functools.update_wrapper(jac, fn, updated=())
     jac.source = (fwd if mode == "forward" else vjp).source
+    jac.vmap_rule = jacobian_rule(fn, wrt, mode, optimize)
     display.attach(jac)
     return jac
 

@@ -108,3 +108,8 @@ def at_the_call(entry):
         except AdjointError as exc:
             raise exc.with_traceback(None) from None
     return public
+
+
+class NotBatchableError(AdjointError):
+    """A construct `vmap` cannot apply to a whole batch at once: an `if` with side
+    effects on a batched value, a loop whose length differs between examples, ..."""

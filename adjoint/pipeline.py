@@ -3,6 +3,7 @@
     source -> parse -> fence -> normalize -> activity -> tbr -> reverse -> optimize -> emit
     (the version for Python numbers, after optimize: -> recompute -> fuse)
     source -> parse -> fence -> normalize -> activity -> forward -> optimize -> emit
+    source -> parse -> fence -> normalize -> batching facts -> batching transform -> emit
 """
 from __future__ import annotations
 
@@ -162,6 +163,27 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     ctx.stages["optimize"] = emit.module(fns, source, doc).text
     mod = emit.module(fns, source, doc, "" if optimize_ else " (unoptimized)")
     return emit.load(mod), ctx, mod
+
+
+def compile_batched(fn, params: dict, fallback=None):
+    """Compile the batched version of `fn` (vmap) for the facts of its parameters;
+    return (generated function, Context, Module, the result's fact)."""
+    from .batching import analysis as batch_facts, transform as batch_transform, program
+    source = parse(fn)
+    ctx = Context(source, (), mode="vmap")
+    normal, namer, locals_ = front_end(source, ctx)
+    source = program.with_runtime(source, locals_)
+    prog = program.Program(compile=program.compile_callee, fallback=fallback,
+                           taken=set(namer.taken))
+    params = program.bind(source, params)
+    facts = batch_facts.analyze(normal, source, params, locals_, prog)
+    ctx.stages["batching"] = facts.dump()
+    name = prog.fresh(f"{source.name}_batched")
+    gen = batch_transform.Transform(source, facts, namer, locals_, params,
+                                    fallback).function(normal, name)
+    mod = emit.module([(gen, source)] + prog.functions, source, program.doc(source))
+    ctx.stages["batched"] = mod.text
+    return emit.load(mod), ctx, mod, facts.result
 
 
 def _read_as_arrays(body, wrt, source, locals_) -> set:

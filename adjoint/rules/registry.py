@@ -19,12 +19,13 @@ Registration helpers (the only functions that write the registry):
     nondiff(np.argmax, ...)                results carry no gradient
     defcustom(fn, params, vjp, ...)        a user's own rule (adjoint.custom_gradient):
                                            templates that call the user's functions
+    batch(np.sum, "reduce")                how vmap applies it to a batch (batching.py)
 """
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 REQUIRED = object()  # marker: a parameter without a default
 
@@ -48,6 +49,9 @@ class Rule:
     refuses: tuple[str, ...] = ()     # flags (or flag=value) the rule does not cover
     custom: object = None             # custom.Custom: a rule the user gave (templates
                                       # call the user's vjp/jvp functions by name)
+    refuses: tuple[str, ...] = ()     # flags that change the result beyond the rule
+    batch: tuple = ()                 # vmap: (policy, (option, value), ...); () = the
+    #                                   default (elementwise for elementwise rules)
 
     @property
     def diff_params(self) -> tuple[str, ...]:
@@ -67,11 +71,23 @@ class Expansion:
 class NonDiff:
     fn: object
     name: str
+    batch: tuple = ()
+
+
+@dataclass(frozen=True)
+class BatchOnly:
+    """A function vmap can batch that has no gradient rule (and is not known to have
+    none): `np.linalg.eigh`, ... Differentiating through it stays an error."""
+
+    fn: object
+    name: str
+    batch: tuple = ()
 
 
 _RULES: dict[int, Rule] = {}          # id(fn) -> Rule (objects may be unhashable)
 _KEEP: dict[int, object] = {}         # keeps keys alive so ids stay unique
 _NONDIFF: dict[int, NonDiff] = {}
+_BATCH_ONLY: dict[int, BatchOnly] = {}
 _METHODS: dict[str, object] = {}      # ndarray method name -> function with a rule
 _ATTRS: dict[str, Rule] = {}          # attribute name (e.g. "T") -> rule on `self`
 _EXPANSIONS: dict[int, "Expansion"] = {}  # id(helper) -> its defining expression
@@ -230,6 +246,28 @@ def nondiff(*fns) -> None:
     _CHANGES[0] += 1
 
 
+def batch(fn, policy: str, **options) -> None:
+    """How vmap applies `fn` to a batch: a policy of adjoint/batching/policies (e.g.
+    "reduce") with its options, set on fn's rule (or its no-gradient entry)."""
+    entry = (policy,) + tuple(sorted(options.items()))
+    key = id(fn)
+    if key in _RULES:
+        _RULES[key] = replace(_RULES[key], batch=entry)
+    elif key in _NONDIFF:
+        _NONDIFF[key] = replace(_NONDIFF[key], batch=entry)
+    else:
+        _BATCH_ONLY[key] = BatchOnly(fn, qualname(fn), entry)
+        _KEEP[key] = fn
+    _CHANGES[0] += 1
+
+
+def lookup_batch(fn) -> tuple | None:
+    """The batching entry of `fn` (policy, options...), () for a rule without one, or
+    None for a function the registry does not know."""
+    entry = _RULES.get(id(fn)) or _NONDIFF.get(id(fn)) or _BATCH_ONLY.get(id(fn))
+    return None if entry is None else entry.batch
+
+
 def changes() -> int:
     """How many registrations there have been (a cheap test for "changed since")."""
     return _CHANGES[0]
@@ -238,8 +276,9 @@ def changes() -> int:
 def describe() -> str:
     """The registry's whole content as text (the disk cache's key covers it)."""
     lines = [repr((r.name, r.params, sorted(r.vjp.items()), sorted(r.jvp.items()),
-                   r.broadcast, r.elementwise, r.refuses)) for r in _RULES.values()]
-    lines += [f"nondiff {r.name}" for r in _NONDIFF.values()]
+                   r.broadcast, r.elementwise, r.refuses, r.batch)) for r in _RULES.values()]
+    lines += [f"nondiff {r.name} {r.batch}" for r in _NONDIFF.values()]
+    lines += [f"batch {r.name} {r.batch}" for r in _BATCH_ONLY.values()]
     lines += [f"method {k} {qualname(v)}" for k, v in _METHODS.items()]
     lines += [repr((k, r.vjp, r.jvp)) for k, r in _ATTRS.items()]
     lines += [repr((e.name, e.params, e.template)) for e in _EXPANSIONS.values()]
@@ -271,6 +310,10 @@ def all_rules() -> list[Rule]:
     """adjoint's own rules and those registered with defrule/unary/binary (not the
     custom gradients, whose templates call functions of the user's)."""
     return sorted((r for r in _RULES.values() if r.custom is None), key=lambda r: r.name)
+
+
+def all_batch_only() -> list[BatchOnly]:
+    return sorted(_BATCH_ONLY.values(), key=lambda r: r.name)
 
 
 def all_nondiff() -> list[NonDiff]:

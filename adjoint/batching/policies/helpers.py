@@ -1,0 +1,145 @@
+"""The runtime helpers generated gradients call (`rt.unbroadcast`, `rt.sum_grad`, ...).
+
+Most take the adjoint `v` first and read the others only for their shapes (`shape`
+option) or along axes (`axes`): `like` lifts what is unbatched, shifts the axes and
+calls the helper itself; `helper` calls `batched.<name>` (adjoint/batching/runtime.py)
+with flags saying which operands are batched. When only shape operands are batched,
+the result is the same for every example: the helper runs once, on one example.
+
+    bt2_sq = rt.sum_grad(bsum_t2_sq, t2_sq)      # bsum batched (B,), t2_sq (B, n)
+    bt2_sq = rt.sum_grad(bsum_t2_sq, t2_sq, (1,))
+    b = rt.sum_grad(1.0, t2_sq)                  # only the shape is batched
+    b = rt.sum_grad(1.0, batched.example(t2_sq))
+"""
+from __future__ import annotations
+
+from .. import build
+from ..facts import Fact, NUMBER, container
+from . import Policy, policy, rebuild
+from .reductions import NO, array_rank, lift_operands, rank_of, shifted, static_or_default
+
+
+def shape_params(site):
+    return set(site.option("shape", ()))
+
+
+def value_batched(site) -> bool:
+    """Whether an operand read for its value (not only its shape) is batched."""
+    shapes = shape_params(site)
+    return any(o.fact.batched for o in site.operands if o.param not in shapes)
+
+
+def on_example(site):
+    """The call with each batched shape operand replaced by one example of it."""
+    return rebuild(site, {o.param: build.helper("example", o.node)
+                          for o in site.operands if o.fact.batched})
+
+
+@policy("like")
+class Like(Policy):
+    def fact(self, site):
+        return Fact(batched=value_batched(site), rank=rank_of(site, site.option("rank", "")))
+
+    def emit(self, site, em):
+        if not value_batched(site):
+            return on_example(site)
+        new = lift_operands(site, em, site.option("lift"))
+        data = site.option("data") or site.operands[0].param
+        for param in site.option("axes", ()):
+            value = static_or_default(site, param)
+            if site.op(param) is None and isinstance(value, int) and value < 0:
+                continue
+            if value is None and site.option("none") == "first":  # (already flat)
+                new[param] = build.lit(1)
+                continue
+            if value is None and site.option("none") == "flat":
+                for p in site.option("flat", ()):
+                    node = new.get(p, site.op(p).node)
+                    new[p] = build.code("np.reshape(x, (B, -1))", x=node,
+                                        B=em.batch_size())
+                new[param] = build.lit(1)
+                shape_of = site.option("reshape")
+                if shape_of:
+                    return build.code("np.reshape(r, np.shape(a))", r=rebuild(site, new),
+                                      a=site.op(shape_of).node)
+                continue
+            axis = shifted(site, param, em, array_rank(site.fact(data)))
+            if axis is NO:
+                axis = build.helper("rest_axes", site.op(data).node)
+            new[param] = axis
+        return rebuild(site, new)
+
+
+@policy("helper")
+class Helper(Policy):
+    """`batched.<name>(operands..., batched=flags)`; `rank` as for the `axes` policy,
+    `results`: the number of results of a tuple, `name`: the helper's name."""
+
+    def fact(self, site):
+        n = site.option("results")
+        f = Fact(batched=value_batched(site), rank=rank_of(site, site.option("rank", "")))
+        return container("tuple", [f] * n) if n else f
+
+    def emit(self, site, em):
+        if not value_batched(site):
+            return on_example(site)
+        name = site.option("name") or site.fn.__name__
+        args = [o.node for o in site.operands]
+        flags = build.lit(tuple(int(o.fact.batched) for o in site.operands))
+        return build.helper(name, *args, batched=flags)
+
+
+@policy("seed")
+class Seed(Policy):
+    """rt.seed(ans, grad_out, ...): the seed is grad_out, or 1.0 for a number; it is
+    the same for every example unless grad_out is batched."""
+
+    def fact(self, site):
+        g = site.fact("grad_out")
+        return NUMBER if g.kind == "none" else g
+
+    def emit(self, site, em):
+        if site.fact("grad_out").batched:
+            em.refuse("a batched incoming gradient (grad_out)",
+                      "pass grad_out unbatched (the same for every example)")
+        return on_example(site)
+
+
+@policy("shapes")
+class Shapes(Policy):
+    """rt.shapes(a, b, ...): each value's shape (a batched shape keeps its batch)."""
+
+    def fact(self, site):
+        values = site.operands[0].fact
+        items = values.items or ()
+        return container("tuple", [Fact(batched=i.batched, rank=i.rank, dtype=i.dtype)
+                                   for i in items])
+
+    def emit(self, site, em):
+        return rebuild(site, {})
+
+
+@policy("einsum_grad")
+class EinsumGrad(Policy):
+    """rt.einsum_ga(v, subscripts, a, b, ...) and the like: every operand is lifted to
+    the batch and the subscripts get a batch letter."""
+
+    def fact(self, site):
+        rank = rank_of(site, site.option("rank", ""))
+        return Fact(batched=site.batched, rank=rank)
+
+    def emit(self, site, em):
+        spec = site.static("subscripts")
+        if not isinstance(spec, str):
+            em.refuse(f"{site.name} with subscripts that are not a literal", "")
+        from .products import _einsum_output
+        ins = spec.replace(" ", "").split("->")[0].split(",")
+        out = _einsum_output(spec)
+        used = set(spec)
+        z = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in used)
+        text = ",".join(z + s for s in ins) + "->" + z + out
+        new = {o.param: build.helper("lift", o.node, em.batch_size())
+               for o in site.operands if o.param not in ("subscripts",)
+               and o.fact.kind == "array" and not o.fact.batched and not o.fact.number}
+        new["subscripts"] = build.lit(text)
+        return rebuild(site, new)

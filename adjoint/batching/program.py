@@ -1,0 +1,152 @@
+"""The user's functions a batched function calls: one batched version per callee and
+per facts of its arguments, shared by every call site of one module.
+
+A call whose arguments are all unbatched stays a call of the user's function (its
+analysis still gives the rank of its result); otherwise `helper(a, b)` becomes
+`helper_batched(a, b)`, compiled from helper's source like the entry point.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import NotBatchableError
+from .facts import UNKNOWN, Fact
+
+
+@dataclass
+class Callee:
+    name: str | None            # the batched version's name; None: call the original
+    result: Fact
+    captured: tuple = ()        # a nested def's captured variables (keyword arguments)
+
+
+@dataclass
+class Program:
+    compile: object                               # pipeline.compile_batched_callee
+    fallback: str | None = None
+    callees: dict = field(default_factory=dict)   # key -> Callee
+    functions: list = field(default_factory=list)  # (FunctionDef, Source), in order
+    taken: set = field(default_factory=set)
+    active: set = field(default_factory=set)      # keys being compiled (recursion)
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 2
+        while name in self.taken:
+            name, n = f"{base}{n}", n + 1
+        self.taken.add(name)
+        return name
+
+    def request(self, target, args, kwargs, where) -> Callee:
+        key = (id(getattr(target, "node", target)), tuple(args),
+               tuple(sorted(kwargs.items())))
+        if key in self.callees:
+            return self.callees[key]
+        batched = any(f.batched for f in list(args) + list(kwargs.values()))
+        if key in self.active:  # a recursive call
+            if batched:
+                raise NotBatchableError(
+                    "a recursive function called with batched arguments", where,
+                    hint="write the recursion as a loop over a fixed range, or call "
+                         "vmap on the function that calls it with fallback='loop'")
+            return Callee(None, UNKNOWN)
+        self.active.add(key)
+        try:
+            callee = self.compile(target, list(args), dict(kwargs), batched, self)
+        finally:
+            self.active.discard(key)
+        self.callees[key] = callee
+        return callee
+
+
+# ---- compiling (the entry point's steps are in adjoint/pipeline.py) -------------------
+def with_runtime(source, locals_):
+    """The source whose namespace also holds the batching runtime, as `batched` (the
+    emitter imports it from there)."""
+    import dataclasses
+    from . import runtime, build
+    present = source.namespace.get(build.RT)
+    if build.RT in locals_ or (present is not None and present is not runtime):
+        raise NotBatchableError(
+            f"{source.name} uses the name {build.RT!r}, which batched code needs for "
+            "adjoint's batching helpers", source.where(),
+            hint=f"rename the variable {build.RT!r}")
+    return dataclasses.replace(source, namespace={**source.namespace, build.RT: runtime})
+
+
+def bind(source, params: dict) -> dict:
+    """name -> fact for every parameter of the function: the facts given (by name)
+    and, for parameters not passed, the facts of their defaults."""
+    from . import facts
+    from .sites import NO, static_value
+    args = source.tree.args
+    names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    out = {}
+    defaults = _defaults(source)
+    for name in names:
+        if name in params:
+            out[name] = params[name]
+        elif name in defaults:
+            out[name] = facts.of_value(defaults[name])
+        else:
+            node = _default_node(args, name)
+            value = static_value(node, source, set()) if node is not None else NO
+            out[name] = facts.UNKNOWN if value is NO else facts.of_value(value)
+    return out
+
+
+def _defaults(source) -> dict:
+    import inspect
+    fn = source.fn
+    if not inspect.isfunction(fn) or fn.__name__ != source.name:
+        return {}
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return {}
+    return {n: p.default for n, p in sig.parameters.items() if p.default is not p.empty}
+
+
+def _default_node(args, name):
+    positional = args.posonlyargs + args.args
+    offset = len(positional) - len(args.defaults)
+    for i, a in enumerate(positional):
+        if a.id == name and i >= offset:
+            return args.defaults[i - offset]
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        if a.id == name:
+            return d
+    return None
+
+
+def doc(source) -> str:
+    import os
+    return (f"Batched version (vmap) of {source.name} "
+            f"({os.path.basename(source.filename)}, line {source.where().lineno}): "
+            "batched arguments and values have the batch axis first.")
+
+
+def compile_callee(target, args, kwargs, batched, program) -> Callee:
+    """Analyse a callee for the facts of its arguments; when one is batched, add its
+    batched version to the module."""
+    from ..analysis.callees import Nested, callee_source
+    from ..pipeline import front_end
+    from . import analysis, transform
+    source = callee_source(target)
+    normal, namer, locals_ = front_end(source, taken=program.taken)
+    source = with_runtime(source, locals_)
+    a = source.tree.args
+    positional = [p.id for p in a.posonlyargs + a.args]
+    given = dict(zip(positional, args))
+    given.update(kwargs)
+    captured = target.captured if isinstance(target, Nested) else ()
+    params = bind(source, given)
+    facts = analysis.analyze(normal, source, params, locals_, program)
+    if not batched and not isinstance(target, Nested):  # (a nested def is lifted)
+        return Callee(None, facts.result or UNKNOWN)
+    name = program.fresh(f"{'lambda' if source.name == '<lambda>' else source.name}"
+                         "_batched")
+    gen = transform.Transform(source, facts, namer, locals_, params,
+                              program.fallback).function(normal, name)
+    program.taken |= namer.taken
+    program.functions.append((gen, source))
+    return Callee(name, facts.result or UNKNOWN, captured)
