@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import runtime as _rt
 from ..runtime import Shape, shape_of, unbroadcast as _unbroadcast
-from ..runtime import core as _rt
 
 
 # ---- lifting and aligning ---------------------------------------------------------
@@ -421,11 +421,17 @@ def getitem_grad(g, x, index, batched=(1, 1, 0)):
         g = np.asarray(g)
         g = _expand(g, target_rank - g.ndim + 1)
     view = (slice(None),) + parts
-    if _rt._basic(index):
+    if _basic(index):
         out[view] += g
     else:
         np.add.at(out, view, g)
     return out
+
+
+def _basic(index) -> bool:
+    """An index of ints and slices only (each entry named at most once)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) for i in parts)
 
 
 def _matrices(g, a, b, batched):
