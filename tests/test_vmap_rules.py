@@ -19,6 +19,7 @@ import adjoint
 from adjoint import runtime as rt
 from adjoint.batching import runtime as batched_rt
 from adjoint.batching.policies import policy_of
+from adjoint.batching.policies.reductions import STRUCTURAL
 from adjoint.errors import NotBatchableError
 from adjoint.rules import all_rules
 from rule_cases import CASES, default_cases
@@ -33,7 +34,16 @@ NOT_BATCHED = {}
 
 
 def batchable(v) -> bool:
+    if isinstance(v, (list, tuple)):
+        return bool(v) and all(batchable(e) for e in v)
     return isinstance(v, float) or isinstance(v, np.ndarray) and v.dtype.kind == "f"
+
+
+def scaled(v, s):
+    """One example: the case's value times s (a list: each array times s)."""
+    if isinstance(v, (list, tuple)):
+        return type(v)(scaled(e, s) for e in v)
+    return v * s
 
 
 def literal(v) -> str | None:
@@ -56,12 +66,29 @@ _COUNT = itertools.count()
 
 def program(rule, case):
     """(function, names of its parameters, their values): `prog(a, b)` calling the
-    rule's function with the case's arguments, options as literals."""
+    rule's function with the case's arguments, options as literals: optional ones by
+    keyword, or every one in order when the function takes no keywords (as
+    tests/test_rules.py calls them: `math.log(x, base)`, `np.einsum(s, a, b)`)."""
+    out = _program(rule, case, keywords=True)
+    try:
+        out[0](*out[2])
+    except TypeError:
+        return _program(rule, case, keywords=False)
+    except Exception:
+        pass
+    return out
+
+
+def _program(rule, case, keywords):
     params, values, args = [], [], []
     positional = True
-    for p in rule.params:
+    names = [p.name for p in rule.params]
+    last = max([names.index(n) for n in case if n in names], default=-1)
+    for k, p in enumerate(rule.params):
         if p.name not in case:
-            if not p.star:
+            if not keywords and not p.star and k < last:
+                args.append(p.default)  # (a gap before a given argument: its default)
+            elif not p.star:
                 positional = positional and p.default is None
             continue
         value = case[p.name]
@@ -74,7 +101,7 @@ def program(rule, case):
             args.extend(literal(e) for e in value)
         elif p.star:
             args.append("*" + text)
-        elif p.default is None and positional:
+        elif p.default is None and positional or not keywords:
             args.append(text)
         else:
             args.append(f"{p.name}={text}")
@@ -88,14 +115,16 @@ def program(rule, case):
     return fn, params, values
 
 
-def stacked(value, k_axis=0):
-    return np.stack([value * s for s in SCALES]) if isinstance(value, np.ndarray) else \
-        np.array([value * s for s in SCALES])
+def stacked(value):
+    """The batch of examples (a list: a list of batches)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(stacked(e) for e in value)
+    return np.stack([np.asarray(scaled(value, s)) for s in SCALES])
 
 
 def loop(fn, values, batched):
-    outs = [fn(*[v * s if b else v for v, b in zip(values, batched)]) for s in SCALES]
-    return outs
+    return [fn(*[scaled(v, s) if b else v for v, b in zip(values, batched)])
+            for s in SCALES]
 
 
 def compare(got, outs, msg):
@@ -110,9 +139,11 @@ def compare(got, outs, msg):
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=msg)
 
 
-def batchings(values):
-    """Which parameters to batch: each float one alone, then all of them."""
-    floats = [i for i, v in enumerate(values) if batchable(v)]
+def batchings(values, params=None):
+    """Which parameters to batch: each float one alone, then all of them (not those
+    that choose axes or options, such as ord)."""
+    floats = [i for i, v in enumerate(values) if batchable(v)
+              and (params is None or params[i] not in STRUCTURAL)]
     out = [tuple(i == j for j in range(len(values))) for i in floats]
     if len(floats) > 1:
         out.append(tuple(j in floats for j in range(len(values))))
@@ -157,9 +188,55 @@ def test_vmap_rule(name):
     rule = RULES[name]
     for case in cases_for(rule):
         fn, params, values = program(rule, case)
-        for flags in batchings(values):
+        for flags in batchings(values, params):
             check(rule, fn, params, values, flags, f"case {sorted(case)}")
 
 
 def test_batching_runtime_is_importable_as_batched():
     assert batched_rt.lift(np.ones(2), 3).shape == (3, 2)
+
+
+def check_grad(rule, fn, params, values, flags, wrt, what):
+    """vmap(grad(prog)) against a loop of grad(prog), with one incoming gradient."""
+    try:
+        ans = fn(*values)
+    except Exception:
+        return "skip"
+    if not isinstance(ans, (float, np.ndarray)) or np.asarray(ans).dtype.kind != "f":
+        return "skip"
+    seed = np.random.default_rng(5).normal(size=np.shape(ans))
+    seed = float(seed) if np.ndim(ans) == 0 else seed
+    g = adjoint.grad(fn, wrt=wrt)
+    in_axes = tuple(0 if b else None for b in flags)
+    args = [stacked(v) if b else v for v, b in zip(values, flags)]
+    try:
+        want = [g(*[scaled(v, s) if b else v for v, b in zip(values, flags)],
+                  grad_out=seed) for s in SCALES]
+    except Exception:
+        return "skip"
+    try:
+        got = adjoint.vmap(g, in_axes=in_axes)(*args, grad_out=seed)
+    except NotBatchableError:
+        if rule.name in GRAD_NOT_BATCHED or not has_policy(rule):
+            return "refused"
+        raise
+    compare(got, want, f"grad of {rule.name} {what} batched={flags}")
+    return "ok"
+
+
+# rules whose gradient (its template, the helpers it calls) vmap refuses, and why
+GRAD_NOT_BATCHED = {}
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_vmap_of_the_rules_gradient(name):
+    rule = RULES[name]
+    if name.startswith("rt."):
+        return  # (helpers: their gradients are checked through the rules that use them)
+    for case in cases_for(rule):
+        fn, params, values = program(rule, case)
+        for wrt, p in enumerate(params):
+            if p not in rule.vjp or not batchable(values[wrt]):
+                continue
+            for flags in batchings(values, params):
+                check_grad(rule, fn, params, values, flags, wrt, f"d{p} case {sorted(case)}")

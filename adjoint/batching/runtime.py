@@ -42,15 +42,18 @@ def lift_copy(x, size, rank=None):
     return np.array(np.broadcast_to(x, (size,) + x.shape))
 
 
-def example(x):
+def example(x, batched=True):
     """One example of a batched value, for a helper that reads only its shape and
-    type (a saved Shape loses its batch axis)."""
+    type (a saved Shape loses its batch axis); `batched`: a container's flags."""
+    if not batched:
+        return x
     if type(x) is Shape:
         out = Shape(tuple(x)[1:])
         out.dtype = x.dtype
         return out
     if isinstance(x, (list, tuple)):
-        return type(x)(example(v) for v in x)
+        flags = batched if isinstance(batched, tuple) else (True,) * len(x)
+        return type(x)(example(v, b) for v, b in zip(x, flags))
     x = np.asarray(x)
     return x[0] if len(x) else np.zeros(x.shape[1:], x.dtype)
 
@@ -371,10 +374,17 @@ def broadcast_like(g, x, batched=(1, 1)):
 
 
 def fit(g, x, batched=(1, 1)):
-    """rt.fit per example: a zero adjoint given the shape of one example of x."""
+    """rt.fit per example: a zero adjoint given the shape of one example of x (a
+    container: item by item)."""
     bg, bx = batched
     if not bg:
-        return _rt.fit(g, example(x) if bx else x)
+        return _rt.fit(g, example(x, bx) if bx else x)
+    if isinstance(x, (list, tuple)) and type(x) is not Shape:
+        gs = g if isinstance(g, (list, tuple)) else [g] * len(x)
+        flags = bx if isinstance(bx, tuple) else (bx,) * len(x)
+        bgs = bg if isinstance(bg, tuple) else (bg,) * len(x)
+        return _rt.GradList(fit(gi, xi, (b1, b2)) for gi, xi, b1, b2 in
+                            zip(gs, x, bgs, flags))
     shape = shape_of(x)[1:] if bx else shape_of(x)
     g = np.asarray(g)
     if g.shape[1:] == shape:
@@ -526,3 +536,54 @@ def erf(x):
 
 def erfc(x):
     return 1.0 - erf(x)
+
+
+def concatenate_grad(g, arrays, axis=0, batched=()):
+    """rt.concatenate_grad per example: the pieces of g shaped like the arrays."""
+    size = len(g)
+    flags = batched if isinstance(batched, tuple) else (batched,) * len(arrays)
+    shapes = [shape_of(a)[1:] if b else shape_of(a) for a, b in zip(arrays, flags)]
+    if axis is None:
+        sizes = [int(np.prod(s)) for s in shapes]
+        flat = np.split(np.reshape(g, (size, -1)), np.cumsum(sizes)[:-1], axis=1)
+        return _rt.list_of(np.reshape(p, (size,) + tuple(s)) for p, s in zip(flat, shapes))
+    ax = axis + 1 if axis >= 0 else axis
+    cuts = np.cumsum([s[axis] for s in shapes])[:-1]
+    return _rt.list_of(np.split(g, cuts, axis=ax))
+
+
+def unstack(g, axis=0, n=None, batched=()):
+    ax = axis + 1 if axis >= 0 else axis
+    return _rt.list_of(np.take(g, i, axis=ax) for i in range(np.shape(g)[ax]))
+
+
+def sum_list_grad(g, xs, batched=(1, 1)):
+    """rt.sum_list_grad per example: g for each item of xs (each row of an array)."""
+    flags = batched[1]
+    if isinstance(xs, np.ndarray):
+        shape = xs.shape[1:] if flags else xs.shape
+        return np.array(np.broadcast_to(_expand(g, len(shape) - g.ndim + 1),
+                                        (len(g),) + tuple(shape)))
+    flags = flags if isinstance(flags, tuple) else (flags,) * len(xs)
+    return _rt.GradList(unbroadcast(g, x, (1, b)) for x, b in zip(xs, flags))
+
+
+def vstack_grad(g, tup, batched=()):
+    """rt.vstack_grad per example: the pieces of g (rows of 2-D items) shaped like
+    the items of tup."""
+    return _stack_pieces(g, tup, batched, 2, 0)
+
+
+def hstack_grad(g, tup, batched=()):
+    return _stack_pieces(g, tup, batched, 1, None)
+
+
+def _stack_pieces(g, tup, batched, least, axis):
+    flags = batched if isinstance(batched, tuple) else (batched,) * len(tup)
+    shapes = [tuple(shape_of(a)[1:] if b else shape_of(a)) for a, b in zip(tup, flags)]
+    grown = [(1,) * (least - len(s)) + s if len(s) < least else s for s in shapes]
+    if axis is None:  # hstack: along the first axis of vectors, else the second
+        axis = 0 if len(grown[0]) == 1 else 1
+    cuts = np.cumsum([s[axis] for s in grown])[:-1]
+    pieces = np.split(g, cuts, axis=axis + 1)
+    return _rt.list_of(np.reshape(p, (len(g),) + s) for p, s in zip(pieces, shapes))

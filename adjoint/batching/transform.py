@@ -22,6 +22,7 @@ from .facts import Fact
 from .policies import policy_of
 from .policies.elementwise import aligned
 from .policies.indexing import index_rank, write_target
+from .policies.reductions import STRUCTURAL
 from .sites import Binder, Operand
 
 
@@ -124,6 +125,11 @@ class Transform:
             return ir.clone(node)
         if not site.batched:
             return ir.clone(node)
+        for o in site.operands:
+            if o.fact.batched and o.param in STRUCTURAL:
+                self.refuse(f"{site.name} with a {o.param} that differs between examples",
+                            f"{o.param} chooses axes, shapes or options: it must be the "
+                            "same for every example")
         policy = policy_of(site)
         if policy is None:
             return self.no_policy(site)

@@ -151,7 +151,7 @@ batch(np.transpose, "transpose")
 batch(np.ndarray.transpose, "transpose")
 batch(np.swapaxes, "axes", axes=("axis1", "axis2"), rank="x")
 batch(np.moveaxis, "axes", axes=("source", "destination"), rank="x")
-batch(np.expand_dims, "axes", rank="x+1")
+batch(np.expand_dims, "axes", rank="x+#axis")
 batch(np.squeeze, "helper", rank="?")
 batch(np.flip, "axes", rank="m")
 batch(np.fliplr, "rewrite", template="np.flip(m, 2)", rank="m")
@@ -170,6 +170,10 @@ batch(np.split, "split")
 batch(np.array_split, "split")
 batch(np.take_along_axis, "axes", rank="arr", lift=("arr", "indices"), none="flat")
 batch(np.take, "axes", rank="a-1+indices", none="flat", rank_none="indices", lift=())
+
+batch(np.shape, "shape_of", what="shape", signature="x")
+batch(np.ndim, "shape_of", what="ndim", signature="x")
+batch(np.size, "shape_of", what="size", signature="x")
 
 # ---- creation -----------------------------------------------------------------------------
 for _fn in (np.zeros, np.ones, np.empty):
@@ -221,6 +225,41 @@ for _fn in (rt.matmul_gb, rt.dot_gb):
     batch(_fn, "helper", rank="b", shape=("b",))
 for _k in "abcd":
     batch(getattr(rt, f"einsum_g{_k}"), "einsum_grad", rank=_k)
+for _fn in (rt.inner_ga, rt.tensordot_ga):
+    batch(_fn, "contraction_grad", rank="a", shape=("a",), slot="a")
+for _fn in (rt.inner_gb, rt.tensordot_gb):
+    batch(_fn, "contraction_grad", rank="b", shape=("b",), slot="b")
+batch(rt.take_grad, "like", shape=("a",), axes=("axis",), data="a", rank="a", none="flat",
+      flat=("a",), reshape="a", lift=("a",))
+batch(rt.take_along_axis_grad, "like", shape=("arr",), axes=("axis",), data="arr",
+      rank="arr", lift=("arr", "indices"))
+batch(rt.repeat_grad, "like", shape=("a",), axes=("axis",), data="a", rank="a", none="flat",
+      flat=("a",), reshape="a", lift=("a",))
+batch(rt.cumprod_grad, "like", axes=("axis",), data="x", rank="x", none="flat",
+      flat=("x", "ans_"), reshape="x")
+batch(rt.cumprod_jvp, "like", axes=("axis",), data="x", rank="ans_", none="flat",
+      flat=("t", "x", "ans_"))
+batch(rt.norm_grad, "norm_grad", rank="x")
+batch(rt.vector_norm_grad, "norm_grad", rank="x")
+batch(rt.concatenate_grad, "pieces", like="arrays", axes=("axis",))
+batch(rt.sum_list_grad, "sum_list_grad")
+batch(rt.linspace_grad, "like", axes=("axis",), data="v", rank="v-1")
+batch(rt.unstack, "pieces", axes=("axis",))
+batch(rt.vstack_grad, "pieces", like="tup")
+batch(rt.hstack_grad, "pieces", like="tup")
 batch(rt.cholesky_grad, "native", rank="v")
 batch(rt.cholesky_jvp, "native", rank="t")
 batch(rt.phi, "native")
+
+# ---- scipy.special (an optional extra) -----------------------------------------------------
+try:
+    import scipy.special as _sp
+except ImportError:
+    _sp = None
+if _sp is not None:
+    batch(_sp.polygamma, "elementwise")
+    batch(_sp.logsumexp, "reduce", data="a", values=("a", "b"))
+    for _fn in (_sp.softmax, _sp.log_softmax):
+        batch(_fn, "axes", rank="x", lift=())
+    batch(rt.digamma, "elementwise")
+    batch(rt.polygamma, "elementwise")

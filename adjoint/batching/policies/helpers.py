@@ -31,8 +31,20 @@ def value_batched(site) -> bool:
 
 def on_example(site):
     """The call with each batched shape operand replaced by one example of it."""
-    return rebuild(site, {o.param: build.helper("example", o.node)
-                          for o in site.operands if o.fact.batched})
+    new = {}
+    for o in site.operands:
+        if o.fact.batched:
+            flags = flag(o.fact)
+            new[o.param] = build.helper("example", o.node) if flags == 1 else \
+                build.helper("example", o.node, build.lit(flags))
+    return rebuild(site, new)
+
+
+def flag(f):
+    """A value's batched flag for the runtime: 0/1, or a tuple for a container."""
+    if f.kind in ("list", "tuple") and f.items is not None:
+        return tuple(flag(i) for i in f.items)
+    return int(f.batched)
 
 
 @policy("like")
@@ -53,15 +65,16 @@ class Like(Policy):
                 new[param] = build.lit(1)
                 continue
             if value is None and site.option("none") == "flat":
+                shape_of = site.option("reshape")
+                like = new.get(shape_of, site.op(shape_of).node) if shape_of else None
                 for p in site.option("flat", ()):
                     node = new.get(p, site.op(p).node)
                     new[p] = build.code("np.reshape(x, (B, -1))", x=node,
                                         B=em.batch_size())
                 new[param] = build.lit(1)
-                shape_of = site.option("reshape")
                 if shape_of:
                     return build.code("np.reshape(r, np.shape(a))", r=rebuild(site, new),
-                                      a=site.op(shape_of).node)
+                                      a=like)
                 continue
             axis = shifted(site, param, em, array_rank(site.fact(data)))
             if axis is NO:
@@ -77,7 +90,13 @@ class Helper(Policy):
 
     def fact(self, site):
         n = site.option("results")
-        f = Fact(batched=value_batched(site), rank=rank_of(site, site.option("rank", "")))
+        batched = value_batched(site)
+        like = site.fact(site.option("rank", "")) if site.option("rank") in \
+            [o.param for o in site.operands] else None
+        if like is not None and like.kind in ("list", "tuple") and like.items is not None:
+            return container(like.kind, [Fact(batched=batched, rank=i.rank)
+                                         for i in like.items])
+        f = Fact(batched=batched, rank=rank_of(site, site.option("rank", "")))
         return container("tuple", [f] * n) if n else f
 
     def emit(self, site, em):
@@ -85,7 +104,7 @@ class Helper(Policy):
             return on_example(site)
         name = site.option("name") or site.fn.__name__
         args = [o.node for o in site.operands]
-        flags = build.lit(tuple(int(o.fact.batched) for o in site.operands))
+        flags = build.lit(tuple(flag(o.fact) for o in site.operands))
         return build.helper(name, *args, batched=flags)
 
 
@@ -143,3 +162,36 @@ class EinsumGrad(Policy):
                and o.fact.kind == "array" and not o.fact.batched and not o.fact.number}
         new["subscripts"] = build.lit(text)
         return rebuild(site, new)
+
+
+@policy("pieces")
+class Pieces(Policy):
+    """rt.concatenate_grad(v, arrays, axis), rt.unstack(v, axis, n): a list of
+    pieces of `v` (`batched.<name>` cuts each example)."""
+
+    def fact(self, site):
+        v = site.fact("v")
+        like = site.option("like")
+        if like is not None:
+            arrays = site.fact(like)
+            items = [Fact(batched=v.batched, rank=i.rank) for i in arrays.items or ()]
+            if arrays.items is not None:
+                return container("list", items)
+            elem = arrays.elem or Fact(rank=None)
+            return Fact(batched=site.batched, rank=None, kind="list",
+                        elem=Fact(batched=site.batched, rank=elem.rank))
+        rank = None if v.rank is None else v.rank - 1
+        return Fact(batched=site.batched, rank=None, kind="list",
+                    elem=Fact(batched=site.batched, rank=rank))
+
+    def emit(self, site, em):
+        if not site.fact("v").batched:
+            return on_example(site)
+        like = site.option("like")
+        flags = ()
+        if like is not None:
+            arrays = site.fact(like)
+            flags = tuple(int(i.batched) for i in arrays.items) if arrays.items \
+                is not None else int(bool(arrays.elem and arrays.elem.batched))
+        args = [o.node for o in site.operands]
+        return build.helper(site.fn.__name__, *args, batched=build.lit(flags))

@@ -213,3 +213,26 @@ class Attribute(Policy):
 
 def static(o):
     return None if o.static is NO else o.static
+
+
+@policy("shape_of")
+class ShapeOf(Policy):
+    """np.shape(x), np.ndim(x), np.size(x): of one example (the same for all)."""
+
+    def fact(self, site):
+        x = site.operands[0].fact
+        what = site.option("what")
+        if what == "shape":
+            r = x.rank if x.kind == "array" else None
+            items = None if r is None else (Fact(dtype="i"),) * r
+            return Fact(rank=None, kind="tuple", items=items, elem=Fact(dtype="i"))
+        return Fact(dtype="i")
+
+    def emit(self, site, em):
+        x = site.operands[0].node
+        what = site.option("what")
+        if what == "shape":
+            return build.code("np.shape(x)[1:]", x=x)
+        if what == "ndim":
+            return build.code("np.ndim(x) - 1", x=x)
+        return build.helper("size", x)

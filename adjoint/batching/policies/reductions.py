@@ -174,8 +174,12 @@ def rank_of(site, spec):
     total, sign, term = 0, 1, ""
     for ch in spec + "+":
         if ch in "+-":
-            if term:
+            if term.startswith("#"):  # the number of axes a parameter names
+                n = axis_count(site, term[1:])
+                value = n if isinstance(n, int) else None
+            elif term:
                 value = int(term) if term.isdigit() else array_rank(site.fact(term))
+            if term:
                 if value is None:
                     return None
                 total += sign * value

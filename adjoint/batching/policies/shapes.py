@@ -190,7 +190,7 @@ class AsArray(Policy):
 
     def fact(self, site):
         x = site.operands[0].fact
-        return Fact(batched=x.batched, rank=array_rank(x), dtype=x.dtype)
+        return Fact(batched=x.batched, rank=array_rank(x), dtype=x.dtype, const=x.const)
 
     def emit(self, site, em):
         x = site.operands[0]
@@ -302,3 +302,29 @@ class Roll(Policy):
             rolled = rebuild(site, {"a": flat, "axis": build.lit(1)})
             return build.code("np.reshape(r, np.shape(a))", r=rolled, a=a.node)
         return rebuild(site, {"axis": shifted(site, "axis", em, a.fact.rank)})
+
+
+@policy("sum_list_grad")
+class SumListGrad(Policy):
+    """rt.sum_list_grad(v, xs): v for every item of xs (of an array: every row)."""
+
+    def fact(self, site):
+        v, xs = site.fact("v"), site.fact("xs")
+        if xs.kind == "array":
+            return Fact(batched=v.batched, rank=xs.rank)
+        if xs.items is not None:
+            return container("list", [Fact(batched=v.batched, rank=i.rank)
+                                      for i in xs.items])
+        elem = xs.elem or Fact(rank=None)
+        return Fact(batched=v.batched, rank=None, kind="list",
+                    elem=Fact(batched=v.batched, rank=elem.rank))
+
+    def emit(self, site, em):
+        from .helpers import on_example
+        v, xs = site.op("v"), site.op("xs")
+        if not v.fact.batched:
+            return on_example(site)
+        flags = tuple(int(i.batched) for i in xs.fact.items) if xs.fact.items \
+            is not None else int(xs.fact.batched)
+        return build.helper("sum_list_grad", v.node, xs.node,
+                            batched=build.lit((1, flags)))
