@@ -181,6 +181,7 @@ def compile_batched(fn, params: dict, fallback=None):
     name = prog.fresh(f"{source.name}_batched")
     gen = batch_transform.Transform(source, facts, namer, locals_, params,
                                     fallback).function(normal, name)
+    gen = batch_transform.tidy(gen, source)
     mod = emit.module([(gen, source)] + prog.functions, source, program.doc(source))
     ctx.stages["batched"] = mod.text
     return emit.load(mod), ctx, mod, facts.result

@@ -60,6 +60,8 @@ class Batched:
         self.out_axes = out_axes
         self.fallback = fallback
         self.compiled = {}      # facts of the arguments -> (function, ctx, module, fact)
+        self.quick = {}         # types and ranks of the arguments -> the same entries
+        self.names = {}         # number of positional arguments -> parameter names
         self.last = None
         functools.update_wrapper(self, fn, updated=())
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_batched"
@@ -90,7 +92,22 @@ class Batched:
                              hint="give the batched arguments' axis in in_axes")
         kwargs.update(zip(kw_axes, moved[len(args):]))
         moved = moved[:len(args)]
-        names = _names(self.fn, len(args))
+        quick = _quick_key(moved, axes, kwargs, kw_axes)
+        entry = self.quick.get(quick) if quick is not None else None
+        if entry is None:
+            entry = self._entry(moved, axes, kwargs, kw_axes)
+            if quick is not None:
+                self.quick[quick] = entry
+        self.last = entry
+        out = entry[0](*moved, **kwargs)
+        return move_out(out, entry[3], self.out_axes if out_axes is ... else out_axes,
+                        size)
+
+    def _entry(self, moved, axes, kwargs, kw_axes):
+        """The batched function compiled for the facts of these arguments."""
+        names = self.names.get(len(moved))
+        if names is None:
+            names = self.names[len(moved)] = _names(self.fn, len(moved))
         params = {n: F.of_value(a, ax is not None) for n, a, ax in zip(names, moved, axes)}
         params.update({k: F.of_value(v, kw_axes.get(k) is not None)
                        for k, v in kwargs.items()})
@@ -99,10 +116,7 @@ class Batched:
         if entry is None:
             from ..pipeline import compile_batched
             entry = self.compiled[key] = compile_batched(self.fn, params, self.fallback)
-        self.last = entry
-        out = entry[0](*moved, **kwargs)
-        return move_out(out, entry[3], self.out_axes if out_axes is ... else out_axes,
-                        size)
+        return entry
 
     @property
     def source(self) -> str:
@@ -118,6 +132,22 @@ class Batched:
                              "called (it depends on the number of dimensions of the "
                              "arguments)", hint="call it once, then read .source")
         return self.last[2]
+
+
+def _quick_key(args, axes, kwargs, kw_axes):
+    """A cheap key for arguments that are arrays, numbers or None (else None): their
+    types, numbers of dimensions and dtype kinds decide the facts."""
+    out = []
+    for a, ax in list(zip(args, axes)) + [(kwargs[k], kw_axes.get(k)) for k in
+                                           sorted(kwargs)]:
+        kind = type(a)
+        if kind is np.ndarray:
+            out.append((ax is not None, a.ndim, a.dtype.char))
+        elif kind in (float, int, bool, type(None), np.float64):
+            out.append((ax is not None, kind))
+        else:
+            return None
+    return tuple(out) + tuple(sorted(kwargs))
 
 
 def _names(fn, n):

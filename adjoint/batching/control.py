@@ -63,11 +63,19 @@ def select(tr, stmt, env) -> list:
     names = sorted(ir.stored_names(stmt.body + stmt.orelse))
     out, maps = [], {}
     for part, suffix in (("body", "then"), ("orelse", "else")):
-        mapping = {}
-        for s in getattr(stmt, part):
+        branch = getattr(stmt, part)
+        stored = ir.stored_names(branch)
+        mapping = {n: tr.namer.fresh(f"{n}_{suffix}") for n in names if n in stored}
+        loaded = {n.id for n in ir.nodes(branch) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, gast.Load)}
+        for n in sorted(mapping):  # a value the branch reads before it writes it
+            prior = env.get(n)
+            if n in loaded and prior is not None and prior.kind != "none":
+                out.append(ir.assign(mapping[n], ir.name(n), stmt))
+        for s in branch:
             for new in (select(tr, s, tr.facts.before.get(s, {})) if isinstance(s, gast.If)
                         else tr.stmt(s)):
-                out.append(_rename(new, mapping, names, tr.namer, suffix))
+                out.append(_rename(new, mapping))
         maps[part] = mapping
     read = _read_outside(tr.body, stmt)
     for name in names:
@@ -76,24 +84,21 @@ def select(tr, stmt, env) -> list:
         ends = tr.facts.ends
         then, other = maps["body"].get(name), maps["orelse"].get(name)
         ft, fe = ends[(stmt, "body")].get(name), ends[(stmt, "orelse")].get(name)
+        prior = env.get(name)
+        if then is None or other is None:
+            if prior is None or prior.kind == "none":
+                # a value one way only (an early return's result): nothing reads it
+                # the other way, so that way takes the same value
+                out.append(ir.assign(name, ir.name(then or other), stmt))
+                continue
         if ft is not None and fe is not None and "none" in (ft.kind, fe.kind):
-            # None on one side (a value that way never reads): the other side's value
             keep = then or name if fe.kind == "none" else other or name
             if keep != name:
                 out.append(ir.assign(name, ir.name(keep), stmt))
             continue
-        if then is None or other is None:
-            prior = env.get(name)
-            if prior is None or prior.kind == "none":
-                tr.where = stmt
-                tr.refuse(f"`{name}`, assigned in only one branch of an `if` on a value "
-                          "that differs between examples",
-                          f"give {name} a value before the if, or in both branches")
         ops = [Operand("c", ir.clone(stmt.test), tr.binder.fact_of(stmt.test, env)),
-               Operand("t", ir.name(then or name),
-                       ends[(stmt, "body")].get(name) or Fact(rank=None)),
-               Operand("e", ir.name(other or name),
-                       ends[(stmt, "orelse")].get(name) or Fact(rank=None))]
+               Operand("t", ir.name(then or name), ft or Fact(rank=None)),
+               Operand("e", ir.name(other or name), fe or Fact(rank=None))]
         ranks = [o.fact.rank for o in ops]
         rank = None if None in ranks else max(ranks)
         new = aligned(ops, rank, tr)
@@ -125,26 +130,19 @@ def _read_outside(body, stmt) -> set:
     return out
 
 
-def _rename(stmt, mapping, names, namer, suffix):
-    """Reads of names the branch assigned earlier, and its writes, use the branch's
-    own names (`y_then`)."""
+def _rename(stmt, mapping):
+    """The branch's own names (`y_then`) for the variables it assigns."""
     for node in ir.nodes(stmt):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                and node.id in mapping:
+        if isinstance(node, gast.Name) and node.id in mapping:
             node.id = mapping[node.id]
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-        name = stmt.targets[0].id
-        if name in names:
-            if name not in mapping:
-                mapping[name] = namer.fresh(f"{name}_{suffix}")
-            stmt.targets[0].id = mapping[name]
     return stmt
 
 
 def _impure(body):
-    """The first statement that does more than assign a variable, or None."""
+    """The first statement that does more than assign variables (in ifs and loops),
+    or None."""
     for stmt in body:
-        if isinstance(stmt, gast.If):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
             inner = _impure(stmt.body + stmt.orelse)
             if inner is not None:
                 return inner

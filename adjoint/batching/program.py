@@ -147,6 +147,7 @@ def compile_callee(target, args, kwargs, batched, program) -> Callee:
                          "_batched")
     gen = transform.Transform(source, facts, namer, locals_, params,
                               program.fallback).function(normal, name)
+    gen = transform.tidy(gen, source)
     program.taken |= namer.taken
     program.functions.append((gen, source))
     return Callee(name, facts.result or UNKNOWN, captured)

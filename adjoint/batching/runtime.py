@@ -485,7 +485,8 @@ def matmul_ga(g, a, b, batched=(1, 1, 1)):
         return _rt.matmul_ga(g, example(a) if ba else a, b)
     a_shape = tuple(shape_of(a)[1:] if ba else shape_of(a))
     g, a, b, va, vb = _matrices(g, a, b, batched)
-    out = g @ np.swapaxes(b, -1, -2)
+    bt = np.swapaxes(b, -1, -2)
+    out = g * bt if vb else g @ bt  # (an outer product per example: a multiply)
     if va:
         out = out[..., 0, :]
     return _to_example_shape(out, a_shape, len(out))
@@ -498,7 +499,8 @@ def matmul_gb(g, a, b, batched=(1, 1, 1)):
         return _rt.matmul_gb(g, a, example(b) if bb else b)
     b_shape = tuple(shape_of(b)[1:] if bb else shape_of(b))
     g, a, b, va, vb = _matrices(g, a, b, batched)
-    out = np.swapaxes(a, -1, -2) @ g
+    at = np.swapaxes(a, -1, -2)
+    out = at * g if va else at @ g
     if vb:
         out = out[..., 0]
     return _to_example_shape(out, b_shape, len(out))

@@ -64,7 +64,7 @@ class Site:
 
     @property
     def batched(self) -> bool:
-        return any(o.fact.batched for o in self.operands)
+        return any(o.fact.batched for o in self.operands + self.index)
 
     def option(self, key: str, default=None):
         for item in (self.policy or ())[1:]:

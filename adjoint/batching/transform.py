@@ -193,3 +193,20 @@ class Transform:
         out = gast.Assign(targets=[write_target(y, parts, target.slice, self)],
                           value=value, type_comment=None)
         return out
+
+
+def tidy(fn, source):
+    """Copies propagated and assignments nothing reads removed (optimize/dead_code.py):
+    np.where merges of names read no more, copies into a branch's own names."""
+    from ..analysis.primitives import resolve
+    from ..optimize.dead_code import eliminate, propagate_copies
+    from ..rules import lookup
+
+    def pure(call):
+        name = ir.dotted(call.func) or ""
+        if name.startswith(build.RT + "."):
+            return True
+        target = resolve(call.func, source.namespace)
+        return target is not None and lookup(target) is not None
+    fn.body, _ = eliminate(propagate_copies(fn.body), set(), pure)
+    return fn
