@@ -172,9 +172,10 @@ def compile_batched(fn, params: dict, fallback=None):
     source = parse(fn)
     ctx = Context(source, (), mode="vmap")
     normal, namer, locals_ = front_end(source, ctx)
-    source = program.with_runtime(source, locals_)
+    lines = program.user_lines(fn)  # (a gradient: comments at the user's lines)
+    source = program.with_runtime(program.at_user_lines(source, normal, lines), locals_)
     prog = program.Program(compile=program.compile_callee, fallback=fallback,
-                           taken=set(namer.taken))
+                           taken=set(namer.taken), lines=lines)
     params = program.bind(source, params)
     facts = batch_facts.analyze(normal, source, params, locals_, prog)
     ctx.stages["batching"] = facts.dump()

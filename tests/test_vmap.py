@@ -320,3 +320,21 @@ def test_jvp_of_a_batch():
     f = adjoint.jvp(smooth)
     got = adjoint.vmap(f, in_axes=(0, None, 0))(X, 0.7, D)
     same(got, loop(lambda x, d: f(x, 0.7, d), (X, D), 0))
+
+
+def test_vmap_of_a_vmap_batches_both_axes_at_once():
+    x, y = R.normal(size=(3, 4, 2)), R.normal(size=(4, 2))
+    inner = adjoint.vmap(per_pair, in_axes=(0, 0))        # over the 4 rows
+    outer = adjoint.vmap(inner, in_axes=(0, None))        # over the 3 blocks
+    want = np.stack([np.stack([per_pair(x[i, j], y[j]) for j in range(4)])
+                     for i in range(3)])
+    same(outer(x, y), want)
+    swapped = adjoint.vmap(adjoint.vmap(per_pair, in_axes=(1, None), out_axes=1),
+                           in_axes=(None, 0))
+    got = swapped(x[0].T, y)          # inner over x's columns, outer over y's rows
+    same(got, np.stack([np.stack([per_pair(x[0, j], y[i]) for j in range(4)], 1)
+                        for i in range(4)]))
+
+
+def per_pair(a, b):
+    return np.array([np.dot(a, b), np.sum(a * a)]) + b

@@ -227,6 +227,60 @@ def move_out(value, fact, out_axes, size):
 
 
 def nested(inner, in_axes, out_axes):
-    """vmap of a vmap: both batch axes become one (the arguments' two axes merged),
-    and are split again in the results."""
-    raise NotImplementedError("nested vmap")
+    """vmap of a vmap: both batch axes become one (B1 * B2 examples, the inner ones
+    varying fastest), batched once, and are split again in the results."""
+    def both(*args, **kwargs):
+        outer = _per_argument(in_axes, len(args), inner.fn)
+        inside = _per_argument(inner.in_axes, len(args), inner.fn)
+        sizes = [None, None]
+        parts = []
+        for k, (a, o, i) in enumerate(zip(args, outer, inside)):
+            if o is not None:
+                a, sizes[0] = move_in(a, o, k)
+            if i is not None:
+                a, sizes[1] = _inner_first(a, i, k, o is not None)
+            parts.append((a, o is not None, i is not None))
+        if None in sizes:
+            raise UsageError("vmap of a vmap: each level needs a batched argument")
+        b1, b2 = sizes
+        merged, axes = [], []
+        for a, o, i in parts:
+            if not (o or i):
+                merged.append(a)
+                axes.append(None)
+                continue
+            a = np.asarray(a)
+            if o and not i:
+                a = np.repeat(a, b2, axis=0)
+            elif i and not o:
+                a = np.broadcast_to(a[None], (b1,) + a.shape).reshape((b1 * b2,) + a.shape[1:])
+            else:
+                a = a.reshape((b1 * b2,) + a.shape[2:])
+            merged.append(a)
+            axes.append(0)
+        out = inner.apply(merged, kwargs, axes, out_axes=0)
+        return _split(out, b1, b2, inner.out_axes, out_axes)
+    both.__name__ = f"{inner.__name__}_batched"
+    return both
+
+
+def _inner_first(a, axis, k, outer_first):
+    """The inner batch axis (of one outer example) next after the outer one."""
+    arr = np.asarray(a)
+    shift = 1 if outer_first else 0
+    ax = axis + shift if axis >= 0 else arr.ndim + axis
+    return np.moveaxis(arr, ax, shift), arr.shape[ax]
+
+
+def _split(out, b1, b2, inner_axes, outer_axes):
+    if isinstance(out, (tuple, list)):
+        ia = inner_axes if isinstance(inner_axes, (tuple, list)) else [inner_axes] * len(out)
+        oa = outer_axes if isinstance(outer_axes, (tuple, list)) else [outer_axes] * len(out)
+        parts = [_split(v, b1, b2, i, o) for v, i, o in zip(out, ia, oa)]
+        return type(out)(*parts) if hasattr(out, "_fields") else type(out)(parts)
+    v = np.asarray(out).reshape((b1, b2) + np.shape(out)[1:])
+    if inner_axes is None or outer_axes is None:
+        raise UsageError("vmap of a vmap with out_axes None is not supported",
+                         hint="give both levels' results a batch axis")
+    v = np.moveaxis(v, 1, inner_axes + 1 if inner_axes >= 0 else inner_axes)
+    return np.moveaxis(v, 0, outer_axes) if outer_axes != 0 else v

@@ -28,6 +28,7 @@ class Program:
     functions: list = field(default_factory=list)  # (FunctionDef, Source), in order
     taken: set = field(default_factory=set)
     active: set = field(default_factory=set)      # keys being compiled (recursion)
+    lines: dict = field(default_factory=dict)     # user_lines() of the entry point
 
     def fresh(self, base: str) -> str:
         name, n = base, 2
@@ -133,7 +134,7 @@ def compile_callee(target, args, kwargs, batched, program) -> Callee:
     from . import analysis, transform
     source = callee_source(target)
     normal, namer, locals_ = front_end(source, taken=program.taken)
-    source = with_runtime(source, locals_)
+    source = with_runtime(at_user_lines(source, normal, program.lines), locals_)
     a = source.tree.args
     positional = [p.id for p in a.posonlyargs + a.args]
     given = dict(zip(positional, args))
@@ -151,3 +152,74 @@ def compile_callee(target, args, kwargs, batched, program) -> Callee:
     program.taken |= namer.taken
     program.functions.append((gen, source))
     return Callee(name, facts.result or UNKNOWN, captured)
+
+
+# ---- comments and errors at the user's lines ------------------------------------------
+def user_lines(fn) -> dict:
+    """For a generated function (a gradient, a jvp) being batched: its module's file
+    name -> (generated line -> the user's file and line), read from the comments that
+    point at the user's lines, following a gradient of a gradient back to the user's
+    own source."""
+    import linecache
+    import re
+    target = fn.differentiable() if callable(getattr(fn, "differentiable", None)) else fn
+    user = getattr(target, "fn", None)
+    code = getattr(getattr(target, "__wrapped__", target), "__code__", None) or \
+        getattr(getattr(target, "generated", None), "__code__", None)
+    if user is None or code is None or not code.co_filename.startswith("<adjoint"):
+        return {}
+    filename = code.co_filename
+    chain = user_lines(user)
+    inner = next(iter(chain.values()), None) if chain else None
+    out, current = {}, None
+    for k, text in enumerate(linecache.getlines(filename), 1):
+        match = re.match(r"\s*# (?:grad of )?line (\d+):", text)
+        if match:
+            current = int(match.group(1))
+        elif current is not None:
+            if inner is not None:
+                if current in inner:
+                    out[k] = inner[current]
+            else:
+                out[k] = (_filename(user), current)
+    return {filename: out}
+
+
+def _filename(fn) -> str:
+    import inspect
+    fn = inspect.unwrap(getattr(fn, "generic", None) or fn)
+    try:
+        return inspect.getsourcefile(fn) or fn.__code__.co_filename
+    except TypeError:
+        return fn.__code__.co_filename
+
+
+def at_user_lines(source, normal, lines: dict):
+    """The source and its normal form with every line the user's (comments and
+    errors then point at the user's code, not at the gradient adjoint wrote)."""
+    import copy
+    import dataclasses
+    mapping = lines.get(source.filename)
+    if not mapping:
+        return source
+    files = {f for f, _ in mapping.values()}
+    if len(files) != 1:
+        return source
+    user_file = files.pop()
+    for node in _located(normal):
+        where = mapping.get(source.line_offset + node.lineno)
+        node.lineno = None if where is None else where[1]
+        node.col_offset = None
+    lines = [n.lineno for n in _located(normal) if n.lineno is not None]
+    normal.lineno = min(lines) - 1 if lines else 1  # (the def: just above its body)
+    tree = copy.copy(source.tree)
+    tree.lineno = normal.lineno
+    return dataclasses.replace(source, filename=user_file, line_offset=0, col_offset=0,
+                               tree=tree)
+
+
+def _located(tree):
+    import gast
+    for node in gast.walk(tree):
+        if getattr(node, "lineno", None) is not None:
+            yield node

@@ -208,5 +208,30 @@ def tidy(fn, source):
             return True
         target = resolve(call.func, source.namespace)
         return target is not None and lookup(target) is not None
-    fn.body, _ = eliminate(propagate_copies(fn.body), set(), pure)
+    fn.body, _ = eliminate(propagate_copies(_choices(fn.body)), set(), pure)
     return fn
+
+
+def _choices(body) -> list:
+    """`c = test; if c: t = a else: t = b` (a normalised `a if test else b` of atoms,
+    such as a gradient's seed) as the one statement `t = a if test else b`."""
+    out = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, _choices(getattr(stmt, field)))
+        prev = out[-1] if out else None
+        if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) \
+                and isinstance(prev, gast.Assign) and isinstance(prev.targets[0], gast.Name) \
+                and prev.targets[0].id == stmt.test.id \
+                and len(stmt.body) == len(stmt.orelse) == 1 \
+                and all(isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                        and isinstance(s.value, (gast.Name, gast.Constant))
+                        for s in stmt.body + stmt.orelse) \
+                and stmt.body[0].targets[0].id == stmt.orelse[0].targets[0].id:
+            value = gast.IfExp(test=prev.value, body=stmt.body[0].value,
+                               orelse=stmt.orelse[0].value)
+            out[-1] = gast.copy_location(ir.assign(stmt.body[0].targets[0].id, value), stmt)
+            continue
+        out.append(stmt)
+    return out

@@ -66,13 +66,20 @@ def aligned(operands, rank, em) -> dict:
             continue
         node = o.node
         if o.fact.kind in ("list", "tuple"):  # a list of batched values NumPy reads
-            node = em.temp(build.helper("stack", node), "stacked")  # as an array
+            node = em.temp(build.helper("stack", node, build.lit(0),
+                                        batched=_flags(o.fact)), "stacked")
         r = array_rank(o.fact)
         if rank is None or r is None:
             return None
         if r < rank or node is not o.node:
             new[o.param] = build.expand(node, rank - r)
     return new
+
+
+def _flags(f):
+    if f.items is not None:
+        return build.lit(tuple(int(i.batched) for i in f.items))
+    return build.lit(int(f.batched))
 
 
 def dynamic(site, operands, em):

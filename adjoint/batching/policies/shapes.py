@@ -195,7 +195,7 @@ class AsArray(Policy):
     def emit(self, site, em):
         x = site.operands[0]
         if x.fact.kind in ("list", "tuple"):
-            return rebuild(site, {x.param: build.helper("stack", x.node, build.lit(1),
+            return rebuild(site, {x.param: build.helper("stack", x.node, build.lit(0),
                                                         batched=_item_flags(x.fact))})
         return rebuild(site, {})
 
