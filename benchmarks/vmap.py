@@ -6,8 +6,10 @@ bundle   2 x 15 Jacobians of the bundle-adjustment reprojection error (bundle.py
          10^4 observations: adjoint.jacobian in a loop over observations,
          vmap(jacobian(f)) (reverse and forward mode), and a hand-written NumPy
          Jacobian vectorised over observations
-mlp      per-example gradients of a small MLP's loss (batch 256): a loop of
-         adjoint.grad, vmap(grad(loss)), and JAX's vmap(grad) eager and jitted
+mlp      per-example gradients of a small MLP's loss (20-32-10, batch 256): a loop
+         of adjoint.grad, vmap(grad(loss)), and JAX's vmap(grad) eager and jitted;
+         mlp-wider the same for 100-64-10, where writing the 256 gradients of the
+         first layer (13 MB) is most of the batched time
 
 The contenders of a workload are timed in interleaved rounds (one repeat of each,
 in turn, per round), so that a change of the machine's load hits all of them; the
@@ -108,8 +110,8 @@ def mlp_inputs(batch=256, d_in=100, hidden=64, d_out=10):
     return W1, r.normal(size=hidden) * 0.1, W2, np.zeros(d_out), X, Y
 
 
-def mlp_workload(quick: bool) -> dict:
-    args = mlp_inputs()
+def mlp_workload(quick: bool, d_in=20, hidden=32, d_out=10) -> dict:
+    args = mlp_inputs(d_in=d_in, hidden=hidden, d_out=d_out)
     W1, b1, W2, b2, X, Y = args
     g = adjoint.grad(mlp_loss, wrt=(0, 1, 2, 3))
 
@@ -127,8 +129,8 @@ def mlp_workload(quick: bool) -> dict:
         diffs[name] = max(_max_diff(o, r) for o, r in zip(out, ref))
     times = interleaved(contenders, 3 if quick else 7, 0.05 if quick else 0.3)
     vmap_s = times["vmap(grad)"]["median_s"]
-    return {"description": "per-example gradients (W1, b1, W2, b2) of an MLP "
-                           "100-64-10, batch 256",
+    return {"description": f"per-example gradients (W1, b1, W2, b2) of an MLP "
+                           f"{d_in}-{hidden}-{d_out}, batch 256",
             "times": times, "max_rel_diff_vs_vmap": diffs,
             "ratios_vs_vmap": {n: t["median_s"] / vmap_s for n, t in times.items()}}
 
@@ -178,7 +180,8 @@ def run(quick=False) -> dict:
     return {"meta": {"date": datetime.date.today().isoformat(), "quick": quick,
                      "versions": versions},
             "workloads": {"bundle": bundle_workload(10 ** 3 if quick else 10 ** 4, quick),
-                          "mlp": mlp_workload(quick)}}
+                          "mlp": mlp_workload(quick),
+                          "mlp-wider": mlp_workload(quick, 100, 64, 10)}}
 
 
 def main(argv=None) -> int:

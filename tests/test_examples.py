@@ -68,6 +68,21 @@ def test_rnn_echo(load):
     assert out["test_error"] < 0.03                    # echoes 3 steps back
 
 
+def test_per_example_gradients(load):
+    ex = load("per_example_gradients")
+    accuracy, _ = ex.main(fast=True, plot=False)
+    assert accuracy > 0.85                             # 1000 points it never saw
+    rng = np.random.default_rng(5)
+    X, t = ex.clouds(4, rng)
+    w, b = np.array([0.3, -0.2]), 0.1
+    gw, gb = ex.dp_sgd(X, t, rng, steps=0)[2](w, b, X, t)
+    for k in range(len(X)):                            # each against differences
+        np.testing.assert_allclose(gw[k], numerical_grad(ex.loss, (w, b, X[k], t[k]), 0),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(gb[k], numerical_grad(ex.loss, (w, b, X[k], t[k]), 1),
+                                   rtol=1e-6)
+
+
 def test_projectile_hits_target(load):
     ex = load("projectile")
     out = ex.main(fast=True, plot=False)

@@ -119,3 +119,11 @@ def test_readme_records_example(tmp_path, monkeypatch):
         want = numerical_grad(lambda v: loss_of(field, v), [getattr(mod, field)], 0)
         np.testing.assert_allclose(getattr(mod.dlayer, field), want, rtol=1e-6)
         np.testing.assert_allclose(mod.dmodel[field], want, rtol=1e-6)
+
+
+def test_readme_vmap_listing_is_what_the_example_generates(capsys):
+    mod = runpy.run_path(str(ROOT / "examples" / "per_example_gradients.py"),
+                         run_name="per_example_gradients")
+    mod["main"](fast=True)
+    shown = _block_after("After its first call, `print(per_example.source)` shows")
+    assert shown in capsys.readouterr().out

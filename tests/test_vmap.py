@@ -338,3 +338,32 @@ def test_vmap_of_a_vmap_batches_both_axes_at_once():
 
 def per_pair(a, b):
     return np.array([np.dot(a, b), np.sum(a * a)]) + b
+
+
+def test_bundle_adjustment_jacobians_of_the_benchmark():
+    """The benchmark's per-observation reprojection error (helpers, an `if` on the
+    rotation angle): vmap(jacobian) against its hand-written Jacobian, which is
+    itself checked against finite differences."""
+    from benchmarks import bundle
+    assert bundle.check(n=5) < 1e-8
+    P, F = bundle.make(20)
+    for mode in ("reverse", "forward"):
+        J = adjoint.vmap(adjoint.jacobian(bundle.reproj_err, mode=mode))(P, F)
+        np.testing.assert_allclose(J, bundle.hand_jacobian(P, F), rtol=1e-9, atol=1e-12)
+    P[3, 0:3] = 0.0  # a rotation of angle zero takes the other branch
+    J = adjoint.vmap(adjoint.jacobian(bundle.reproj_err))(P[:5], F[:5])
+    same(J, loop(adjoint.jacobian(bundle.reproj_err), (P[:5], F[:5]), 0))
+
+
+def test_a_gradient_with_item_writes_and_batched_positions():
+    x, M = R.normal(size=(6, 4)), R.normal(size=(4, 4))
+    i = np.array([0, 3, 1, 2, 2, 1])
+    g = adjoint.grad(indexing)
+    G = np.arange(4.0)
+    for axes, pos in (((0, None, None), 1), ((0, 0, None), i)):
+        got = adjoint.vmap(g, in_axes=axes)(x, pos, M, grad_out=G)
+        same(got, np.stack([g(x[k], pos if np.ndim(pos) == 0 else pos[k], M, grad_out=G)
+                            for k in range(6)]))
+    want = numerical_grad(lambda v: np.sum(indexing(v, 1, M) * G), (x[2],), 0)
+    np.testing.assert_allclose(adjoint.vmap(g, in_axes=(0, None, None))(
+        x, 1, M, grad_out=G)[2], want, rtol=1e-6)

@@ -170,6 +170,7 @@ def user_lines(fn) -> dict:
         return {}
     filename = code.co_filename
     chain = user_lines(user)
+    first = _first_line(user)
     inner = next(iter(chain.values()), None) if chain else None
     out, current = {}, None
     for k, text in enumerate(linecache.getlines(filename), 1):
@@ -182,7 +183,19 @@ def user_lines(fn) -> dict:
                     out[k] = inner[current]
             else:
                 out[k] = (_filename(user), current)
+    if first is not None and inner is None:
+        out[0] = (_filename(user), first)  # the def line, for the module's docstring
+    elif inner is not None and 0 in inner:
+        out[0] = inner[0]
     return {filename: out}
+
+
+def _first_line(fn):
+    import inspect
+    try:
+        return inspect.getsourcelines(inspect.unwrap(getattr(fn, "generic", None) or fn))[1]
+    except (OSError, TypeError):
+        return None
 
 
 def _filename(fn) -> str:
@@ -206,12 +219,16 @@ def at_user_lines(source, normal, lines: dict):
     if len(files) != 1:
         return source
     user_file = files.pop()
-    for node in _located(normal):
+    seen = set()
+    for node in list(_located(normal)):
+        if id(node) in seen:  # (a node shared by two statements: mapped once)
+            continue
+        seen.add(id(node))
         where = mapping.get(source.line_offset + node.lineno)
         node.lineno = None if where is None else where[1]
         node.col_offset = None
     lines = [n.lineno for n in _located(normal) if n.lineno is not None]
-    normal.lineno = min(lines) - 1 if lines else 1  # (the def: just above its body)
+    normal.lineno = mapping[0][1] if 0 in mapping else min(lines) - 1 if lines else 1
     tree = copy.copy(source.tree)
     tree.lineno = normal.lineno
     return dataclasses.replace(source, filename=user_file, line_offset=0, col_offset=0,

@@ -589,3 +589,26 @@ def _stack_pieces(g, tup, batched, least, axis):
     cuts = np.cumsum([s[axis] for s in grown])[:-1]
     pieces = np.split(g, cuts, axis=axis + 1)
     return _rt.list_of(np.reshape(p, (len(g),) + s) for p, s in zip(pieces, shapes))
+
+
+def item(x, index, batched=(1, 0)):
+    """rt.item per example: x[index], copied."""
+    bx, bi = batched
+    if isinstance(x, (dict, list)) and not bi:
+        return _rt.item(x, index)
+    if bi:
+        return getitem(x, index, batched)
+    value = lift(x, 1)[0] if not bx else x
+    parts = index if isinstance(index, tuple) else (index,)
+    return np.array(value[(slice(None),) + parts])
+
+
+def item_grad(g, index, like, batched=(1, 0, 0)):
+    """rt.item_grad per example: g at index, summed to the shape of one example of
+    like (a repeated index keeps its last write only: not followed here)."""
+    bg, bi, bl = batched
+    if not bg:
+        g = lift(g, batch_size(index))
+    part = getitem(g, index, (1, bi)) if bi else \
+        np.array(g[(slice(None),) + (index if isinstance(index, tuple) else (index,))])
+    return unbroadcast(part, like, (1, bl))

@@ -209,7 +209,54 @@ def tidy(fn, source):
         target = resolve(call.func, source.namespace)
         return target is not None and lookup(target) is not None
     fn.body, _ = eliminate(propagate_copies(_choices(fn.body)), set(), pure)
-    return fn
+    fn.body = _unpacks(fn.body)
+    from ..optimize import fuse
+    names = {n.id for n in ir.nodes(source.tree) if isinstance(n, gast.Name)}
+    return fuse.run(fn, pure, names | {"b" + n for n in names})
+
+
+def _unpacks(body) -> list:
+    """`t = f(...); a = t[0]; b = t[1]` (a normalised unpacking, t read nowhere else)
+    as `a, b = f(...)`."""
+    out, k = [], 0
+    while k < len(body):
+        stmt = body[k]
+        for field in ("body", "orelse"):
+            if getattr(stmt, field, None):
+                setattr(stmt, field, _unpacks(getattr(stmt, field)))
+        n = _unpacked(body, k)
+        if n:
+            names = [body[k + 1 + i].targets[0].id for i in range(n)]
+            target = gast.Tuple(elts=[ir.name(x, True) for x in names], ctx=gast.Store())
+            new = gast.Assign(targets=[target], value=stmt.value, type_comment=None)
+            out.append(gast.copy_location(new, stmt))
+            k += n + 1
+            continue
+        out.append(stmt)
+        k += 1
+    return out
+
+
+def _unpacked(body, k) -> int:
+    """How many `a = t[i]` (i = 0, 1, ...) follow `t = ...` at k, when t is read by
+    nothing else; 0 if not an unpacking."""
+    stmt = body[k]
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Call)):
+        return 0
+    t, n = stmt.targets[0].id, 0
+    while k + 1 + n < len(body):
+        nxt = body[k + 1 + n]
+        if not (isinstance(nxt, gast.Assign) and isinstance(nxt.targets[0], gast.Name)
+                and isinstance(nxt.value, gast.Subscript)
+                and isinstance(nxt.value.value, gast.Name) and nxt.value.value.id == t
+                and isinstance(nxt.value.slice, gast.Constant) and nxt.value.slice.value == n):
+            break
+        n += 1
+    rest = body[:k] + body[k + 1 + n:]
+    if n < 2 or any(isinstance(x, gast.Name) and x.id == t for x in ir.nodes(rest)):
+        return 0
+    return n
 
 
 def _choices(body) -> list:
