@@ -367,3 +367,26 @@ def test_a_gradient_with_item_writes_and_batched_positions():
     want = numerical_grad(lambda v: np.sum(indexing(v, 1, M) * G), (x[2],), 0)
     np.testing.assert_allclose(adjoint.vmap(g, in_axes=(0, None, None))(
         x, 1, M, grad_out=G)[2], want, rtol=1e-6)
+
+
+def rotation(xzy):
+    tx, ty, tz = xzy[0], xzy[2], xzy[1]
+    Rx = np.array([[1.0, 0.0, 0.0],
+                   [0.0, np.cos(tx), -np.sin(tx)],
+                   [0.0, np.sin(tx), np.cos(tx)]])
+    Rz = np.array([[np.cos(tz), -np.sin(tz), 0.0],
+                   [np.sin(tz), np.cos(tz), 0.0],
+                   [0.0, 0.0, 1.0]])
+    return Rz @ Rx * ty
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_arrays_built_from_nested_lists_of_batched_numbers(mode):
+    X = R.normal(size=(3, 3))
+    check(rotation, (X,))
+    J = adjoint.vmap(adjoint.jacobian(rotation, mode=mode))(X)
+    for k in range(3):
+        for i in range(3):
+            for j in range(3):
+                want = numerical_grad(lambda x: rotation(x)[i, j], (X[k],), 0)
+                np.testing.assert_allclose(J[k, i, j], want, rtol=1e-6, atol=1e-9)

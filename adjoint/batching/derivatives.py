@@ -174,8 +174,8 @@ def forward_columns(fwd, args, kwargs, x):
     try:
         return directions(fwd.generated, fwd.tangents[0], args, kwargs,
                           [None] * len(args), np.shape(x), like=x)
-    except NotBatchableError:
-        return None
+    except (NotBatchableError, ValueError, TypeError, IndexError):
+        return None  # (the batched jvp is only quicker: one jvp per direction then)
 
 
 __all__ = ["Batched", "forward_columns", "hessian_rule", "hvp_rule", "jacobian_rule"]

@@ -109,6 +109,17 @@ def join(a: Fact | None, b: Fact | None) -> Fact | None:
                 elem=join(a.elem, b.elem))
 
 
+def mirror(f: Fact, batched: bool) -> Fact:
+    """A value shaped like `f` (an adjoint like its value, item by item), batched or
+    not as `batched` says."""
+    if f.kind in ("list", "tuple") and f.items is not None:
+        return container(f.kind, [mirror(i, batched) for i in f.items])
+    if f.kind in ("list", "tuple"):
+        return Fact(batched=batched, rank=None, kind=f.kind,
+                    elem=None if f.elem is None else mirror(f.elem, batched))
+    return Fact(batched=batched, rank=f.rank)
+
+
 def batched_copy(f: Fact) -> Fact:
     """The fact of `f` once it is made batched (a lift)."""
     if f.kind == "array":

@@ -612,3 +612,35 @@ def item_grad(g, index, like, batched=(1, 0, 0)):
     part = getitem(g, index, (1, bi)) if bi else \
         np.array(g[(slice(None),) + (index if isinstance(index, tuple) else (index,))])
     return unbroadcast(part, like, (1, bl))
+
+
+def array(x, batched=1):
+    """np.array of a (nested) list whose items are batched or not (`batched`: the
+    nested flags): one example's array, for every example, along axis 1 on."""
+    out, _ = _array(x, batched)
+    return out
+
+
+def _array(x, flags):
+    if not isinstance(x, (list, tuple)) or type(x) is Shape:
+        return (np.asarray(x), bool(flags)) if not isinstance(flags, tuple) else \
+            (np.asarray(x), any(flags))
+    flags = flags if isinstance(flags, tuple) else (flags,) * len(x)
+    parts = [_array(v, f) for v, f in zip(x, flags)]
+    if not any(b for _, b in parts):
+        return np.array([p for p, _ in parts]), False
+    size = next(len(p) for p, b in parts if b)
+    return np.stack([p if b else lift(p, size) for p, b in parts], axis=1), True
+
+
+def cast_grad(g, x, dtype=None, batched=(1, 1)):
+    """rt.cast_grad per example (for np.array of a list: one piece of g per item)."""
+    bg, bx = batched[0], batched[1]
+    if not bg:
+        return _rt.cast_grad(g, example(x, bx) if bx else x, dtype)
+    if isinstance(x, (list, tuple)) and type(x) is not Shape:
+        flags = bx if isinstance(bx, tuple) else (bx,) * len(x)
+        g = np.asarray(g)
+        return _rt.list_of(cast_grad(g[:, i], xi, dtype, (1, fi))
+                           for i, (xi, fi) in enumerate(zip(x, flags)))
+    return _rt.cast_grad(g, x if bx else lift(x, len(g)), dtype)

@@ -216,8 +216,9 @@ def tidy(fn, source):
 
 
 def _unpacks(body) -> list:
-    """`t = f(...); a = t[0]; b = t[1]` (a normalised unpacking, t read nowhere else)
-    as `a, b = f(...)`."""
+    """`t = rt.shapes(p, q); a = t[0]; b = t[1]` (a normalised unpacking, t read
+    nowhere else) as `a, b = rt.shapes(p, q)` (one item per argument: the length
+    is known)."""
     out, k = [], 0
     while k < len(body):
         stmt = body[k]
@@ -242,7 +243,8 @@ def _unpacked(body, k) -> int:
     nothing else; 0 if not an unpacking."""
     stmt = body[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-            and isinstance(stmt.value, gast.Call)):
+            and isinstance(stmt.value, gast.Call)
+            and ir.dotted(stmt.value.func) == "rt.shapes"):
         return 0
     t, n = stmt.targets[0].id, 0
     while k + 1 + n < len(body):
@@ -254,7 +256,7 @@ def _unpacked(body, k) -> int:
             break
         n += 1
     rest = body[:k] + body[k + 1 + n:]
-    if n < 2 or any(isinstance(x, gast.Name) and x.id == t for x in ir.nodes(rest)):
+    if n < 2 or n != len(stmt.value.args) or any(isinstance(x, gast.Name) and x.id == t for x in ir.nodes(rest)):
         return 0
     return n
 

@@ -188,8 +188,10 @@ batch(np.logspace, "linspace")
 # ---- adjoint's runtime helpers (generated gradients call them) -----------------------------
 batch(rt.seed, "seed")
 batch(rt.shapes, "shapes")
-for _fn in (rt.shape_only, rt.zeros_like, rt.copy, rt.cast_jvp):
+for _fn in (rt.shape_only, rt.zeros_like, rt.copy):
     batch(_fn, "same")
+batch(rt.cast_jvp, "asarray")
+batch(rt.as_array, "asarray")
 for _fn in (rt.numbers, rt.vectors):
     batch(_fn, "arrays_test", signature="*values")
 batch(rt.sign, "elementwise")
@@ -208,7 +210,7 @@ for _fn in (rt.prod_grad, rt.var_grad):
 batch(rt.max_grad, "like", axes=("axis",), data="x", rank="x")
 batch(rt.max_jvp, "like", axes=("axis",), data="x", rank="ans_")
 batch(rt.reduce_jvp, "reduce", data="w", values=("w", "t"))
-batch(rt.cast_grad, "like", shape=("x",), rank="x")
+batch(rt.cast_grad, "helper", shape=("x",), rank="x")
 batch(rt.cumsum_grad, "like", shape=("x",), axes=("axis",), data="x", rank="x",
       none="first")
 batch(rt.sort_grad, "like", axes=("axis",), data="a", rank="a", none="flat",

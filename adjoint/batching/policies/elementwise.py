@@ -66,20 +66,15 @@ def aligned(operands, rank, em) -> dict:
             continue
         node = o.node
         if o.fact.kind in ("list", "tuple"):  # a list of batched values NumPy reads
-            node = em.temp(build.helper("stack", node, build.lit(0),
-                                        batched=_flags(o.fact)), "stacked")
+            from .helpers import flag
+            node = em.temp(build.helper("array", node, batched=build.lit(flag(o.fact))),
+                           "stacked")
         r = array_rank(o.fact)
         if rank is None or r is None:
             return None
         if r < rank or node is not o.node:
             new[o.param] = build.expand(node, rank - r)
     return new
-
-
-def _flags(f):
-    if f.items is not None:
-        return build.lit(tuple(int(i.batched) for i in f.items))
-    return build.lit(int(f.batched))
 
 
 def dynamic(site, operands, em):

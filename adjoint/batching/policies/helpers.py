@@ -14,7 +14,7 @@ the result is the same for every example: the helper runs once, on one example.
 from __future__ import annotations
 
 from .. import build
-from ..facts import Fact, NUMBER, container
+from ..facts import Fact, NUMBER, container, mirror
 from . import Policy, policy, rebuild
 from .reductions import NO, array_rank, lift_operands, rank_of, shifted, static_or_default
 
@@ -93,9 +93,8 @@ class Helper(Policy):
         batched = value_batched(site)
         like = site.fact(site.option("rank", "")) if site.option("rank") in \
             [o.param for o in site.operands] else None
-        if like is not None and like.kind in ("list", "tuple") and like.items is not None:
-            return container(like.kind, [Fact(batched=batched, rank=i.rank)
-                                         for i in like.items])
+        if like is not None and like.kind in ("list", "tuple"):
+            return mirror(like, batched)
         f = Fact(batched=batched, rank=rank_of(site, site.option("rank", "")))
         return container("tuple", [f] * n) if n else f
 

@@ -193,10 +193,11 @@ class AsArray(Policy):
         return Fact(batched=x.batched, rank=array_rank(x), dtype=x.dtype, const=x.const)
 
     def emit(self, site, em):
+        from .helpers import flag
         x = site.operands[0]
         if x.fact.kind in ("list", "tuple"):
-            return rebuild(site, {x.param: build.helper("stack", x.node, build.lit(0),
-                                                        batched=_item_flags(x.fact))})
+            return rebuild(site, {x.param: build.helper("array", x.node,
+                                                        batched=build.lit(flag(x.fact)))})
         return rebuild(site, {})
 
 
