@@ -188,18 +188,27 @@ def test_refusals_name_the_line_and_say_what_to_do():
         adjoint.vmap(prints)(np.array([1.0, -1.0]))
     with pytest.raises(NotBatchableError, match="number of passes differs"):
         adjoint.vmap(loops_by_data)(np.ones(2), np.array([2, 3]))
-    with pytest.raises(NotBatchableError, match="np.linalg.eigh|no batching rule"):
-        adjoint.vmap(eigen)(R.normal(size=(2, 3, 3)))
+    with pytest.raises(NotBatchableError, match="numpy.convolve .no batching rule"):
+        adjoint.vmap(smoothed)(R.normal(size=(2, 5)))
+
+
+def smoothed(x):
+    return np.convolve(x, np.array([0.25, 0.5, 0.25]), "same") * 2.0
+
+
+def test_fallback_loop_calls_a_function_without_rule_once_per_example():
+    x = R.normal(size=(3, 5))
+    f = adjoint.vmap(smoothed, fallback="loop")
+    same(f(x), loop(smoothed, (x,), 0))
+    assert "batched.loop(np.convolve, x" in f.source
 
 
 def eigen(a):
     return np.linalg.eigvalsh(a + a.T)
 
 
-def test_fallback_loop_calls_a_function_without_rule_once_per_example():
-    a = R.normal(size=(3, 3, 3))
-    got = adjoint.vmap(eigen, fallback="loop")(a)
-    same(got, loop(eigen, (a,), 0))
+def test_stacks_of_matrices_for_the_decompositions():
+    check(eigen, (R.normal(size=(3, 4, 4)),))
 
 
 # ---- the user's functions ------------------------------------------------------------------

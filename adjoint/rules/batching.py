@@ -139,8 +139,21 @@ batch(np.tril, "native")
 batch(np.triu, "native")
 if hasattr(np, "matrix_transpose"):
     batch(np.matrix_transpose, "native")
-for _name in ("eigh", "eigvalsh", "qr", "svd", "pinv", "matrix_power"):
-    pass  # (no rule yet: a function without a gradient rule needs a batch entry)
+batch(_LA.eigh, "native", ranks=("a-1", "a"))
+batch(_LA.eigvalsh, "native", rank="a-1")
+batch(_LA.svd, "native", ranks=("a", "a-1", "a"), single=("compute_uv", "a-1"))
+batch(_LA.qr, "native", ranks=("a", "a"))
+batch(_LA.pinv, "native", rank="a")
+batch(_LA.matrix_power, "native", rank="a")
+for _name, _rank in (("svdvals", "x-1"), ("diagonal", "a-1"), ("trace", "a-2")):
+    if hasattr(_LA, _name):
+        batch(getattr(_LA, _name), "native", rank=_rank)
+if hasattr(_LA, "matrix_norm"):
+    batch(_LA.matrix_norm, "native", rank="x-2")
+    batch(_LA.vector_norm, "reduce")
+    batch(_LA.outer, "helper", rank=2, name="outer")
+    batch(_LA.tensordot, "tensordot")
+    batch(_LA.vecdot, "vecdot")
 
 # ---- shapes -----------------------------------------------------------------------------
 batch(np.reshape, "reshape")
@@ -160,6 +173,14 @@ batch(np.rot90, "axes", axes=("axes",), rank="m")
 batch(np.roll, "roll")
 batch(np.repeat, "reduce", none="flat", keeps=True, data="a")
 batch(np.broadcast_to, "helper", rank="shape")
+for _k, _fn in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), 1):
+    batch(_fn, "helper", rank=f"atleast{_k}")
+batch(np.tile, "helper", rank="reps")
+batch(np.pad, "helper", rank="array")
+batch(np.diag, "helper", rank="diag")
+batch(np.kron, "helper", rank="kron")
+batch(np.select, "helper", rank="select")
+batch(np.average, "helper", rank="average")
 batch(np.ndarray.astype, "same", like="x")
 batch(np.ndarray.item, "rewrite", template="np.reshape(x, (B,))", rank=0)
 batch(np.stack, "join", name="stack")
@@ -245,6 +266,13 @@ batch(rt.norm_grad, "norm_grad", rank="x")
 batch(rt.vector_norm_grad, "norm_grad", rank="x")
 batch(rt.concatenate_grad, "pieces", like="arrays", axes=("axis",))
 batch(rt.sum_list_grad, "sum_list_grad")
+batch(rt.pad_grad, "helper", rank="array", shape=("array",))
+batch(rt.tile_grad, "helper", rank="a", shape=("a",))
+batch(rt.diag_grad, "helper", rank="w", shape=("w",))
+batch(rt.kron_ga, "helper", rank="a", shape=("a",))
+batch(rt.kron_gb, "helper", rank="b", shape=("b",))
+batch(rt.select_grad, "helper", rank="choicelist", shape=("choicelist",))
+batch(rt.average_grad, "helper", rank="a", shape=("a",))
 batch(rt.item, "item")
 batch(rt.item_grad, "item_grad")
 batch(rt.linspace_grad, "like", axes=("axis",), data="v", rank="v-1")
@@ -267,3 +295,18 @@ if _sp is not None:
         batch(_fn, "axes", rank="x", lift=())
     batch(rt.digamma, "elementwise")
     batch(rt.polygamma, "elementwise")
+
+# ---- helpers of the decompositions' gradients (runtime/decompositions.py): stacks of
+# matrices along the last two axes, so the batch is one more stack axis ----------------
+for _name, _rank in (("asym", "x"), ("lower_sym", "a"), ("lower_sym_t", "v"),
+                     ("pair_div", "x"), ("gauge_check", "x"), ("outside", "x"),
+                     ("diag_embed", "v+1"), ("spread_sym", "v+1"),
+                     ("project", "t-1"), ("project_sym", "t-1"), ("complete", "t"),
+                     ("complete_t", "v"), ("spread", "v+1"), ("pinv_grad", "a"),
+                     ("pinv_jvp", "a"), ("upper_right", "x"), ("block_upper", "a")):
+    if hasattr(rt, _name):
+        batch(getattr(rt, _name), "native", rank=_rank)
+if hasattr(rt, "div0"):
+    batch(rt.div0, "elementwise")
+if hasattr(rt, "kdim"):
+    batch(rt.kdim, "identity", signature="a")  # min(m, n): the same for every example

@@ -10,7 +10,8 @@ The rule table names a policy per primitive (rules/batching.py: `batch(np.sum,
 
 Batched operands have the batch axis first; unbatched ones keep their shape. Each
 module here holds one family: elementwise, reductions, products, indexing, shapes,
-helpers (the runtime helpers of generated gradients).
+helpers (the runtime helpers of generated gradients), adjoints (the helpers that
+need more than that).
 """
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def _is_star(site, param) -> bool:
 
 def _register_families():
     import importlib
-    for family in ("elementwise", "reductions", "products", "indexing", "shapes", "helpers"):
+    for family in ("elementwise", "reductions", "products", "indexing", "shapes", "helpers",
+                   "adjoints"):
         importlib.import_module(f".{family}", __name__)  # each registers its policies
 
 

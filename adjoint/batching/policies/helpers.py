@@ -16,6 +16,7 @@ from __future__ import annotations
 from .. import build
 from ..facts import Fact, NUMBER, container, mirror
 from . import Policy, policy, rebuild
+from .products import _einsum_output
 from .reductions import NO, array_rank, lift_operands, rank_of, shifted, static_or_default
 
 
@@ -38,6 +39,24 @@ def on_example(site):
             new[o.param] = build.helper("example", o.node) if flags == 1 else \
                 build.helper("example", o.node, build.lit(flags))
     return rebuild(site, new)
+
+
+def in_order(site):
+    """The operands in the order of the signature, the defaults of the parameters not
+    passed filled in up to the last one passed; and their batched flags."""
+    from ...codegen.template import parsed
+    given = {o.param: o for o in site.operands}
+    last = max((k for k, p in enumerate(site.params) if p.name in given), default=-1)
+    args, flags = [], []
+    for p in site.params[:last + 1]:
+        o = given.get(p.name)
+        if o is not None:
+            args.append(o.node)
+            flags.append(flag(o.fact))
+        else:
+            args.append(parsed(p.default if p.default is not None else "None"))
+            flags.append(0)
+    return args, tuple(flags)
 
 
 def flag(f):
@@ -102,9 +121,8 @@ class Helper(Policy):
         if not value_batched(site):
             return on_example(site)
         name = site.option("name") or site.fn.__name__
-        args = [o.node for o in site.operands]
-        flags = build.lit(tuple(flag(o.fact) for o in site.operands))
-        return build.helper(name, *args, batched=flags)
+        args, flags = in_order(site)
+        return build.helper(name, *args, batched=build.lit(flags))
 
 
 @policy("seed")
@@ -150,7 +168,6 @@ class EinsumGrad(Policy):
         spec = site.static("subscripts")
         if not isinstance(spec, str):
             em.refuse(f"{site.name} with subscripts that are not a literal", "")
-        from .products import _einsum_output
         ins = spec.replace(" ", "").split("->")[0].split(",")
         out = _einsum_output(spec)
         used = set(spec)
@@ -161,36 +178,3 @@ class EinsumGrad(Policy):
                and o.fact.kind == "array" and not o.fact.batched and not o.fact.number}
         new["subscripts"] = build.lit(text)
         return rebuild(site, new)
-
-
-@policy("pieces")
-class Pieces(Policy):
-    """rt.concatenate_grad(v, arrays, axis), rt.unstack(v, axis, n): a list of
-    pieces of `v` (`batched.<name>` cuts each example)."""
-
-    def fact(self, site):
-        v = site.fact("v")
-        like = site.option("like")
-        if like is not None:
-            arrays = site.fact(like)
-            items = [Fact(batched=v.batched, rank=i.rank) for i in arrays.items or ()]
-            if arrays.items is not None:
-                return container("list", items)
-            elem = arrays.elem or Fact(rank=None)
-            return Fact(batched=site.batched, rank=None, kind="list",
-                        elem=Fact(batched=site.batched, rank=elem.rank))
-        rank = None if v.rank is None else v.rank - 1
-        return Fact(batched=site.batched, rank=None, kind="list",
-                    elem=Fact(batched=site.batched, rank=rank))
-
-    def emit(self, site, em):
-        if not site.fact("v").batched:
-            return on_example(site)
-        like = site.option("like")
-        flags = ()
-        if like is not None:
-            arrays = site.fact(like)
-            flags = tuple(int(i.batched) for i in arrays.items) if arrays.items \
-                is not None else int(bool(arrays.elem and arrays.elem.batched))
-        args = [o.node for o in site.operands]
-        return build.helper(site.fn.__name__, *args, batched=build.lit(flags))

@@ -236,38 +236,3 @@ class ShapeOf(Policy):
         if what == "ndim":
             return build.code("np.ndim(x) - 1", x=x)
         return build.helper("size", x)
-
-
-@policy("item")
-class Item(Policy):
-    """rt.item(x, index): `x[index]`, copied (saved before a write into x)."""
-
-    def fact(self, site):
-        x, parts = site.fact("x"), [site.op("index")]
-        if x.kind != "array":
-            return _item_fact(x, parts)
-        return Fact(batched=site.batched, rank=index_rank(x.rank, parts), dtype=x.dtype)
-
-    def emit(self, site, em):
-        flags = _flags(site.op("x"), [site.op("index")])
-        return build.helper("item", site.op("x").node, site.op("index").node,
-                            batched=flags)
-
-
-@policy("item_grad")
-class ItemGrad(Policy):
-    """rt.item_grad(v, index, like): the adjoint of the value written by
-    `y[index] = like`: v at index, summed to like's shape."""
-
-    def fact(self, site):
-        like = site.fact("like")
-        return Fact(batched=site.fact("v").batched or site.fact("index").batched,
-                    rank=like.rank if like.kind == "array" else None)
-
-    def emit(self, site, em):
-        from .helpers import on_example
-        if not (site.fact("v").batched or site.fact("index").batched):
-            return on_example(site)
-        flags = build.lit(tuple(int(site.fact(p).batched) for p in ("v", "index", "like")))
-        return build.helper("item_grad", site.op("v").node, site.op("index").node,
-                            site.op("like").node, batched=flags)

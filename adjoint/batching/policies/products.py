@@ -18,7 +18,7 @@ from ..facts import Fact, container
 from . import Policy, policy, rebuild
 from ..sites import NO
 from .elementwise import aligned, array_rank, result_fact
-from .reductions import lift_operands, rank_of
+from .reductions import lift_operands, rank_of, shifted, static_or_default
 
 
 def _ranks(site, *params):
@@ -186,7 +186,6 @@ class Inner(Policy):
 @policy("tensordot")
 class Tensordot(Policy):
     def _subs(self, site):
-        from .reductions import static_or_default
         ra, rb = _ranks(site, "a", "b")
         axes = static_or_default(site, "axes")
         if ra is None or rb is None or axes is NO:
@@ -223,6 +222,14 @@ class Native(Policy):
     for the `axes` policy; `results`: the number of results, for a tuple."""
 
     def fact(self, site):
+        ranks = site.option("ranks")
+        single = site.option("single")  # (flag, rank): one result when flag is False
+        if single is not None and static_or_default(site, single[0]) is False:
+            ranks = None
+            return Fact(batched=site.batched, rank=rank_of(site, single[1]))
+        if ranks is not None:
+            return container("tuple", [Fact(batched=site.batched, rank=rank_of(site, r))
+                                       for r in ranks])
         rank = rank_of(site, site.option("rank", ""))
         n = site.option("results")
         f = Fact(batched=site.batched, rank=rank)
@@ -271,7 +278,6 @@ class Vecdot(Policy):
         return Fact(batched=f.batched, rank=None if f.rank is None else f.rank - 1)
 
     def emit(self, site, em):
-        from .reductions import shifted
         ops = [site.op("a"), site.op("b")]
         rank = result_fact(ops).rank
         new = aligned(ops, rank, em)
@@ -283,71 +289,4 @@ class Vecdot(Policy):
                                             build.lit(rank))
         if site.op("axis") is not None:
             new["axis"] = shifted(site, "axis", em, rank)
-        return rebuild(site, new)
-
-
-@policy("contraction_grad")
-class ContractionGrad(Policy):
-    """rt.inner_ga / rt.tensordot_gb, ...: the adjoint of a contraction in one slot is
-    another contraction, written as np.einsum with the batch letter."""
-
-    def _subs(self, site):
-        ra, rb = _ranks(site, "a", "b")
-        if ra is None or rb is None:
-            return None
-        if site.fn.__name__.startswith("inner"):
-            if 0 in (ra, rb):
-                return "scalar"
-            la, lb = "abcdefgh"[:ra - 1] + "s", "ijklmnop"[:rb - 1] + "s"
-            return la, lb, la[:-1] + lb[:-1]
-        return Tensordot()._subs(site)
-
-    def fact(self, site):
-        from .helpers import value_batched
-        slot = site.option("slot")
-        return Fact(batched=value_batched(site), rank=array_rank(site.fact(slot)))
-
-    def emit(self, site, em):
-        from .helpers import on_example, value_batched
-        if not value_batched(site):
-            return on_example(site)
-        slot = site.option("slot")
-        subs = self._subs(site)
-        if subs is None:
-            em.refuse(f"{site.name} of values whose dimensions are not known", "")
-        flags = build.lit(tuple(int(site.fact(p).batched) for p in ("v", "a", "b")))
-        if subs == "scalar":  # a product by a number: as np.dot's
-            return build.helper("dot_" + site.fn.__name__[-2:], site.op("v").node,
-                                site.op("a").node, site.op("b").node, batched=flags)
-        la, lb, out = subs
-        if slot == "a":
-            return einsum_call([(out, site.op("v")), (lb, site.op("b"))], la)
-        return einsum_call([(la, site.op("a")), (out, site.op("v"))], lb)
-
-
-@policy("norm_grad")
-class NormGrad(Policy):
-    """rt.norm_grad(v, x, ans_, ord, axis, keepdims): axis=None is every axis of one
-    example (a matrix norm for a matrix and an ord), flattened beyond two."""
-
-    def fact(self, site):
-        return Fact(batched=site.batched, rank=array_rank(site.fact("x")))
-
-    def emit(self, site, em):
-        from .reductions import shifted, static_or_default
-        new = lift_operands(site, em, ("v", "x", "ans_"))
-        x = site.op("x")
-        r = array_rank(x.fact)
-        vector = site.fn.__name__ == "vector_norm_grad"
-        if static_or_default(site, "axis") is None:
-            if r is None:
-                em.refuse(f"{site.name} of a value whose dimensions are not known", "")
-            if r <= 2 and not vector:
-                new["axis"] = build.lit((1,) if r == 1 else (1, 2))
-                return rebuild(site, new)
-            lifted = new.get("x", x.node)
-            flat = build.code("np.reshape(x, (B, -1))", x=lifted, B=em.batch_size())
-            out = rebuild(site, {**new, "x": flat, "axis": build.lit(1)})
-            return build.code("np.reshape(r, np.shape(x))", r=out, x=lifted)
-        new["axis"] = shifted(site, "axis", em, r)
         return rebuild(site, new)

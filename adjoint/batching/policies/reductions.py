@@ -171,6 +171,11 @@ def rank_of(site, spec):
         return spec
     if not spec:
         return array_rank(site.operands[0].fact)
+    if spec in SPECIAL_RANKS:
+        try:
+            return SPECIAL_RANKS[spec](site)
+        except TypeError:  # a rank not known
+            return None
     total, sign, term = 0, 1, ""
     for ch in spec + "+":
         if ch in "+-":
@@ -212,3 +217,41 @@ STRUCTURAL = {"axis", "axes", "axis1", "axis2", "keepdims", "out", "dtype", "k",
               "subscripts", "source", "destination", "pad_width", "mode", "repeats",
               "shift", "kind", "reps", "num", "endpoint", "retstep", "end", "density",
               "newshape"}
+
+
+def _r(site, param=None):
+    return array_rank(site.operands[0].fact if param is None else site.fact(param))
+
+
+def _items_max(site, *params):
+    ranks = []
+    for p in params:
+        f = site.fact(p)
+        items = f.items if f.kind in ("list", "tuple") else (f,)
+        ranks += [array_rank(i) for i in items or ()]
+    return max(ranks)
+
+
+def _average(site):
+    n = axis_count(site, "axis")
+    keepdims = static_or_default(site, "keepdims")
+    r = _r(site, "a")
+    return r if keepdims is True else 0 if n == "none" else r - n
+
+
+def _reps(site):
+    from .shapes import shape_length
+    return max(_r(site, "a"), shape_length(site, "reps"))
+
+
+# ranks the `rank` option names by a rule of their own
+SPECIAL_RANKS = {
+    "atleast1": lambda site: max(_r(site), 1),
+    "atleast2": lambda site: max(_r(site), 2),
+    "atleast3": lambda site: max(_r(site), 3),
+    "reps": _reps,
+    "diag": lambda site: 2 if _r(site, "v") == 1 else 1,
+    "kron": lambda site: max(_r(site, "a"), _r(site, "b")),
+    "select": lambda site: _items_max(site, "condlist", "choicelist", "default"),
+    "average": _average,
+}

@@ -11,6 +11,7 @@ from .. import build
 from ..facts import Fact, container
 from ..sites import NO
 from . import Policy, call_as, policy, rebuild
+from .helpers import flag
 from .elementwise import aligned, array_rank, result_fact
 from .reductions import rank_of, shifted, static_or_default
 
@@ -193,7 +194,6 @@ class AsArray(Policy):
         return Fact(batched=x.batched, rank=array_rank(x), dtype=x.dtype, const=x.const)
 
     def emit(self, site, em):
-        from .helpers import flag
         x = site.operands[0]
         if x.fact.kind in ("list", "tuple"):
             return rebuild(site, {x.param: build.helper("array", x.node,
@@ -303,29 +303,3 @@ class Roll(Policy):
             rolled = rebuild(site, {"a": flat, "axis": build.lit(1)})
             return build.code("np.reshape(r, np.shape(a))", r=rolled, a=a.node)
         return rebuild(site, {"axis": shifted(site, "axis", em, a.fact.rank)})
-
-
-@policy("sum_list_grad")
-class SumListGrad(Policy):
-    """rt.sum_list_grad(v, xs): v for every item of xs (of an array: every row)."""
-
-    def fact(self, site):
-        v, xs = site.fact("v"), site.fact("xs")
-        if xs.kind == "array":
-            return Fact(batched=v.batched, rank=xs.rank)
-        if xs.items is not None:
-            return container("list", [Fact(batched=v.batched, rank=i.rank)
-                                      for i in xs.items])
-        elem = xs.elem or Fact(rank=None)
-        return Fact(batched=v.batched, rank=None, kind="list",
-                    elem=Fact(batched=v.batched, rank=elem.rank))
-
-    def emit(self, site, em):
-        from .helpers import on_example
-        v, xs = site.op("v"), site.op("xs")
-        if not v.fact.batched:
-            return on_example(site)
-        flags = tuple(int(i.batched) for i in xs.fact.items) if xs.fact.items \
-            is not None else int(xs.fact.batched)
-        return build.helper("sum_list_grad", v.node, xs.node,
-                            batched=build.lit((1, flags)))
