@@ -19,6 +19,15 @@ for name in sorted(CASES):
     for stage in g.stages.values():
         h.update(stage.encode())
     h.update(adjoint.jvp(fn, wrt=wrt).source.encode())  # forward mode too
+import numpy as np  # vmap: the batched source of a function and of a gradient
+from test_vmap import calls_helpers, piecewise, per_example_loss
+for f, args, axes in ((calls_helpers, (np.ones((2, 3)), np.ones(3)), (0, None)),
+                      (piecewise, (np.ones(2), 0.5), (0, None)),
+                      (adjoint.grad(per_example_loss, wrt=(0, 1)),
+                       (np.ones(3), 0.5, np.ones((2, 3)), np.ones(2)), (None, None, 0, 0))):
+    b = adjoint.vmap(f, in_axes=axes)
+    b(*args)
+    h.update(b.source.encode())
 print(h.hexdigest())
 """
 

@@ -399,3 +399,44 @@ def test_arrays_built_from_nested_lists_of_batched_numbers(mode):
             for j in range(3):
                 want = numerical_grad(lambda x: rotation(x)[i, j], (X[k],), 0)
                 np.testing.assert_allclose(J[k, i, j], want, rtol=1e-6, atol=1e-9)
+
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    def apply(self, x):
+        return np.sin(x) * self.k
+
+
+def test_a_bound_methods_object_is_the_same_for_every_example():
+    x = R.normal(size=(4, 3))
+    got = adjoint.vmap(Scaler(2.5).apply)(x)
+    same(got, np.sin(x) * 2.5)
+
+
+def test_a_refusal_is_one_error_at_the_call():
+    try:
+        adjoint.vmap(prints)(np.array([1.0, -1.0]))
+    except NotBatchableError as exc:
+        assert exc.__traceback__.tb_next is None or "batching" not in \
+            exc.__traceback__.tb_next.tb_frame.f_code.co_filename
+
+
+def sum_along(x, k):
+    return np.sum(x, axis=k)
+
+
+def halve_until_small(x):
+    while x > 1.0:
+        x = x * 0.5
+    return x
+
+
+def test_options_and_loop_conditions_that_differ_between_examples_are_refused():
+    with pytest.raises(NotBatchableError, match="axis that differs between examples"):
+        adjoint.vmap(sum_along)(np.ones((2, 3, 3)), np.array([0, 1]))
+    with pytest.raises(NotBatchableError, match="while loop whose condition differs"):
+        adjoint.vmap(halve_until_small)(np.array([3.0, 9.0]))
+    same(adjoint.vmap(sum_along, in_axes=(0, None))(np.ones((2, 3, 4)), 1),
+         np.full((2, 3), 4.0))

@@ -15,12 +15,13 @@ import inspect
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import UsageError, at_the_call
 from . import facts as F
 
 _CACHE: dict = {}
 
 
+@at_the_call
 def vmap(fn=None, *, in_axes=0, out_axes=0, fallback=None):
     """`fn` applied over an axis of its arguments: `in_axes` gives, per positional
     argument, the axis that indexes the examples (None: the same for all examples;
@@ -39,12 +40,25 @@ def vmap(fn=None, *, in_axes=0, out_axes=0, fallback=None):
         return rule(in_axes=in_axes, out_axes=out_axes, fallback=fallback)
     if isinstance(fn, Batched):
         return nested(fn, in_axes, out_axes)
+    if inspect.ismethod(fn):  # a bound method: its object is the same for every example
+        return _method(fn, in_axes, out_axes, fallback)
     key = (fn, getattr(fn, "__code__", None), _hashable(in_axes), _hashable(out_axes),
            fallback)
     hit = _CACHE.get(key)
     if hit is None:
         hit = _CACHE[key] = Batched(fn, in_axes, out_axes, fallback)
     return hit
+
+
+def _method(fn, in_axes, out_axes, fallback):
+    inner = vmap(fn.__func__, in_axes=None, out_axes=out_axes, fallback=fallback)
+
+    @functools.wraps(fn)
+    def method_batched(*args, **kwargs):
+        axes = _per_argument(in_axes, len(args), fn)
+        return inner.apply((fn.__self__,) + args, kwargs, [None] + list(axes))
+    method_batched.batched = inner
+    return method_batched
 
 
 def _hashable(axes):
@@ -66,6 +80,7 @@ class Batched:
         functools.update_wrapper(self, fn, updated=())
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_batched"
 
+    @at_the_call
     def __call__(self, *args, **kwargs):
         return self.apply(args, kwargs, _per_argument(self.in_axes, len(args), self.fn))
 
