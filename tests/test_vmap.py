@@ -440,3 +440,19 @@ def test_options_and_loop_conditions_that_differ_between_examples_are_refused():
         adjoint.vmap(halve_until_small)(np.array([3.0, 9.0]))
     same(adjoint.vmap(sum_along, in_axes=(0, None))(np.ones((2, 3, 4)), 1),
          np.full((2, 3), 4.0))
+
+
+def branchy(x, a):
+    for i in range(3):
+        if x > 0.5:
+            x = np.sin(x) * a
+        else:
+            x = x + a
+    return x
+
+
+def test_the_gradient_of_a_branch_in_a_loop_is_refused_with_a_way_out():
+    X = np.array([0.3, 0.7])
+    with pytest.raises(NotBatchableError, match=r"test_vmap.py:\d+.*gradient of an `if`"):
+        adjoint.vmap(adjoint.grad(branchy), in_axes=(0, None))(X, 0.9)
+    check(branchy, (X, 0.9), (0, None))  # (the function itself is batched)

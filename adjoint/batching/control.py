@@ -18,7 +18,7 @@ from __future__ import annotations
 import gast
 
 from ..codegen import ir
-from ..forward.tangents import pop_stack
+from ..forward.tangents import pop_stack, push_of
 from . import build
 from .facts import Fact
 from .policies.elementwise import aligned
@@ -49,6 +49,13 @@ def branch(tr, stmt, env) -> list:
         tr.refuse("an `if` on an array of several values per example",
                   "test one value per example (np.any(...) or np.all(...))")
     impure = _impure(stmt.body + stmt.orelse)
+    if impure is not None and _saves(impure):
+        tr.where = stmt
+        tr.refuse("the gradient of an `if` on a value that differs between examples "
+                  "inside a loop (each pass saves what its branch needs)",
+                  "write the choice with np.where in the function you differentiate "
+                  "(x = np.where(x > 0.5, a, b)): both branches then run for every "
+                  "example, and the gradient has no branch")
     if impure is not None:
         tr.where = impure
         tr.refuse("an `if` on a value that differs between examples, whose branches do "
@@ -150,6 +157,12 @@ def _impure(body):
                   and pop_stack(stmt.value) is None):
             return stmt
     return None
+
+
+def _saves(stmt) -> bool:
+    """A push or a pop of a generated gradient's stack."""
+    return push_of(stmt) is not None or (isinstance(stmt, gast.Assign)
+                                         and pop_stack(stmt.value) is not None)
 
 
 def _show(stmt) -> str:
