@@ -118,7 +118,7 @@ def compile_callee(callee, program) -> None:
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
     bwd = optimize.run(bwd, pure, program.in_place)
-    fwd, bwd = residuals(fwd, bwd, tape, result)
+    fwd, bwd = residuals(fwd, bwd, tape, result, rev.stack)
     fwd = optimize.run(fwd, pure)
     program.taken |= namer.taken
     program.functions += [(fwd, source), (bwd, source)]

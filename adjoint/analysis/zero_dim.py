@@ -8,20 +8,25 @@ unknown unless assumed (the scalar fast path assumes them, behind a type guard).
 """
 from __future__ import annotations
 
+import builtins
 import operator
 import types
 
 import gast
+import numpy as np
 
 from ..context import Source
 from ..stop import stop_gradient
 from .primitives import Prim, classify
 
 SCALAR_BUILTINS = {len, abs, float, int, bool, round, min, max, stop_gradient}
-REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std"}
+# NumPy's full reductions (the functions themselves: `x.sum()` is bound to np.sum's
+# rule, and the builtin `sum` of a list of arrays is an array, not one of these)
+REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std}
+SHAPING_KEYWORDS = {"axis", "keepdims", "out"}  # a reduction with these may keep axes
 
 
-def _scalar_call(prim: Prim, source: Source, known, locals_) -> bool:
+def _scalar_call(prim: Prim, source: Source, known, locals_, lists=frozenset()) -> bool:
     fn = prim.rule.fn if prim.rule is not None else None
     func = getattr(prim.node, "func", None)
     if func is not None and fn is None:
@@ -31,18 +36,28 @@ def _scalar_call(prim: Prim, source: Source, known, locals_) -> bool:
         return True
     if fn is len:
         return True
-    if fn in SCALAR_BUILTINS:
-        return all(_is0d(a, known) for a in prim.node.args)
-    name = getattr(fn, "__name__", "")
+    if _among(fn, SCALAR_BUILTINS):  # (max(xs) of a list of numbers is one of them)
+        one_list = len(prim.node.args) == 1 and (fn is min or fn is max)
+        return all(_is0d(a, known | lists if one_list else known)
+                   for a in prim.node.args)
+    if fn is builtins.sum:  # sum(xs, start): a number when xs holds numbers only
+        args = prim.node.args
+        return bool(args) and _is0d(args[0], lists) and all(_is0d(a, known)
+                                                            for a in args[1:])
     method = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
         and func.value.id in locals_  # x.sum(): the array is not among the args
     extra = len(prim.node.args) - (0 if method else 1)
-    if name in REDUCTIONS and extra == 0 and not any(k.arg == "axis"
-                                                     for k in prim.node.keywords):
+    if _among(fn, REDUCTIONS) and extra == 0 and not any(k.arg in SHAPING_KEYWORDS
+                                                    for k in prim.node.keywords):
         return True
     if prim.rule is not None and prim.rule.elementwise:
         return all(_is0d(n, known) for _, n in prim.args)
     return False
+
+
+def _among(fn, functions) -> bool:
+    """Whether `fn` is one of `functions` (by identity, never by name)."""
+    return any(fn is f for f in functions)
 
 
 def _is0d(node, known) -> bool:
@@ -51,9 +66,15 @@ def _is0d(node, known) -> bool:
     return isinstance(node, gast.Name) and node.id in known
 
 
-def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=None) -> bool:
+def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=None,
+                lists=frozenset()) -> bool:
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return True
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and value.value.id in lists:  # xs[i] of a list of numbers
+        index = value.slice
+        return isinstance(index, gast.Constant) and type(index.value) is int \
+            or isinstance(index, gast.Name) and index.id in known
     if tapes and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and value.value.id in tapes:  # y = f_tape[0]: f's result, a number when
         callee, args = tapes[value.value.id]  # f returns one for number arguments
@@ -74,7 +95,7 @@ def _value_is0d(value, prim: Prim, source, known, locals_, vectors=(), tapes=Non
                                                 operator.neg, operator.pos):
         return all(_is0d(n, known) for _, n in prim.args)
     if isinstance(value, gast.Call):
-        return _scalar_call(prim, source, known, locals_)
+        return _scalar_call(prim, source, known, locals_, lists)
     return False
 
 
@@ -94,6 +115,8 @@ def analyze(body, source: Source, locals_, assumed=(), vectors=(), tapes=None) -
               + source.tree.args.posonlyargs}
     known = set(defs) | set(assumed)
     known -= params - set(assumed)
+    elements = _list_elements(body, defs, params)
+    lists = set(elements)
     bools = {n for n, vs in defs.items()  # (x[flag] of a vector adds an axis)
              if any(isinstance(v, (gast.Compare, gast.BoolOp)) or isinstance(v, gast.UnaryOp)
                     and isinstance(v.op, gast.Not) for v in vs)}
@@ -102,15 +125,35 @@ def analyze(body, source: Source, locals_, assumed=(), vectors=(), tapes=None) -
     changed = True
     while changed:  # shrink to the greatest consistent set
         changed = False
+        for name in sorted(lists):
+            if not all(_is0d(e, known) for e in elements[name]):
+                lists.discard(name)
+                changed = True
         for name in sorted(known):  # (an assumed parameter's value on entry is checked
             # by the guard; what the body assigns to it is checked here like any name)
             ok = all(v is None or _value_is0d(v, _prim(v, prims, source, locals_), source,
-                                               known, locals_, vectors, tapes)
+                                               known, locals_, vectors, tapes, lists)
                      for v in defs.get(name, []))
             if not ok:
                 known.discard(name)
                 changed = True
     return frozenset(known)
+
+
+def _list_elements(body, defs, params) -> dict:
+    """Lists and tuples of the function: name -> every element it may hold (literals,
+    items written, values appended), for those only ever bound to literals."""
+    from ..reverse.containers import appended
+    out = {n: [e for v in vs for e in v.elts] for n, vs in defs.items()
+           if n not in params and all(isinstance(v, (gast.Tuple, gast.List)) for v in vs)}
+    for stmt in _walk(body):
+        found = appended(stmt)
+        if found is not None and found[0] in out:
+            out[found[0]].append(found[1])
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) \
+                and stmt.targets[0].value.id in out:
+            out[stmt.targets[0].value.id].append(stmt.value)
+    return out
 
 
 def _prim(value, prims: dict, source, locals_) -> Prim:

@@ -253,16 +253,19 @@ def _rebound(rev, body) -> set:
     return set(params(rev.source.tree)) & bound
 
 
-def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str):
+def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: str,
+              stack):
     """Finish a split pair: the backward function unpacks exactly the names it reads
-    that the forward function defines; the forward function returns them."""
+    that the forward function defines; the forward function returns them. `stack`:
+    the names the compiler gave the stack and its bound methods (Reverse.stack)."""
     defined = set(params(fwd)) | {n.id for s in fwd.body for n in ir.nodes(s)
                                      if isinstance(n, gast.Name)
                                      and isinstance(n.ctx, gast.Store)}
     needed = sorted(n for n in _free(bwd) if n in defined)
     # the stack travels as the list, and the backward function binds its own `_pop`
-    # (a bound method on the tape would be an opaque call to differentiate again)
-    methods = _bound_methods(fwd)
+    # (a bound method on the tape would be an opaque call to differentiate again);
+    # any other `x = y.attr` is a value like the rest, kept as the forward computed it
+    methods = {stack.push: (stack.stack, "append"), stack.pop: (stack.stack, "pop")}
     rebind = [ir.assign(n, gast.parse(f"{methods[n][0]}.{methods[n][1]}", mode="eval").body)
               for n in needed if n in methods]
     needed = sorted({methods[n][0] if n in methods else n for n in needed})
@@ -279,17 +282,6 @@ def residuals(fwd: gast.FunctionDef, bwd: gast.FunctionDef, tape: str, result: s
     fwd.body.append(gast.copy_location(gast.Return(value=gast.Tuple(
         elts=values, ctx=gast.Load())), fwd.body[-1] if fwd.body else fwd))
     return fwd, bwd
-
-
-def _bound_methods(fn) -> dict:
-    """`_pop = _stack.pop` at the top of `fn`: {'_pop': ('_stack', 'pop')}."""
-    out = {}
-    for stmt in fn.body:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                and isinstance(stmt.value, gast.Attribute) \
-                and isinstance(stmt.value.value, gast.Name):
-            out[stmt.targets[0].id] = (stmt.value.value.id, stmt.value.attr)
-    return out
 
 
 def _free(fn) -> set:
