@@ -70,6 +70,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     ctx.stages["activity"] = act.dump()
     hidden_writes.check(source, act.varied, normal.body)
     rev = Reverse(source, act, namer, locals_)
+    rev.prune_zeros = optimize_  # (unoptimized, a dead zero stays and reads its value)
     rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee,
                                     in_place=batch)
     body = rev.instrument(normal.body)

@@ -2,6 +2,8 @@
 recognised by name, values re-derived instead of recorded, zeros without a shape)."""
 import numpy as np
 
+import adjoint
+
 
 # ---- the builtin sum of a list of arrays is an array, not a NumPy reduction ---------
 def builtin_sum_of_arrays(u):
@@ -35,3 +37,58 @@ def helper_rebinds_after_view(p):
 
 def calls_helper_rebinding(A):
     return helper_rebinds_after_view(A)
+
+
+# ---- a zero adjoint has the shape of its value --------------------------------------
+def zero_reaches_sum_axis(A, a):
+    s = 0.0
+    t = np.sum(A, axis=1)
+    if a > 0:
+        s = np.sum(t * t)
+    return s + np.sum(A)
+
+
+def zero_reaches_outer(u, a):
+    s = 0.0
+    t = np.outer(u, u[:2])
+    if a > 0:
+        s = np.sum(t * t)
+    return s + np.sum(u)
+
+
+def zero_times_vector_then_item(A, u):
+    s = 0.0
+    for i in range(2):
+        s = s + A[1, 2]
+        A = A * u
+    return s
+
+
+def zero_shaped_before_branch(X, c):
+    y = np.sum(X, axis=0)
+    if c > 0:
+        y = X * 2.0
+    return np.sum(y * y)
+
+
+def zero_filled_each_pass(A, n):
+    y = A
+    for i in range(n):
+        t = np.sum(y, axis=1)
+        y = y * 0.5
+    return np.sum(t * t) + np.sum(y)
+
+
+def _descend_helper(p):
+    return p[0] * p[0] + p[1] * p[1]
+
+
+_helper_grad = adjoint.grad(_descend_helper)
+
+
+def zero_into_helper_result(p):
+    g = _helper_grad(p)
+    for i in range(2):
+        p = p - 0.1 * g
+        g = _helper_grad(p)  # the last g is never read
+    return np.sum(p)

@@ -70,12 +70,16 @@ def _walk(body, walk: _Walk, loop, defined: set) -> set:
 
 
 def analyze(body, params, reads: dict, own: set, namer: Namer, skip=(),
-            names: dict | None = None) -> Saves:
+            names: dict | None = None, shapes: dict | None = None) -> Saves:
     """`reads[stmt]`: primal names the stmt's reverse reads; `own`: assignments whose
     adjoint reads the target's value from before the assignment; `skip`: statements
     whose overwritten value is never needed (loop trip counters); `names` keeps the
-    saved copies' names stable when the analysis is repeated."""
+    saved copies' names stable when the analysis is repeated; `shapes[stmt]`: names
+    a zero adjoint is shaped like where the reverse of stmt runs, which may not be
+    assigned there (a value only a branch or a loop sets): they are set to None first,
+    whose zero is 0.0 (reads too)."""
     names = {} if names is None else names
+    shapes = shapes or {}
     walk = _Walk()
     _walk(body, walk, None, set(params))
     seen = [set()]
@@ -83,6 +87,9 @@ def analyze(body, params, reads: dict, own: set, namer: Namer, skip=(),
         seen.append(seen[-1] | reads.get(stmt, set()))
     saves = Saves()
     for stmt, loop, defined in walk.order:
+        for var in sorted(shapes.get(stmt, ())):
+            if var not in defined and var not in saves.undefined:
+                saves.undefined.append(var)
         if not _assigns(stmt) or stmt in skip:
             continue
         var = _target(stmt)

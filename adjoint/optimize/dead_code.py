@@ -31,9 +31,11 @@ def is_pure(value, pure_call) -> bool:
     return True
 
 
-def eliminate(body, live: set, pure_call, apply: bool = True) -> tuple[list, set]:
+def eliminate(body, live: set, pure_call, apply: bool = True,
+              removed: list | None = None) -> tuple[list, set]:
     """Return the body without dead assignments, and the names live on entry.
-    With apply=False nothing is changed (a loop's fixpoint only needs liveness)."""
+    With apply=False nothing is changed (a loop's fixpoint only needs liveness);
+    `removed` collects the assignments found dead."""
     out = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
@@ -48,18 +50,20 @@ def eliminate(body, live: set, pure_call, apply: bool = True) -> tuple[list, set
             if isinstance(value, gast.Name) and value.id == target:
                 continue
             if target not in live and is_pure(value, pure_call):
+                if removed is not None:
+                    removed.append(stmt)
                 continue
             live = (live - {target}) | names_in(value)
         elif isinstance(stmt, gast.If):
-            body_, a = eliminate(stmt.body, set(live), pure_call, apply)
-            orelse, b = eliminate(stmt.orelse, set(live), pure_call, apply)
+            body_, a = eliminate(stmt.body, set(live), pure_call, apply, removed)
+            orelse, b = eliminate(stmt.orelse, set(live), pure_call, apply, removed)
             if not body_ and not orelse:
                 continue
             if apply:
                 stmt.body, stmt.orelse = body_ or [gast.Pass()], orelse
             live = a | b | names_in(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
-            stmt, live = _loop(stmt, live, pure_call, apply)
+            stmt, live = _loop(stmt, live, pure_call, apply, removed)
             if stmt is None:
                 continue
         elif isinstance(stmt, gast.Pass):
@@ -83,10 +87,11 @@ def loop_end(stmt, live, pure_call) -> set:
         at_end |= entry - target
 
 
-def _loop(stmt, live, pure_call, apply=True):
+def _loop(stmt, live, pure_call, apply=True, removed=None):
     head = names_in(stmt.iter) if isinstance(stmt, gast.For) else {stmt.test.id}
     target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
-    body, entry = eliminate(stmt.body, loop_end(stmt, live, pure_call), pure_call, apply)
+    body, entry = eliminate(stmt.body, loop_end(stmt, live, pure_call), pure_call, apply,
+                            removed)
     if not body:
         if isinstance(stmt, gast.For) and stmt.target.id in live:
             body = [gast.Pass()]  # nothing left to do but leave its counter behind

@@ -32,9 +32,35 @@ def grad_name(name: str, wrt) -> str:
 def sweep(rev: Reverse, body, scalar, ctx, value, numbers=()) -> gast.FunctionDef:
     """Record (TBR) and assemble both sweeps, given the variables proven 0-d (and the
     parameters checked on entry to be Python numbers, in the version for numbers)."""
-    rev.scalar, rev.zeroed, rev.numbers, rev.unbound = scalar, set(), frozenset(numbers), set()
-    rev.saves = record(rev, body, rev.source, rev.namer)
-    return assemble(rev, rev.source, body, ctx, value)
+    rev.scalar, rev.numbers = scalar, frozenset(numbers)
+    return _until_zeros_recorded(rev, body, lambda: assemble(rev, rev.source, body, ctx,
+                                                             value))
+
+
+def _until_zeros_recorded(rev, body, build):
+    """`build()` after TBR, again if its adjoint sweep made zeros shaped like values
+    TBR did not yet know it reads (Reverse.zeros): the second time they are saved.
+    Which adjoints are zeroed where does not depend on what is saved, so twice at most.
+    A zero nothing reads (dead code, removed by the optimizer) reads nothing."""
+    rev.zero_reads, names = {}, {}
+    while True:
+        rev.zeroed, rev.zeros_made = set(), []
+        rev.saves = record(rev, body, rev.source, rev.namer, names)
+        built = build()
+        dead = set()
+        if rev.prune_zeros and rev.zeros_made:
+            from ..optimize.dead_code import eliminate
+            found = []
+            for fn in built if isinstance(built, tuple) else (built,):
+                eliminate(fn.body, set(), lambda call: False, apply=False, removed=found)
+            dead = {id(s) for s in found}
+        new = False
+        for zero, at, v in rev.zeros_made:
+            if id(zero) not in dead and v not in rev.zero_reads.get(at, ()):
+                rev.zero_reads.setdefault(at, set()).add(v)
+                new = True
+        if not new:
+            return built
 
 
 def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
@@ -104,13 +130,14 @@ def _calls(fn, name: str) -> bool:
     return any(isinstance(n, gast.Call) and ir.dotted(n.func) == name for n in ir.nodes(fn))
 
 
-def record(rev: Reverse, body, source, namer) -> recording.Saves:
-    """TBR to a fixpoint: replaying a branch or loop that holds saves reads its test."""
-    saves, names = None, {}
+def record(rev: Reverse, body, source, namer, names=None) -> recording.Saves:
+    """TBR to a fixpoint: replaying a branch or loop that holds saves reads its test.
+    `names` keeps the saved copies' names (shared by repeated recordings)."""
+    saves, names = None, {} if names is None else names
     while True:
         reads, rev.own = rev.reads(body, saves)
         new = recording.analyze(body, params(source.tree), reads, rev.own, namer, rev.steps,
-                          names)
+                                names, rev.zero_reads)
         if saves is not None and new.dump() == saves.dump():
             return new
         saves = new
@@ -193,11 +220,17 @@ def split(rev: Reverse, source, body, callee) -> tuple:
     """`<f>_fwd(params)` returning (value, residuals...) and `<f>_bwd(tape, g)`
     returning the gradients of `callee.wrt` (a tuple when there are several).
     The backward body is built first; its free names decide the residuals."""
-    rev.scalar, rev.zeroed, rev.unbound = frozenset(), set(), set()
-    rev.saves = record(rev, body, source, rev.namer)
-    result = body[-1].value.id
-    forward = containers.prologue(rev) + rev.forward(body)
+    rev.scalar = frozenset()
     tape, grad = rev.namer.fresh("tape"), rev.namer.fresh("g")
+    result = body[-1].value.id
+    fwd, bwd = _until_zeros_recorded(rev, body, lambda: _pair(rev, source, body, callee,
+                                                              tape, grad))
+    return fwd, bwd, (tape, result)
+
+
+def _pair(rev, source, body, callee, tape, grad) -> tuple:
+    """The forward and backward functions of a callee, given what TBR saves."""
+    forward = containers.prologue(rev) + rev.forward(body)
     back = _backward(rev, body, callee, grad)
     found = _numbers_version(rev, body, rev.locals, back) if not _rebound(rev, body) \
         else None
@@ -212,10 +245,9 @@ def split(rev: Reverse, source, body, callee) -> tuple:
                                        source.tree)] + back  # (the def line's comment)
     bwd = _function(callee.bwd, [tape, grad], back, source)
     inits = _inits(rev) + _entry_copies(rev, callee.wrt)
-    fwd_body = inits + forward
-    fwd = _function(callee.fwd, None, fwd_body, source)
+    fwd = _function(callee.fwd, None, inits + forward, source)
     fwd.args = source.tree.args
-    return fwd, bwd, (tape, result)
+    return fwd, bwd
 
 
 def _backward(rev, body, callee, grad) -> list:
@@ -293,9 +325,7 @@ def _free(fn) -> set:
 
 
 def _inits(rev) -> list:
-    params_ = set(params(rev.source.tree))
-    unbound = sorted(rev.unbound - set(rev.saves.undefined) - params_)
-    inits = [ir.assign(v, ir.const(None)) for v in list(rev.saves.undefined) + unbound]
+    inits = [ir.assign(v, ir.const(None)) for v in rev.saves.undefined]
     if rev.saves.stacked or containers.uses_stack(rev):  # one stack, methods bound once
         stack, push, pop = rev.stack
         inits.append(ir.assign(stack, gast.List(elts=[], ctx=gast.Load())))

@@ -95,7 +95,9 @@ def backward_pop(rev, stmt, state: State, bv: str | None) -> list:
         out.append(ir.assign(bxs, ir.call("rt.zeros_like", ir.name(xs)), stmt))
         state.assign(bxs, True)
     out += _own(bxs, state, stmt)
-    part = ir.name(bv) if bv is not None and bv in state.defined else ir.const(0.0)
+    # (v's zero adjoint, shaped like v: Reverse.zeros; v is read here anyway)
+    part = ir.name(bv) if bv is not None and bv in state.defined else \
+        ir.const(0.0) if v in rev.scalar else ir.call("rt.zeros_like", ir.name(v))
     out.append(ir.expr_stmt(ir.call(f"{bxs}.append", part), stmt))
     return out
 

@@ -16,13 +16,10 @@ class ControlFlow:
         body = self.backward(stmt.body, a)
         orelse = self.backward(stmt.orelse, b)
         joined = a.defined | b.defined
-        # a zero shaped like a value only the other branch may have assigned (a
-        # callee's tape): it is set to None first, whose zero is 0.0
-        primal = {b_: v for v, b_ in self.adj.items()}
-        self.unbound |= {primal[n] for n in joined - (a.defined & b.defined)
-                         if primal[n] in self.indexed or primal[n] in self.shaped}
-        body += self.zeros(joined - a.defined, stmt, a)
-        orelse += self.zeros(joined - b.defined, stmt, b)
+        # (zeros shaped like the values before the if: a value only a branch assigns
+        # is set to None first, whose zero is 0.0, recording.py)
+        body += self.zeros(joined - a.defined, stmt, a, stmt)
+        orelse += self.zeros(joined - b.defined, stmt, b, stmt)
         state.absorb(State(joined, a.owned & b.owned))
         if not body and not orelse:
             return []
@@ -34,19 +31,21 @@ class ControlFlow:
         it defines are zeroed before the loop; ones it consumes, at its end. An adjoint
         the body would copy before writing into it (`bout = rt.copy(bout)`, not yet
         owned) is copied once before the loop instead of on every pass."""
-        trial = state.copy()
+        trial, made = state.copy(), list(self.zeros_made)
         out = self._backward_loop(stmt, trial)
         hoist = sorted(b for b in _copied(out) if b in state.defined and b not in state.owned)
         if not hoist:
             state.absorb(trial)
             return out
         state.owned |= set(hoist)
+        self.zeros_made = made  # (the zeros of the sweep built again count)
         return [ir.assign(b, ir.call("rt.copy", ir.name(b)), stmt) for b in hoist] + \
             self._backward_loop(stmt, state)
 
     def _backward_loop(self, stmt, state: State) -> list:
-        entry = state.copy()
+        entry, made = state.copy(), list(self.zeros_made)
         for attempt in range(12):  # defined only grows; owned settles (or is dropped)
+            self.zeros_made = list(made)  # (only the last attempt's zeros count)
             end = entry.copy()
             body = self.backward(stmt.body, end)
             if isinstance(stmt, gast.For) and self.activity.active(stmt.target.id):
@@ -59,8 +58,8 @@ class ControlFlow:
             if defined == entry.defined and owned == entry.owned:
                 break
             entry = State(defined, owned)
-        body += self.zeros(fill, stmt, end)
-        out = self.zeros(entry.defined - state.defined, stmt, state)
+        body += self.zeros(fill, stmt, end, stmt.body[0])  # (shaped as a pass begins)
+        out = self.zeros(entry.defined - state.defined, stmt, state, stmt)  # (as it ends)
         state.absorb(entry)
         restore = []  # the loop variable's value from before the loop (even when the
         if stmt in self.saves.named:  # loop has no reverse: its save must be undone)

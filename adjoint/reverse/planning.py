@@ -37,6 +37,10 @@ class Planning:
                     self.is_active(stmt) or saves is not None and _holds_saves(stmt, saves)):
                 reads[stmt] = self.control_reads(stmt)
                 value_reads |= reads[stmt]
+        for stmt, names in self.zero_reads.items():  # zeros shaped like values (zeros()):
+            reads[stmt] = reads.get(stmt, set()) | names  # a container's is made from it
+            shape_reads |= names - self.shaped - self.indexed - self.lists - self.dicts
+            value_reads |= names & (self.shaped | self.indexed | self.lists | self.dicts)
         self.shape_only = (shape_reads - value_reads) & self.locals
         return reads, own
 
@@ -136,9 +140,10 @@ class Planning:
     # ---- the forward sweep -------------------------------------------------------
 
 
-# helpers that read their second argument only for its shape and float type (they
-# accept the rt.Shape saved in its place)
-SHAPE_READERS = {"unbroadcast", "sum_grad", "mean_grad"}  # (rt.<name>)
+# helpers that read one argument only for its shape and float type (they accept the
+# rt.Shape saved in its place): rt.<name> -> that argument's position. (rt.zeros_like
+# is not one: of a container it makes a container.)
+SHAPE_READERS = {"unbroadcast": 1, "sum_grad": 1, "mean_grad": 1}
 
 
 def _shape_and_value_reads(expr) -> tuple[set, set]:
@@ -150,11 +155,13 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr in SHAPE_READERS and len(node.args) > 1 \
+                and node.func.attr in SHAPE_READERS \
+                and len(node.args) > SHAPE_READERS[node.func.attr] \
                 and isinstance(node.func.value, gast.Name) and node.func.value.id == "rt" \
-                and isinstance(node.args[1], gast.Name):
-            shapes.add(node.args[1].id)
-            stack.extend([node.args[0]] + node.args[2:] + node.keywords)
+                and isinstance(node.args[SHAPE_READERS[node.func.attr]], gast.Name):
+            k = SHAPE_READERS[node.func.attr]
+            shapes.add(node.args[k].id)
+            stack.extend(node.args[:k] + node.args[k + 1:] + node.keywords)
         elif isinstance(node, gast.Name):
             values.add(node.id)
         elif isinstance(node, gast.AST):

@@ -53,14 +53,16 @@ class Reverse(Planning, ControlFlow):
         self.counters = {}     # while loop -> trip counter name
         self.steps = set()     # the counters' increments (never saved)
         self.saves = Saves()
-        self.zeroed = set()    # adjoints that may hold the scalar 0.0
+        self.zeroed = set()    # adjoints zeroed at a join (Reverse.zeros)
+        self.zeros_made = []   # (statement, the stmt where it is, the value it is shaped
+        self.zero_reads = {}   # like); stmt -> those values, as known to TBR (assemble.py)
+        self.prune_zeros = True  # dead zeros read nothing (the module is optimized)
         self.own = set()       # assignments whose adjoint reads the old target value
         self.popped = {}       # stmt -> name its popped old value is held in
         self.indexed = set()   # variables whose adjoint only gathers x[i] contributions
         self.ints = set()      # loop counters (always Python ints)
         self.scalar = frozenset()  # variables proven 0-d (never broadcast)
         self.numbers = frozenset()  # parameters checked on entry to be numbers
-        self.unbound = set()  # values a branch's zero is shaped like, maybe unassigned
         self.tapes = {}        # a call's tape name -> (Callee, the call's arguments)
         self.final = None      # the adjoints defined when the adjoint sweep ends
         self.entry_names = {}  # rebound parameter -> its value on entry (`x_in`)
@@ -272,16 +274,32 @@ class Reverse(Planning, ControlFlow):
                 (seen if getitem and param == "x" else other).add(var)
         self.indexed = seen - other
 
-    def zeros(self, adjoints, where, state: State) -> list:
-        """Zero adjoints (arrays for index-gathered ones); the sweep owns them."""
+    def zeros(self, adjoints, where, state: State, at) -> list:
+        """Zero adjoints where a branch or loop joins paths that did not all define
+        them; the sweep owns them.
+
+        The one representation of "no gradient yet": an adjoint that does not exist
+        is not a value (the first contribution is assigned, `State.defined`); where a
+        join needs one, it is `rt.zeros_like(x)`, zeros of the shape and float type of
+        the value `x` has at that point, so every consumer (rules, runtime helpers,
+        accumulation, a callee's backward function, the second-order sweep) gets an
+        adjoint shaped like its value. Only a value proven 0-d gets the number 0.0.
+        `at`: the statement whose reverse reads `x` here, for TBR (the If, the loop
+        for a zero made before its adjoint loop, its first statement for one made at
+        the end of each pass), so that `x` is restored to the value it had there."""
         self.zeroed |= set(adjoints)
         primal = {b: v for v, b in self.adj.items()}
-        for b in adjoints:
+        out = []
+        for b in sorted(adjoints):
             state.assign(b, True)
-        return [ir.assign(b, ir.call("rt.zeros_like", ir.name(primal[b]))
-                          if primal[b] in self.indexed or primal[b] in self.shaped
-                          else ir.const(0.0), where)
-                for b in sorted(adjoints)]
+            v = primal[b]
+            if v in self.scalar and v not in self.indexed and v not in self.shaped:
+                out.append(ir.assign(b, ir.const(0.0), where))
+                continue
+            zero = ir.assign(b, ir.call("rt.zeros_like", ir.name(v)), where)
+            self.zeros_made.append((zero, at, v))
+            out.append(zero)
+        return out
 
 
 def _sum(exprs):
