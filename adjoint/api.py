@@ -115,7 +115,7 @@ def _plain(fn) -> bool:
     """A function from the user's source (not a generated gradient or a wrapper)."""
     return inspect.isfunction(fn) and not hasattr(fn, "differentiable") \
         and not hasattr(fn, "generic") and not hasattr(fn, "__wrapped__") \
-        and not (getattr(fn, "__module__", None) or "").startswith("adjoint.generated")
+        and not emit.generated(fn)
 
 
 @at_the_call

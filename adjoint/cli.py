@@ -311,7 +311,8 @@ def failure(exc: BaseException, context: str) -> TargetError:
 
 def _internal(filename: str) -> bool:
     """Frames of adjoint itself, the standard library and installed packages."""
-    if filename.startswith("<adjoint "):
+    from .codegen.emit import generated_file
+    if generated_file(filename):
         return False
     roots = (os.path.dirname(os.path.abspath(__file__)), sys.prefix, sys.base_prefix)
     return filename.startswith(roots) or filename.startswith("<frozen") \

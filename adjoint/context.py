@@ -21,11 +21,7 @@ class Source:
     namespace: dict           # globals and closure values the body can see
     closure: frozenset = frozenset()  # names that came from the closure
     nested: dict = field(default_factory=dict)  # name -> calls.Nested (defs, lambdas)
-
-    @property
-    def generated(self) -> bool:
-        """A gradient adjoint made, being differentiated again (its linecache name)."""
-        return self.filename.startswith("<adjoint")
+    generated: bool = False   # a gradient adjoint made, differentiated again (emit's mark)
 
     def where(self, node=None) -> Location:
         if node is None or getattr(node, "lineno", None) is None:

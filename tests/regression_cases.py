@@ -1,5 +1,7 @@
 """Functions for test_regressions.py: each shows a bug of issue #15's classes (callees
 recognised by name, values re-derived instead of recorded, zeros without a shape)."""
+import functools
+
 import numpy as np
 
 import adjoint
@@ -92,3 +94,60 @@ def zero_into_helper_result(p):
         p = p - 0.1 * g
         g = _helper_grad(p)  # the last g is never read
     return np.sum(p)
+
+
+# ---- a decorated function is what its wrapper computes ------------------------------
+def doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+def shifted(fn):
+    @functools.wraps(fn)
+    def wrapper(x, *args):
+        return fn(x + 1.0, *args)
+    return wrapper
+
+
+@doubled
+def decorated_square(x):
+    return x * x
+
+
+@doubled
+def decorated_with_defaults(x, w=3.0, *, scale=0.5):
+    return scale * np.sum(w * x ** 3)
+
+
+@shifted
+@doubled
+def decorated_twice(x, a):
+    return np.sin(a * x)
+
+
+@doubled
+def _decorated_helper(v):
+    return np.sum(np.tanh(v))
+
+
+def calls_decorated_helper(v):
+    return _decorated_helper(v * v) + np.sum(v)
+
+
+def reads_star_args(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args) * len(args)
+    return wrapper
+
+
+@reads_star_args
+def decorated_reading_args(x):
+    return x * x
+
+
+@functools.lru_cache(maxsize=None)
+def cached_cube(x):
+    return x * x * x

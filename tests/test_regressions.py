@@ -1,11 +1,13 @@
 """Regression tests for issue #15: bugs fixed as classes. Every gradient is checked
 against central finite differences."""
+import math
+
 import numpy as np
 import pytest
 
 import adjoint
 import regression_cases as rc
-from conftest import assert_grad_matches, numerical_grad
+from conftest import assert_grad_matches, load_module, numerical_grad
 
 R = np.random.default_rng(15)
 
@@ -61,3 +63,103 @@ def test_zero_adjoint_second_order(fn, args, wrt):
     g = adjoint.grad(fn)
     want = numerical_grad(lambda x: np.sum(g(x, *args[1:]) * v), [args[0]], 0)
     np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-6)
+
+
+DECORATED = [
+    (rc.decorated_square, [3.0], (0,)),
+    (rc.decorated_with_defaults, [R.normal(size=3)], (0,)),
+    (rc.decorated_twice, [0.3, 1.7], (0, 1)),
+    (rc.calls_decorated_helper, [R.normal(size=3)], (0,)),
+    (rc.cached_cube, [1.5], (0,)),
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", DECORATED, ids=lambda v: getattr(v, "__name__", ""))
+def test_decorated_function_is_its_wrapper(fn, args, wrt):
+    assert_grad_matches(adjoint.grad(fn, wrt=wrt), fn, args, wrt=wrt)
+    value, _ = adjoint.value_and_grad(fn, wrt=wrt)(*args)
+    np.testing.assert_allclose(value, fn(*args))  # the decorated value, not the inner one
+    direction = R.normal(size=np.shape(args[wrt[0]]))
+    _, tangent = adjoint.jvp(fn, wrt=wrt[0])(*args, direction)
+    want = np.sum(numerical_grad(fn, args, wrt[0]) * direction)
+    np.testing.assert_allclose(tangent, want, rtol=1e-5, atol=1e-7)
+
+
+def test_decorated_keywords_are_forwarded():
+    x = R.normal(size=3)
+    g = adjoint.grad(rc.decorated_with_defaults)(x, 2.0, scale=1.5)
+    want = numerical_grad(lambda v: rc.decorated_with_defaults(v, 2.0, scale=1.5), [x], 0)
+    np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-7)
+
+
+def test_wrapper_reading_its_star_args_is_refused():
+    with pytest.raises(adjoint.errors.UnsupportedSyntaxError) as info:
+        adjoint.grad(rc.decorated_reading_args)
+    message = str(info.value)
+    assert "decorated" in message and "regression_cases.py" in message
+    assert "__wrapped__" in message  # says what to do
+
+
+def test_callable_object_wrapping_a_function_is_refused():
+    class Logged:
+        def __init__(self, fn):
+            self.__wrapped__ = fn
+
+        def __call__(self, x):
+            return 3.0 * self.__wrapped__(x)
+
+    with pytest.raises(adjoint.errors.SourceUnavailableError, match="wrapping a function"):
+        adjoint.grad(Logged(rc.decorated_square.__wrapped__))
+
+
+# ---- the source adjoint reads is the code that runs ---------------------------------
+def _module(tmp_path, name, text):
+    import sys
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return load_module(tmp_path / f"{name}.py", text)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_source_edited_after_import_is_refused(tmp_path):
+    path = tmp_path / "edited_case.py"
+    mod = _module(tmp_path, "edited_case", "def f(x):\n    return x * x\n")
+    path.write_text("def f(x):\n    return x * x * x\n")  # edited, not reloaded
+    with pytest.raises(adjoint.errors.SourceUnavailableError) as info:
+        adjoint.grad(mod.f)(3.0)
+    message = str(info.value)
+    assert "edited_case.py:1" in message and "reload" in message
+
+
+def test_function_moved_by_an_edit_above_it_is_refused(tmp_path):
+    path = tmp_path / "moved_case.py"
+    mod = _module(tmp_path, "moved_case", "def g(x):\n    return x\n\n\ndef f(x):\n"
+                                          "    return x * x\n")
+    path.write_text("def g(x):\n    return x\n\n\n\ndef f(x):\n    return x * x\n")
+    with pytest.raises(adjoint.errors.SourceUnavailableError, match="reload"):
+        adjoint.grad(mod.f)(3.0)
+
+
+def test_edit_elsewhere_in_the_file_keeps_the_function(tmp_path):
+    path = tmp_path / "other_edit_case.py"
+    text = ("import math\n\n\ndef f(x):\n    return math.sin(x) * x\n\n\ndef g(x):\n"
+            "    return x\n")
+    mod = _module(tmp_path, "other_edit_case", text)
+    path.write_text(text.replace("return x\n", "return x + 100.0 * x\n"))
+    assert adjoint.grad(mod.f)(0.5) == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5))
+
+
+def test_reloaded_module_is_differentiated_as_edited(tmp_path):
+    import importlib
+    import sys
+    path = tmp_path / "reloaded_case.py"
+    mod = _module(tmp_path, "reloaded_case", "def f(x):\n    return x * x\n")
+    assert adjoint.grad(mod.f)(3.0) == 6.0
+    path.write_text("def f(x):\n    return x * x * x\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.reload(mod)
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert adjoint.grad(mod.f)(3.0) == 27.0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import weakref
 from dataclasses import dataclass, field
 
 import gast
@@ -128,7 +129,8 @@ def lifted(nested: Nested) -> Source:
     parent = nested.parent  # same file and globals: `fn` is the enclosing function
     return Source(parent.fn, tree.name, parent.filename, parent.line_offset,
                   parent.col_offset, tree, parent.namespace, parent.closure,
-                  nested=dict(parent.nested))  # it may call its sibling nested defs
+                  nested=dict(parent.nested),  # it may call its sibling nested defs
+                  generated=parent.generated)
 
 
 def free_variables(node: gast.FunctionDef, enclosing: set) -> tuple[str, ...]:
@@ -158,6 +160,17 @@ def bind(callee_tree: gast.FunctionDef, args, keywords) -> list[tuple[str, objec
         names.discard(kw.arg)
         bound.append((kw.arg, kw.value))
     return bound
+
+
+def wrapper_tree(fn) -> gast.FunctionDef:
+    """The syntax tree a decorated function (its wrapper) is compiled from, read once."""
+    tree = _WRAPPERS.get(fn)
+    if tree is None:
+        tree = _WRAPPERS[fn] = callee_source(fn).tree
+    return tree
+
+
+_WRAPPERS = weakref.WeakKeyDictionary()  # decorated function -> its tree (read once)
 
 
 def bind_signature(fn, args, keywords) -> list[tuple[str, object]] | None:

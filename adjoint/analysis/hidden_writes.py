@@ -22,7 +22,7 @@ import gast
 from ..codegen import ir
 from ..reverse.containers import mutated
 from ..errors import UnsupportedSyntaxError
-from .primitives import resolve
+from .primitives import is_user_function, resolve
 
 METHODS = {"extend", "insert", "remove", "clear", "update", "setdefault", "popitem",
            "sort", "reverse", "fill", "resize", "put", "itemset", "pop"}
@@ -120,7 +120,7 @@ def _writing_callee(source, call):
         node = source.nested[func.id].node
     else:
         fn = resolve(func, source.namespace)
-        if inspect.isfunction(fn) and not fn.__module__.startswith(("numpy", "adjoint")):
+        if is_user_function(fn):
             try:
                 from ..frontend.parse import parse
                 node = parse(fn).tree

@@ -120,26 +120,32 @@ def _call(value, source, locals_):
         return _user_call(value, source.nested[func.id], source.nested[func.id].node)
     fn = resolve(func, source.namespace)
     rule = lookup(fn) if fn is not None else None
-    if rule is None and _is_user_function(fn):
+    if rule is None and is_user_function(fn):
         return _user_call(value, fn, None)
     if rule is None and isinstance(fn, type):  # Params(W=w, b=b): a record's fields
         return record_constructor(value, fn)
     if rule is None:
-        what = f"user function {ir.unparse(func)}" if _is_user_function(fn) \
+        what = f"user function {ir.unparse(func)}" if is_user_function(fn) \
             else ir.unparse(func)
         return Prim("opaque", value, what=what)
     return _apply(rule, value, value.args, value.keywords)
 
 
-def _is_user_function(fn) -> bool:
+def is_user_function(fn) -> bool:
+    """A Python function of the user's (or a gradient adjoint generated), whose source
+    is differentiated; not one of the libraries' (their top-level package's name)."""
+    from ..codegen.emit import generated
     module = getattr(fn, "__module__", None) or ""
-    return isinstance(fn, types.FunctionType) and module.split(".")[0] not in \
-        ("numpy", "scipy", "adjoint") or module.startswith("adjoint.generated")
+    return isinstance(fn, types.FunctionType) and (
+        module.split(".")[0] not in ("numpy", "scipy", "adjoint") or generated(fn))
 
 
 def _user_call(value, callee, tree) -> Prim:
-    """A call to the user's own function: differentiated through its own adjoint."""
-    from .callees import bind, bind_signature
+    """A call to the user's own function: differentiated through its own adjoint
+    (a decorated one is its wrapper, bound by the parameters adjoint reads it with)."""
+    from .callees import bind, bind_signature, wrapper_tree
+    if tree is None and getattr(callee, "__wrapped__", None) is not None:
+        tree = wrapper_tree(callee)
     bound = bind(tree, value.args, value.keywords) if tree is not None else \
         bind_signature(callee, value.args, value.keywords)
     if bound is None:

@@ -12,6 +12,7 @@ import linecache
 import math
 import sys
 import types
+import weakref
 from dataclasses import dataclass
 
 import gast
@@ -233,6 +234,25 @@ def module(fns, source: Source, doc: str, tag: str = "") -> Module:
                   source.where())
 
 
+# What emit.load made, marked as it is made: a function of a generated module is
+# recognised by identity, never by its name or module's name.
+_LOADED = weakref.WeakSet()   # the functions each loaded module defined
+_FILES = set()                # the linecache names their code runs under
+
+
+def generated(fn) -> bool:
+    """Whether `fn` is a function of a module adjoint generated and loaded."""
+    try:
+        return fn in _LOADED
+    except TypeError:  # (not weakly referable: not one of them)
+        return False
+
+
+def generated_file(filename: str) -> bool:
+    """Whether code of `filename` (a traceback frame's) is a generated module's."""
+    return filename in _FILES
+
+
 def load(mod: Module):
     """Compile and execute the module; return the generated function. A different
     text already registered under the same name (the version compiled to be
@@ -245,6 +265,10 @@ def load(mod: Module):
     code, guard = tracebacks.compile_module(mod)  # runtime errors name the user's line
     namespace = {"__name__": f"adjoint.generated.{mod.name}", **mod.namespace, **guard}
     exec(code, namespace)
+    _FILES.add(mod.filename)
+    for value in list(namespace.values()):
+        if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+            _LOADED.add(value)
     return namespace[mod.name]
 
 

@@ -7,7 +7,8 @@ import textwrap
 
 import gast
 
-from ..codegen import ast_convert
+from . import loaded, wrappers
+from ..codegen import ast_convert, emit
 from ..context import Source
 from ..errors import Location, SourceUnavailableError
 
@@ -19,11 +20,14 @@ def parse(fn) -> Source:
     # generic version (the fast one only holds for Python numbers)
     # a gradient whose loops batch their products is differentiated through its plain
     # version (built on demand), and one with a scalar fast path through its generic one
+    # a decorated function is its wrapper, whose own source is read (wrappers.py)
     if callable(getattr(fn, "differentiable", None)):
         fn = fn.differentiable()
-    fn = getattr(fn, "generic", None) or inspect.unwrap(fn)
-    module = getattr(fn, "__module__", None) or ""
-    library = module.split(".")[0] in LIBRARIES and not module.startswith("adjoint.generated")
+    fn = getattr(fn, "generic", None) or fn
+    library = _library(fn)
+    if not library:
+        fn = wrappers.target(fn)
+        library = _library(fn)
     if not inspect.isfunction(fn) or library:
         kind = "library function" if library else type(fn).__name__
         raise SourceUnavailableError(
@@ -31,9 +35,9 @@ def parse(fn) -> Source:
             f"got {kind} {getattr(fn, '__name__', fn)!r}",
             hint="builtins and C functions have no Python source; wrap the call in "
                  "a def (e.g. def f(x): return np.sin(x)) and differentiate that")
-    try:
-        lines, start = inspect.getsourcelines(fn)
-        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    try:  # (of the code object: inspect.getsourcelines(fn) would unwrap a wrapper)
+        lines, start = inspect.getsourcelines(fn.__code__)
+        filename = inspect.getsourcefile(fn.__code__) or fn.__code__.co_filename
     except (OSError, TypeError) as exc:
         if fn.__code__.co_filename == "<stdin>":  # Python's prompt keeps no source
             raise SourceUnavailableError(
@@ -48,6 +52,9 @@ def parse(fn) -> Source:
             hint="define the function in a .py file (functions typed at a REPL or "
                  "created by exec have no source adjoint can read)") from None
     text = "".join(lines)
+    generated = emit.generated(fn)
+    if not generated:  # (a generated gradient's text is the one it was made from)
+        loaded.check(fn, text, filename, max(start, 1))
     dedented = textwrap.dedent(text)
     indent = len(lines[0]) - len(lines[0].lstrip())
     start = max(start, 1)
@@ -56,7 +63,7 @@ def parse(fn) -> Source:
     except SyntaxError:
         module = None
     tree = _find_def(module, fn) if module is not None else None
-    if tree is None and fn.__name__ == "<lambda>":
+    if tree is None and fn.__code__.co_name == "<lambda>":
         tree = _lambda_from_lines(lines, fn)
         indent = 0
     if tree is None:
@@ -65,16 +72,29 @@ def parse(fn) -> Source:
             Location(filename, start),
             hint="differentiate a function defined with def at the top of a statement")
     tree.decorator_list = []
-    return Source(fn, fn.__name__, filename, start - 1, indent, tree,
-                  _namespace(fn), frozenset(fn.__code__.co_freevars))
+    source = Source(fn, fn.__name__, filename, start - 1, indent, tree,
+                    _namespace(fn), frozenset(fn.__code__.co_freevars),
+                    generated=generated)
+    wrappers.forward_arguments(tree, fn, source.where())
+    return source
+
+
+def _library(fn) -> bool:
+    """A function of NumPy, SciPy, math, the builtins or adjoint itself (its module's
+    top-level package), not a gradient adjoint generated (emit's mark)."""
+    module = getattr(fn, "__module__", None) or ""
+    return module.split(".")[0] in LIBRARIES and not emit.generated(fn)
 
 
 def _find_def(module, fn):
-    if fn.__name__ == "<lambda>":
+    """The def the source block begins with (named as compiled: a wrapper made with
+    functools.wraps carries the wrapped function's __name__)."""
+    name = fn.__code__.co_name
+    if name == "<lambda>":
         return None
     for node in module.body:
         if isinstance(node, (gast.FunctionDef, gast.AsyncFunctionDef)) \
-                and node.name == fn.__name__:  # async: the fence rejects it
+                and node.name == name:  # async: the fence rejects it
             return node
     return None
 
