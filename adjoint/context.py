@@ -22,6 +22,7 @@ class Source:
     closure: frozenset = frozenset()  # names that came from the closure
     nested: dict = field(default_factory=dict)  # name -> calls.Nested (defs, lambdas)
     generated: bool = False   # a gradient adjoint made, differentiated again (emit's mark)
+    passed: frozenset = frozenset()  # parameters bound to the functions passed to them
 
     def where(self, node=None) -> Location:
         if node is None or getattr(node, "lineno", None) is None:

@@ -72,7 +72,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     rev = Reverse(source, act, namer, locals_)
     rev.prune_zeros = optimize_  # (unoptimized, a dead zero stays and reads its value)
     rev.program = program = Program(taken=set(namer.taken), compile_split=compile_callee,
-                                    in_place=batch)
+                                    compile_primal=compile_primal, in_place=batch)
     body = rev.instrument(normal.body)
     rev.find_indexed(body, act.result)
     containers.plan(rev, body, params(source.tree))  # mutations, containers
@@ -125,6 +125,24 @@ def compile_callee(callee, program) -> None:
     program.functions += [(fwd, source), (bwd, source)]
 
 
+def compile_primal(source, name, program) -> None:
+    """A nested or specialised function nothing differentiates, as `name`: its normal
+    form, calling its own nested functions through their primal copies, and copying
+    on entry a parameter it writes into (the caller's object is never changed)."""
+    normal, namer, locals_ = front_end(source, taken=program.taken)
+    act = activity.analyze(normal, source, (), locals_)
+    rev = Reverse(source, act, namer, locals_)
+    rev.program = program
+    body = rev.instrument(normal.body)
+    containers.plan(rev, body, params(source.tree))
+    fn = gast.FunctionDef(name=name, args=source.tree.args,
+                          body=containers.prologue(rev) + body, decorator_list=[],
+                          returns=None, type_comment=None, type_params=[])
+    program.taken |= namer.taken
+    fn = optimize.run(gast.copy_location(fn, source.tree), lambda call: _pure(call, source))
+    program.functions.append((fn, source))
+
+
 def _user_names(source) -> set:
     """The names the user's function mentions, and their adjoints' names."""
     names = {n.id for n in ir.nodes(source.tree) if isinstance(n, gast.Name)}
@@ -152,7 +170,8 @@ def compile_forward(fn, wrt, *, optimize_: bool = True):
     fwd = forward.Forward(source, act, namer, locals_)
     name = jvp_name(source.name, ctx.wrt)  # reserved: a recursive call's jvp is another
     fwd.program = program = Program(taken=set(namer.taken) | {name},
-                                    compile_jvp=compile_callee_jvp)
+                                    compile_jvp=compile_callee_jvp,
+                                    compile_primal=compile_primal)
     gen = fwd.function(normal, ctx.wrt, name)
     ctx.tangents = tuple(fwd.tangent(p) for p in ctx.wrt)
     ctx.array_tangents = _read_as_arrays(normal.body, ctx.wrt, source, locals_)

@@ -151,3 +151,129 @@ def decorated_reading_args(x):
 @functools.lru_cache(maxsize=None)
 def cached_cube(x):
     return x * x * x
+
+
+# ---- a function passed as an argument is differentiated through ---------------------
+def apply(f, x):
+    return f(x)
+
+
+def with_lambda(a, x):
+    return apply(lambda y: a * y, x)
+
+
+def with_named_lambda(a, x):
+    h = lambda y: a * y  # noqa: E731
+    return apply(h, x)
+
+
+def with_nested_def(a, x):
+    def h(y):
+        return a * y
+
+    return apply(h, x)
+
+
+def rk4_step(f, y, h):
+    k1 = f(y)
+    k2 = f(y + 0.5 * h * k1)
+    k3 = f(y + 0.5 * h * k2)
+    k4 = f(y + h * k3)
+    return y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def integrate(f, y0, h, n):
+    y = y0
+    for i in range(n):
+        y = rk4_step(f, y, h)
+    return y
+
+
+def decay_final(k, y0):
+    def rhs(y):
+        return -k * y + 0.1 * np.sin(y)
+
+    y = integrate(rhs, y0, 0.1, 5)
+    return np.sum(y * y)
+
+
+def global_rhs(y):
+    return -0.5 * y * y
+
+
+def integrate_module_function(y0):
+    return np.sum(integrate(global_rhs, y0, 0.1, 4))
+
+
+def minimize(objective_grad, x0, lr, steps):
+    x = x0
+    for i in range(steps):
+        x = x - lr * objective_grad(x)
+    return x
+
+
+def fitted_minimum(theta, x0):
+    x = minimize(lambda v: 2.0 * (v - theta) + 0.1 * v ** 3, x0, 0.1, 8)
+    return np.sum(x ** 2)
+
+
+def trapezoid(f, a, b, n):
+    h = (b - a) / n
+    s = 0.5 * (f(a) + f(b))
+    for i in range(1, n):
+        s = s + f(a + i * h)
+    return s * h
+
+
+def gaussian_area(c):
+    return trapezoid(lambda t: np.exp(-c * t * t), 0.0, 1.0, 16)
+
+
+def sine_area(c):
+    return trapezoid(np.sin, 0.0, c, 12) * c
+
+
+def constant_area(x):
+    c = trapezoid(lambda t: t * t, 0.0, 1.0, 10)  # nothing differentiated flows in
+    return x * c
+
+
+def sibling_capture(x):
+    b = x * 2.0
+
+    def g(t):
+        return t * b
+
+    def h(t):
+        return g(t) + t
+
+    return h(x)
+
+
+def sibling_inactive(x):
+    b = 2.0
+
+    def g(t):
+        return t * b
+
+    def h(t):
+        return g(t) + t
+
+    c = h(3.0)
+    return x * c
+
+
+def _double(y):
+    return 2.0 * y
+
+
+def _square(y):
+    return y * y
+
+
+FUNCTIONS = {"double": _double, "square": _square}
+
+
+def picked_at_run_time(x, key):
+    fn = FUNCTIONS[key]
+    return apply(fn, x)

@@ -163,3 +163,69 @@ def test_reloaded_module_is_differentiated_as_edited(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
     assert adjoint.grad(mod.f)(3.0) == 27.0
+
+
+# ---- functions passed as arguments ---------------------------------------------------
+FUNCTION_ARGS = [
+    (rc.with_lambda, [2.0, 3.0], (0, 1)),
+    (rc.with_named_lambda, [2.0, 3.0], (0, 1)),
+    (rc.with_nested_def, [2.0, 3.0], (0, 1)),
+    (rc.decay_final, [0.7, R.normal(size=3)], (0, 1)),
+    (rc.integrate_module_function, [R.uniform(0.5, 1.0, size=3)], (0,)),
+    (rc.fitted_minimum, [0.4, R.normal(size=2)], (0, 1)),
+    (rc.gaussian_area, [0.8], (0,)),
+    (rc.sine_area, [0.9], (0,)),
+    (rc.constant_area, [1.3], (0,)),
+    (rc.sibling_capture, [1.5], (0,)),
+    (rc.sibling_inactive, [1.5], (0,)),
+]
+
+
+@pytest.mark.parametrize("fn,args,wrt", FUNCTION_ARGS, ids=lambda v: getattr(v, "__name__", ""))
+def test_function_argument_reverse(fn, args, wrt):
+    assert_grad_matches(adjoint.grad(fn, wrt=wrt), fn, args, wrt=wrt)
+
+
+@pytest.mark.parametrize("fn,args,wrt", FUNCTION_ARGS, ids=lambda v: getattr(v, "__name__", ""))
+def test_function_argument_forward(fn, args, wrt):
+    i = wrt[0]
+    direction = R.normal(size=np.shape(args[i]))
+    direction = float(direction) if np.ndim(args[i]) == 0 else direction
+    value, tangent = adjoint.jvp(fn, wrt=i)(*args, direction)
+    np.testing.assert_allclose(value, fn(*args))
+    want = np.sum(numerical_grad(fn, args, i) * direction)
+    np.testing.assert_allclose(tangent, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("fn,args,wrt", FUNCTION_ARGS, ids=lambda v: getattr(v, "__name__", ""))
+def test_function_argument_second_order(fn, args, wrt):
+    i = wrt[0]
+    v = R.normal(size=np.shape(args[i]))
+    v = float(v) if np.ndim(args[i]) == 0 else v
+    hv = adjoint.hessian_vector_product(fn, wrt=i)(*args, v)
+    g = adjoint.grad(fn, wrt=i)
+
+    def along(x):
+        a = list(args)
+        a[i] = x
+        return np.sum(g(*a) * v)
+    want = numerical_grad(along, [args[i]], 0)
+    np.testing.assert_allclose(hv, want, rtol=1e-4, atol=1e-6)
+    if np.ndim(args[i]) == 0:  # reverse over reverse too
+        gg = adjoint.grad(g, wrt=i)(*args)
+        np.testing.assert_allclose(gg * v, want, rtol=1e-4, atol=1e-6)
+
+
+def test_function_picked_at_run_time_is_a_clear_error():
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(rc.picked_at_run_time)(1.5, "double")
+    message = str(info.value)
+    assert "regression_cases.py" in message and "picked when the code runs" in message
+
+
+def test_lambda_passed_to_a_library_function_is_a_clear_error(tmp_path):
+    mod = _module(tmp_path, "library_callback", "def f(x):\n"
+                  "    return x * max([1.0, 2.0], key=lambda v: -v)\n")
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(mod.f)
+    assert "library_callback.py:2" in str(info.value) and "lambda" in str(info.value)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-import weakref
-from dataclasses import dataclass, field
+from keyword import iskeyword
+from dataclasses import dataclass, field, replace
 
 import gast
 
@@ -25,11 +25,17 @@ from ..context import Source
 
 @dataclass(frozen=True)
 class Nested:
-    """A `def` (or a lambda bound to a name) inside the differentiated function."""
+    """A `def` or lambda inside the differentiated function (or a function of it)."""
 
     node: gast.FunctionDef
     captured: tuple[str, ...]   # the enclosing function's variables it reads
     parent: Source
+    outer: tuple | None = None  # the variables holding them where it is called, when
+    # it was passed to another function (function_args.py); else `captured` itself
+
+    @property
+    def passed(self) -> tuple:
+        return self.captured if self.outer is None else self.outer
 
 
 @dataclass
@@ -38,21 +44,22 @@ class Callee:
     wrt: tuple[str, ...]
     fwd: str
     bwd: str
-    captured: tuple[str, ...] = ()
     number_result: bool = False  # a number whenever its arguments are (scalars.py)
 
 
 @dataclass
 class Program:
-    """Every function of one generated module besides its entry point."""
+    """Every function of one generated module besides its entry point. Callees are
+    keyed by identity (function_args.identity): the function, or the def node."""
 
     callees: dict = field(default_factory=dict)     # key -> Callee
     jvps: dict = field(default_factory=dict)        # key -> (name, {param: tangent})
-    primals: dict = field(default_factory=dict)     # id(def node) -> lifted copy's name
+    primals: dict = field(default_factory=dict)     # key -> name of its primal copy
     functions: list = field(default_factory=list)   # (FunctionDef, Source), in order
     taken: set = field(default_factory=set)
     compile_split: object = None   # pipeline.compile_callee, set by the pipeline
     compile_jvp: object = None     # pipeline.compile_callee_jvp (forward mode)
+    compile_primal: object = None  # pipeline.compile_primal
     # Adjoint sweeps may scatter into owned adjoints in place (`rt.add_at`) and batch
     # loop products; False in the version that is differentiated again, which must
     # use only operations with rules and no writes hidden inside a call.
@@ -66,27 +73,27 @@ class Program:
         return name
 
     def request(self, target, wrt) -> Callee:
-        """The forward/backward pair of `target` (a function or a Nested) for `wrt`."""
-        key = (id(target.node) if isinstance(target, Nested) else id(target), tuple(wrt))
+        """The forward/backward pair of `target` (a function, a Nested or a
+        Specialized) for `wrt`."""
+        from .function_args import identity
+        key = (identity(target), tuple(wrt))
         if key in self.callees:
             return self.callees[key]
         source = callee_source(target)
-        base = "lambda" if source.name == "<lambda>" else source.name
-        suffix = "_d" + "_".join(wrt)
+        base, suffix = label(target, source), "_d" + "_".join(wrt)
         callee = Callee(source, tuple(wrt), self.fresh(f"{base}_fwd{suffix}"),
-                        self.fresh(f"{base}_bwd{suffix}"),
-                        target.captured if isinstance(target, Nested) else ())
+                        self.fresh(f"{base}_bwd{suffix}"))
         self.callees[key] = callee           # registered first: recursion finds it
         self.compile_split(callee, self)
         return callee
 
     def jvp(self, target, wrt) -> tuple[str, dict]:
         """Forward mode: `jvp_<f>_d<x>(args..., *, d_x=...)` returning (value, tangent)."""
-        key = (id(target.node) if isinstance(target, Nested) else id(target), tuple(wrt))
+        from .function_args import identity
+        key = (identity(target), tuple(wrt))
         if key not in self.jvps:
             source = callee_source(target)
-            base = "lambda" if source.name == "<lambda>" else source.name
-            name = self.fresh(f"jvp_{base}_d{'_'.join(wrt)}")
+            name = self.fresh(f"jvp_{label(target, source)}_d{'_'.join(wrt)}")
             taken = {a.id for a in gast.walk(source.tree.args) if isinstance(a, gast.Name)}
             tangents = {}
             for p in wrt:
@@ -99,20 +106,32 @@ class Program:
             self.compile_jvp(source, tuple(wrt), name, tangents, self)
         return self.jvps[key]
 
-    def primal(self, nested: Nested) -> str:
-        """A module-level copy of a nested function, for calls nothing differentiates."""
-        key = id(nested.node)
+    def primal(self, target) -> str:
+        """A module-level copy of a nested (or specialised) function, for calls
+        nothing differentiates: the name of its function."""
+        from .function_args import identity
+        key = identity(target)
         if key not in self.primals:
-            source = callee_source(nested)
-            name = self.primals[key] = self.fresh(source.name if source.name !=
-                                                  "<lambda>" else "lambda_")
-            tree = copy.deepcopy(source.tree)
-            tree.name = name
-            self.functions.append((tree, source))
+            source = callee_source(target)
+            base = label(target, source)
+            name = self.primals[key] = self.fresh(base + "_" if iskeyword(base) else base)
+            self.compile_primal(source, name, self)  # (registered first: recursion)
         return self.primals[key]
 
 
+def label(target, source) -> str:
+    """The base of a callee's generated names: its name, `lambda` for a lambda, and
+    the functions it is specialised on (`apply_h`)."""
+    from .function_args import Specialized
+    if isinstance(target, Specialized):
+        return target.label()
+    return "lambda" if source.name == "<lambda>" else source.name
+
+
 def callee_source(target) -> Source:
+    from .function_args import Specialized, specialized_source
+    if isinstance(target, Specialized):
+        return specialized_source(target)
     if isinstance(target, Nested):
         return lifted(target)
     from ..frontend.parse import parse
@@ -130,7 +149,36 @@ def lifted(nested: Nested) -> Source:
     return Source(parent.fn, tree.name, parent.filename, parent.line_offset,
                   parent.col_offset, tree, parent.namespace, parent.closure,
                   nested=dict(parent.nested),  # it may call its sibling nested defs
-                  generated=parent.generated)
+                  generated=parent.generated, passed=parent.passed)
+
+
+def capture_through_siblings(source: Source) -> None:
+    """A nested function calling (or passing on) another one also captures what that
+    one reads, which it must be able to pass to it."""
+    from ..codegen.ir import stored_names
+    from ..errors import UnsupportedSyntaxError
+    nested = source.nested
+    changed = True
+    while changed:
+        changed = False
+        for name, fn in list(nested.items()):
+            own = {a.id for a in fn.node.args.args + fn.node.args.kwonlyargs
+                   + fn.node.args.posonlyargs} | stored_names(fn.node.body)
+            siblings = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)
+                        and n.id in nested and n.id != name and n.id not in own}
+            needed = set().union(*(nested[s].captured for s in siblings)) - \
+                set(fn.captured)
+            if not needed:
+                continue
+            if needed & own:
+                clash = sorted(needed & own)[0]
+                raise UnsupportedSyntaxError(
+                    f"{name} calls a function that reads the variable {clash} of "
+                    f"{source.name}, but has a {clash} of its own ({source.name})",
+                    source.where(fn.node), hint=f"rename {clash} in {name}")
+            nested[name] = replace(fn, captured=tuple(sorted(
+                set(fn.captured) | needed)))
+            changed = True
 
 
 def free_variables(node: gast.FunctionDef, enclosing: set) -> tuple[str, ...]:
@@ -160,17 +208,6 @@ def bind(callee_tree: gast.FunctionDef, args, keywords) -> list[tuple[str, objec
         names.discard(kw.arg)
         bound.append((kw.arg, kw.value))
     return bound
-
-
-def wrapper_tree(fn) -> gast.FunctionDef:
-    """The syntax tree a decorated function (its wrapper) is compiled from, read once."""
-    tree = _WRAPPERS.get(fn)
-    if tree is None:
-        tree = _WRAPPERS[fn] = callee_source(fn).tree
-    return tree
-
-
-_WRAPPERS = weakref.WeakKeyDictionary()  # decorated function -> its tree (read once)
 
 
 def bind_signature(fn, args, keywords) -> list[tuple[str, object]] | None:

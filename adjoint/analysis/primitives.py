@@ -73,6 +73,7 @@ def classify(value, source: Source, locals_: set[str]) -> Prim:
     if isinstance(value, gast.Name):
         if value.id in locals_:
             return Prim("copy", value)
+        _no_function_values([value], source, "on as a value", value)
         return Prim("const", value)
     if isinstance(value, gast.Constant):
         return Prim("const", value)
@@ -88,6 +89,9 @@ def classify(value, source: Source, locals_: set[str]) -> Prim:
         return _attribute(value, source, locals_)
     if isinstance(value, gast.Call):
         return _call(value, source, locals_)
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        _no_function_values(value.values if isinstance(value, gast.Dict) else value.elts,
+                            source, "on in a container", value)
     if isinstance(value, (gast.Tuple, gast.List)):  # a pack: element i's adjoint is g[i]
         return Prim("pack", value, args=tuple((ir.const(i), e)
                                               for i, e in enumerate(value.elts)))
@@ -112,16 +116,21 @@ def _attribute(value, source, locals_):
 def _call(value, source, locals_):
     func = value.func
     if isinstance(func, gast.Attribute) and not _is_global(func, locals_):
+        _no_function_values(value.args + [k.value for k in value.keywords], source,
+                            f"to the method {ir.unparse(func)}", value)
         fn, rule = lookup_method(func.attr)
         if rule is None:
             return Prim("opaque", value, what=f"method {ir.unparse(func)}()")
         return _apply(rule, value, [func.value] + value.args, value.keywords)
     if isinstance(func, gast.Name) and func.id in source.nested:
-        return _user_call(value, source.nested[func.id], source.nested[func.id].node)
+        nested = source.nested[func.id]
+        return _user_call(value, nested, nested.node, source, locals_)
     fn = resolve(func, source.namespace)
     rule = lookup(fn) if fn is not None else None
     if rule is None and is_user_function(fn):
-        return _user_call(value, fn, None)
+        return _user_call(value, fn, None, source, locals_)
+    _no_function_values(value.args + [k.value for k in value.keywords], source,
+                        f"to {ir.unparse(func)}", value)
     if rule is None and isinstance(fn, type):  # Params(W=w, b=b): a record's fields
         return record_constructor(value, fn)
     if rule is None:
@@ -140,21 +149,42 @@ def is_user_function(fn) -> bool:
         module.split(".")[0] not in ("numpy", "scipy", "adjoint") or generated(fn))
 
 
-def _user_call(value, callee, tree) -> Prim:
+def _user_call(value, callee, tree, source, locals_) -> Prim:
     """A call to the user's own function: differentiated through its own adjoint
-    (a decorated one is its wrapper, bound by the parameters adjoint reads it with)."""
-    from .callees import bind, bind_signature, wrapper_tree
+    (a decorated one is its wrapper, bound by the parameters adjoint reads it with;
+    one given functions as arguments is specialised on them, function_args.py)."""
+    from .callees import bind, bind_signature
+    from .function_args import source_tree, specialize
     if tree is None and getattr(callee, "__wrapped__", None) is not None:
-        tree = wrapper_tree(callee)
+        tree = source_tree(callee)
     bound = bind(tree, value.args, value.keywords) if tree is not None else \
         bind_signature(callee, value.args, value.keywords)
     if bound is None:
         return Prim("opaque", value, what=f"{ir.unparse(value.func)} with arguments "
                                           "that do not match its parameters")
-    for name in getattr(callee, "captured", ()):  # a nested def reads these too
-        bound.append((name, gast.Name(id=name, ctx=gast.Load(), annotation=None,
-                                      type_comment=None)))
+    callee, bound = specialize(callee, tree, bound, source, locals_)
+    base = getattr(callee, "base", callee)
+    for name, outer in zip(getattr(base, "captured", ()), getattr(base, "passed", ())):
+        bound.append((name, gast.Name(id=outer, ctx=gast.Load(), annotation=None,
+                                      type_comment=None)))  # a nested def reads these
     return Prim("call", value, None, tuple(bound), callee=callee)
+
+
+def _no_function_values(nodes, source, where: str, anchor) -> None:
+    """A nested def or lambda is a value only where adjoint follows it: called, or
+    passed to a function of the user's (which is specialised on it)."""
+    for node in nodes:
+        for sub in ([node] if isinstance(node, gast.Name) else
+                    getattr(node, "elts", None) or []):
+            if isinstance(sub, gast.Name) and sub.id in source.nested:
+                from ..errors import UnsupportedSyntaxError
+                name = "a lambda" if source.nested[sub.id].node.name == "<lambda>" \
+                    else f"the function {sub.id}"
+                raise UnsupportedSyntaxError(
+                    f"{name} is passed {where}, which adjoint does not follow "
+                    f"({source.name})", source.where(anchor),
+                    hint="adjoint follows a function you call, or pass to a function "
+                         "of yours (a def in your module); call it here instead")
 
 
 def _is_global(node, locals_):

@@ -193,6 +193,10 @@ def header_and_namespace(fn, source: Source, defined=()) -> tuple[list[str], dic
             if isinstance(value, types.ModuleType):
                 imports.append(f"import {value.__name__}" if value.__name__ == n
                                else f"import {value.__name__} as {n}")
+            elif n in source.passed:
+                namespace[n] = value
+                defs.append(f"# {n}: the function passed to {source.name}, supplied "
+                            "when compiled in-process")
             elif n in source.closure and literal(value) is not None:
                 defs.append(f"{n} = {literal(value)}  # captured from {source.name}'s "
                             "closure")

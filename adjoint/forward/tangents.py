@@ -11,6 +11,7 @@ differentiates adjoint code (forward-over-reverse).
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import replace
 
@@ -238,17 +239,15 @@ class Forward:
 
     def call(self, stmt, prim) -> list:
         """A user function: `y, dy = jvp_f_dx(a, b, d_x=da)`; a nested function
-        nothing differentiates runs as its lifted copy."""
-        from ..analysis.callees import Nested
+        (or specialised one) nothing differentiates runs as its primal copy."""
+        from ..analysis.function_args import call_arguments
         target, call = stmt.targets[0].id, stmt.value
-        captured = getattr(prim.callee, "captured", ())
-        keywords = list(call.keywords) + [gast.keyword(arg=c, value=ir.name(c))
-                                          for c in captured]
+        args, keywords = call_arguments(prim.callee, call)
         inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
         if not (self.active(target) and inputs):
-            if isinstance(prim.callee, Nested):
+            if not inspect.isfunction(prim.callee):  # (a Nested, a Specialized)
                 primal = gast.Call(func=ir.name(self.program.primal(prim.callee)),
-                                   args=call.args, keywords=keywords)
+                                   args=args, keywords=keywords)
                 stmt = ir.assign(target, primal, stmt)
             zero = [ir.assign(self.tangent(target), ir.call("rt.zeros_like",
                                                              ir.name(target)), stmt)]
@@ -258,7 +257,7 @@ class Forward:
                      for p, v in inputs]
         both = gast.Tuple(elts=[ir.name(target, True), ir.name(self.tangent(target), True)],
                           ctx=gast.Store())
-        value = gast.Call(func=ir.name(name), args=call.args, keywords=keywords)
+        value = gast.Call(func=ir.name(name), args=args, keywords=keywords)
         return [gast.copy_location(gast.Assign(targets=[both], value=value,
                                                type_comment=None), stmt)]
 

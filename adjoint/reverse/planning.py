@@ -2,6 +2,8 @@
 counters for loops that need them, and call sites of the user's functions."""
 from __future__ import annotations
 
+import inspect
+
 import gast
 
 from . import containers
@@ -98,29 +100,28 @@ class Planning:
 
     def call_site(self, stmt) -> list:
         """`y = f(a, b)` -> `f_tape = f_fwd(a, b)`, `y = f_tape[0]` when y is active;
-        a nested function nothing differentiates is called through its lifted copy."""
-        from ..analysis.callees import Nested
+        a nested or specialised function nothing differentiates is called through its
+        primal copy (function_args.py: the arguments of the generated functions)."""
+        from ..analysis.function_args import call_arguments
         prim, target = self.prim(stmt), stmt.targets[0].id
         active = [(p, v) for p, v in prim.diff_inputs() if self.activity.active(v)]
         call = stmt.value
-        captured = getattr(prim.callee, "captured", ())
-        keywords = list(call.keywords) + [gast.keyword(arg=c, value=ir.name(c))
-                                          for c in captured]
+        args, keywords = call_arguments(prim.callee, call)
         if not (self.activity.active(target) and active):
-            if not isinstance(prim.callee, Nested):
-                return [stmt]
-            lifted = self.program.primal(prim.callee)
-            new = gast.Call(func=ir.name(lifted), args=call.args, keywords=keywords)
-            return [ir.assign(target, new, stmt)]
+            if not inspect.isfunction(prim.callee):  # (a Nested, a Specialized)
+                copy = self.program.primal(prim.callee)
+                new = gast.Call(func=ir.name(copy), args=args, keywords=keywords)
+                return [ir.assign(target, new, stmt)]
+            return [stmt]
         callee = self.program.request(prim.callee, [p for p, _ in active])
         tape = self.namer.fresh(f"{callee.source.name.strip('<>')}_tape")
         self.locals.add(tape)  # a value the adjoint sweep reads (saved in loops)
-        fwd = gast.Call(func=ir.name(callee.fwd), args=call.args, keywords=keywords)
+        fwd = gast.Call(func=ir.name(callee.fwd), args=args, keywords=keywords)
         first = ir.assign(tape, fwd, stmt)
         value = ir.assign(target, gast.Subscript(value=ir.name(tape), slice=ir.const(0),
                                                  ctx=gast.Load()), stmt)
         self.calls[value] = (callee, tape, active)
-        self.tapes[tape] = (callee, list(call.args) + [k.value for k in keywords])
+        self.tapes[tape] = (callee, args + [k.value for k in keywords])
         return [first, value]
 
     def call_terms(self, stmt, badj) -> tuple[list, list]:

@@ -103,8 +103,11 @@ class Expressions:
             if func.id in self.locals:
                 return (f"{func.id} is a local variable or parameter holding a function; "
                         "adjoint must know which function is called when it compiles",
-                        f"call the function by its global name, or define it inside "
-                        f"this function (def {func.id}(...): ...)")
+                        f"pass the function itself where {self.source.name} is called (a "
+                        f"def, a lambda or a module's function, by name: adjoint then "
+                        f"follows it), or call it by its global name; a function picked "
+                        f"when the code runs (from a dict, by a condition) cannot be "
+                        f"followed: call each one in its own branch")
             import builtins
             if func.id not in self.source.namespace and not hasattr(builtins, func.id):
                 return (f"name {func.id!r} is not defined (Python would raise NameError "
@@ -138,13 +141,13 @@ class Expressions:
                 isinstance(func, gast.Name) and (func.id in ("_push", "_pop")
                                                  or func.id in self.source.nested)):
             self.fail(node, *self._uncallable(func))
-        args = [self.static_or_atom(a, out) for a in node.args]
+        args = [self.argument(a, out) for a in node.args]
         keywords = []
         for kw in node.keywords:
             if kw.arg is None:
                 self.fail(kw.value, "**kwargs in calls are not supported",
                           "pass keyword arguments by name")
-            keywords.append(gast.keyword(arg=kw.arg, value=self.static_or_atom(kw.value, out)))
+            keywords.append(gast.keyword(arg=kw.arg, value=self.argument(kw.value, out)))
         return gast.Call(func=func, args=args, keywords=keywords)
 
     def expansion(self, node, out):
@@ -169,6 +172,19 @@ class Expressions:
             mapping[p.name] = self.atom(value, out)
         return instantiate(found.template, mapping)
 
+    def argument(self, node, out):
+        """A call's argument as an atom; a lambda written there is a nested function
+        (`apply(lambda y: a * y, x)`), named for the call to pass it."""
+        if not isinstance(node, gast.Lambda):
+            return self.static_or_atom(node, out)
+        name = self.namer.fresh("lambda_")
+        ret = gast.copy_location(gast.Return(value=node.body), node.body)
+        fn = gast.FunctionDef(name="<lambda>", args=node.args, body=[ret],
+                              decorator_list=[], returns=None, type_comment=None,
+                              type_params=[])
+        self.stmt_FunctionDef(gast.copy_location(fn, node), name)
+        return _name(name)
+
     def expr_Attribute(self, node, out):
         if self.is_static(node):
             return node
@@ -183,8 +199,9 @@ class Expressions:
         return node  # an f-string (for print and messages): a value, never differentiated
 
     def expr_Lambda(self, node, out):
-        self.fail(node, "a lambda must be assigned to a name and called",
-                  "write `f = lambda x: ...` then call f(...), or use a nested def")
+        self.fail(node, "a lambda is differentiated as the argument of a call or "
+                        "assigned to a name", "write `f = lambda x: ...` then use f, or "
+                                              "use a nested def")
 
     def expr_Tuple(self, node, out):
         return gast.Tuple(elts=[self.static_or_atom(e, out) for e in node.elts],

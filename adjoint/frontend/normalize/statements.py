@@ -51,12 +51,14 @@ class Normalizer(Loops, Expressions):
             out.extend(method(stmt))
         return out
 
-    def stmt_FunctionDef(self, node):
-        """A nested def is lifted to module level (calls.py); it leaves no statement."""
+    def stmt_FunctionDef(self, node, name=None):
+        """A nested def is lifted to module level (callees.py); it leaves no statement.
+        `name`: the name it is known by, when not its own (a lambda argument's)."""
         from ...analysis.callees import Nested, free_variables
-        enclosing = self.locals - set(self.source.nested) - {node.name}  # not siblings
-        self.source.nested[node.name] = Nested(node, free_variables(node, enclosing),
-                                               self.source)
+        name = name or node.name
+        enclosing = self.locals - set(self.source.nested) - {name}  # not siblings
+        self.source.nested[name] = Nested(node, free_variables(node, enclosing),
+                                          self.source)
         return []
 
     def stmt_Assign(self, node):
@@ -284,6 +286,8 @@ def normalize(source: Source, namer: Namer) -> gast.FunctionDef:
     norm = Normalizer(source, namer)
     norm.locals = local_names(tree)
     body = norm.block(tree.body)
+    from ...analysis.callees import capture_through_siblings
+    capture_through_siblings(source)
     returns = [s for s in body if isinstance(s, gast.Return)]
     nested = _nested_returns(body)
     if nested or len(returns) != 1 or not isinstance(body[-1], gast.Return):
