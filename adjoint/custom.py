@@ -204,7 +204,7 @@ def needs_source(rule) -> bool:
         and rule.custom.jvp is None
 
 
-def source_call(prim, source, where):
+def source_call(prim, source, where, locals_):
     """The call of a custom function without a jvp, as a call of the user's function
     (compiled from its source), or a clear error when it has none."""
     from .analysis.primitives import _user_call
@@ -215,7 +215,7 @@ def source_call(prim, source, where):
             f"derive forward mode from ({source.name})", source.where(where),
             hint=f"give it one: @{fn.__name__}.defjvp, or "
                  f"custom_gradient({fn.__name__}, vjp=..., jvp=...)")
-    return _user_call(prim.node, fn, None)
+    return _user_call(prim.node, fn, None, source, locals_)
 
 
 def forward_failed(prim, source, where, exc):

@@ -264,7 +264,7 @@ class Forward:
     def custom_call(self, stmt, prim) -> list:
         """A custom-gradient function without a jvp: forward mode through its source."""
         try:
-            return self.call(stmt, custom.source_call(prim, self.source, stmt))
+            return self.call(stmt, custom.source_call(prim, self.source, stmt, self.locals))
         except NoForwardRuleError:
             raise
         except AdjointError as exc:

@@ -4,9 +4,10 @@ A module edited after it was imported (a notebook, a long-running process) has n
 text on disk and old code in memory; differentiating the text would give the
 gradient of a function nobody calls. The compiled function's code object is the
 ground truth: the file's text is compiled again, and the function's code must be
-in it, instruction for instruction, constant for constant, at the same line.
-(A file that does not compile as a whole, a notebook cell with magics, is checked
-by compiling the function's own text in a setting like the first one.)
+in it, instruction for instruction, constant for constant, at the same line; or the
+function's own text, compiled in a setting like the first one (IPython compiles a
+cell statement by statement, and the compiler calls an imported module's functions
+differently when the import is in the same unit), must give it.
 """
 from __future__ import annotations
 
@@ -30,20 +31,21 @@ def check(fn, text: str, filename: str, lineno: int) -> None:
     code than the function's own."""
     code = fn.__code__
     whole = _compiled_file(filename, "".join(linecache.getlines(filename)))
-    if whole is not None:
-        found = [c for c in _codes(whole) if c.co_name == code.co_name
-                 and c.co_firstlineno == code.co_firstlineno]
-    else:
-        found = _block_codes(fn, text)
-        if not found and code.co_name == "<lambda>":
-            return  # a lambda in a file that does not compile: its line is not checked
-    if any(_same(c, code) for c in found):
+    if whole is not None and any(_same(c, code) for c in _codes(whole)
+                                 if c.co_name == code.co_name
+                                 and c.co_firstlineno == code.co_firstlineno):
         return
+    found = _block_codes(fn, text)  # (compiled on its own, as IPython compiles a cell's
+    if any(_same(c, code) for c in found):  # statements one by one)
+        return
+    if not found and whole is None and code.co_name == "<lambda>":
+        return  # a lambda in a file that does not compile: its line is not checked
     raise SourceUnavailableError(
         f"the source of {fn.__qualname__} in {filename} is not the code that runs: the "
         "file was changed after the function was defined", Location(filename, lineno),
-        hint="reload the module (importlib.reload, or restart the kernel or process) "
-             "so that the function is the text on disk, then differentiate it again")
+        hint="reload the module (importlib.reload; in a notebook, run the cell "
+             "defining it again) so that the function is the text adjoint reads, then "
+             "differentiate it again")
 
 
 @functools.lru_cache(maxsize=16)
