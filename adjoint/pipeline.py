@@ -19,6 +19,7 @@ from .optimize import fuse, recompute
 from . import cells, optimize
 from .context import Context
 from .errors import WrtError
+from .codegen.marks import Made
 from .codegen.naming import Namer
 from .frontend.parse import parse
 from .analysis.primitives import resolve
@@ -80,22 +81,29 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
                 value)
     ctx.stages["tbr"] = rev.saves.dump()
     fns = [(f, source) for f in scalar_fast_path(rev, body, gen, ctx, value, locals_)]
+    made = Made(seed=rev.seed_name, stack=rev.stack)  # (both versions: one seed, one stack)
+    program.made.update({f.name: made for f, _ in fns})
+    if len(fns) > 1:  # the first is the version for Python numbers
+        program.made[fns[0][0].name] = Made(seed=rev.seed_name, stack=rev.stack,
+                                            numbers=True)
     if optimize_:  # the unoptimised module, compiled again only if someone reads it
         ctx.stages.later("reverse", lambda: compile_reverse(
             fn, wrt, optimize_=False, value=value, batch=batch)[2].text)
     else:
         ctx.stages["reverse"] = emit.module(fns + program.functions, source,
-                                            _doc(source, ctx)).text
+                                            _doc(source, ctx), made=program.made).text
     if optimize_:
         shared = len(fns) > 1  # the fast path shares statements with its fallback
-        fns = [(optimize.run(f, lambda call: _pure(call, source), batch, copy=shared), s)
+        pure = lambda call: _pure(call, source)  # noqa: E731
+        fns = [(optimize.run(f, pure, batch, copy=shared, made=program.made[f.name]), s)
                for f, s in fns]
         if shared and batch:  # the version for numbers: loops re-run, temporaries fused
-            pure = lambda call: _pure(call, source)  # noqa: E731
-            fns[0] = (fuse.run(recompute.run(fns[0][0], pure), pure, _user_names(source)),
-                      source)
+            fast = program.made[fns[0][0].name]
+            fns[0] = (fuse.run(recompute.run(fns[0][0], pure, fast), pure,
+                               _user_names(source), fast), source)
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
-    mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)")
+    mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)",
+                      program.made)
     ctx.stages["optimize"] = mod.text
     return emit.load(mod), ctx, mod
 
@@ -118,9 +126,11 @@ def compile_callee(callee, program) -> None:
         body, source, locals_, assumed=_number_parameters(source.tree), tapes=rev.tapes)
     fwd, bwd, (tape, result) = split(rev, source, body, callee)
     pure = lambda call: _pure(call, source)  # noqa: E731
-    bwd = optimize.run(bwd, pure, program.in_place)
+    program.made[callee.fwd] = Made(stack=rev.stack)
+    program.made[callee.bwd] = Made(stack=rev.stack, backward=True)
+    bwd = optimize.run(bwd, pure, program.in_place, made=program.made[callee.bwd])
     fwd, bwd = residuals(fwd, bwd, tape, result, rev.stack)
-    fwd = optimize.run(fwd, pure)
+    fwd = optimize.run(fwd, pure, made=program.made[callee.fwd])
     program.taken |= namer.taken
     program.functions += [(fwd, source), (bwd, source)]
 

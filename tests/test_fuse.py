@@ -10,16 +10,18 @@ import adjoint
 from adjoint.codegen import ir
 from adjoint.optimize import fuse
 from adjoint.codegen.emit import strip_comments
+from adjoint.codegen.marks import Made
 from conftest import assert_grad_matches
 
 
 def fused(text: str, keep=None) -> str:
-    """The body after the pass; names not starting with `_` are the user's (kept)."""
+    """The body after the pass; names not starting with `_` are the user's (kept).
+    The compiler's marks say that `bs` is assigned by the seed (in one case)."""
     fn = gast.parse(textwrap.dedent(text)).body[0]
     if keep is None:
         keep = {n.id for n in ir.nodes(fn) if isinstance(n, gast.Name)
                 and not n.id.startswith("_")}
-    fuse.run(fn, lambda call: False, set(keep))
+    fuse.run(fn, lambda call: False, set(keep), Made(seed="bs"))
     fn.body = strip_comments(fn.body)
     return "\n".join(ir.unparse(s) for s in fn.body)
 

@@ -57,6 +57,7 @@ class Program:
     primals: dict = field(default_factory=dict)     # key -> name of its primal copy
     functions: list = field(default_factory=list)   # (FunctionDef, Source), in order
     taken: set = field(default_factory=set)
+    made: dict = field(default_factory=dict)  # function name -> codegen.marks.Made
     compile_split: object = None   # pipeline.compile_callee, set by the pipeline
     compile_jvp: object = None     # pipeline.compile_callee_jvp (forward mode)
     compile_primal: object = None  # pipeline.compile_primal

@@ -1,7 +1,7 @@
 """What recompute.py asks of one loop iteration (analyses only, no rewriting).
 
 Which loops qualify (`forward_ok`, `adjoint_ok`, and pushes and pops that mirror
-each other: `trace`, `reverse_of`), which names an iteration assigns, reads before
+each other: `trace`, `reverse_of`; the stack is the one the marks name, codegen/marks.py), which names an iteration assigns, reads before
 assigning (`exposed`: it carries them) or leaves unassigned on some path
 (`read_unset`), which values its adjoint reads after popping them (`read_late`),
 and what the code between the two sweeps changes (`writes`).
@@ -15,66 +15,52 @@ from ..optimize.dead_code import assigned_by, is_pure
 from ..codegen.template import names_in
 
 
-def is_push(stmt) -> bool:
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
-        and ir.dotted(stmt.value.func) == "_push"
-
-
-def is_pop(stmt) -> bool:
-    return isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
-        and ir.dotted(stmt.value.func) == "_pop" and not stmt.value.args
-
-
-def forward_ok(body, pure_call) -> bool:
+def forward_ok(body, pure_call, made) -> bool:
     for stmt in body:
         if ir.is_comment(stmt):
             continue
-        if is_push(stmt):
+        if made.is_push(stmt):
             args = stmt.value.args
             if len(args) != 1 or not isinstance(args[0], gast.Name):
                 return False
         elif isinstance(stmt, gast.Assign):
             if not isinstance(stmt.targets[0], gast.Name) or len(stmt.targets) != 1 \
-                    or not is_pure(stmt.value, pure_call) or stack_use(stmt.value):
+                    or not is_pure(stmt.value, pure_call) or made.uses_stack(stmt.value):
                 return False
         elif isinstance(stmt, gast.If):
-            if not isinstance(stmt.test, gast.Name) or not forward_ok(stmt.body, pure_call) \
-                    or not forward_ok(stmt.orelse, pure_call):
+            if not isinstance(stmt.test, gast.Name) \
+                    or not forward_ok(stmt.body, pure_call, made) \
+                    or not forward_ok(stmt.orelse, pure_call, made):
                 return False
         else:
             return False
     return True
 
 
-def adjoint_ok(body) -> bool:
+def adjoint_ok(body, made) -> bool:
     for stmt in body:
-        if ir.is_comment(stmt) or is_pop(stmt) and isinstance(stmt.targets[0], gast.Name):
+        if ir.is_comment(stmt) or made.is_pop(stmt) and isinstance(stmt.targets[0], gast.Name):
             continue
         if isinstance(stmt, gast.If):
-            if not isinstance(stmt.test, gast.Name) or not adjoint_ok(stmt.body) \
-                    or not adjoint_ok(stmt.orelse):
+            if not isinstance(stmt.test, gast.Name) or not adjoint_ok(stmt.body, made) \
+                    or not adjoint_ok(stmt.orelse, made):
                 return False
-        elif not isinstance(stmt, (gast.Assign, gast.AugAssign)) or stack_use(stmt):
+        elif not isinstance(stmt, (gast.Assign, gast.AugAssign)) or made.uses_stack(stmt):
             return False
     return True
 
 
-def stack_use(tree) -> bool:
-    return any(isinstance(n, gast.Name) and n.id in ("_push", "_pop", "_stack")
-               for n in ir.nodes(tree))
-
-
-def trace(body, kind: str) -> list:
+def trace(body, kind: str, made) -> list:
     """The pushes (pops) of a block in order, branches nested: ('push', 'x') or
     ('if', test, body trace, orelse trace); branches without any are left out."""
     out = []
     for stmt in body:
-        if kind == "push" and is_push(stmt):
+        if kind == "push" and made.is_push(stmt):
             out.append(("push", stmt.value.args[0].id))
-        elif kind == "pop" and is_pop(stmt):
+        elif kind == "pop" and made.is_pop(stmt):
             out.append(("push", stmt.targets[0].id))
         elif isinstance(stmt, gast.If):
-            a, b = trace(stmt.body, kind), trace(stmt.orelse, kind)
+            a, b = trace(stmt.body, kind, made), trace(stmt.orelse, kind, made)
             if a or b:
                 out.append(("if", stmt.test.id, a, b))
     return out
@@ -136,15 +122,15 @@ def most(body) -> dict:
     return count
 
 
-def exposed(body, done=frozenset()) -> set:
+def exposed(body, made, done=frozenset()) -> set:
     """Names the iteration may read before assigning them (it carries them)."""
     out, done = set(), set(done)
     for stmt in body:
-        if ir.is_comment(stmt) or is_push(stmt):
+        if ir.is_comment(stmt) or made.is_push(stmt):
             continue
         if isinstance(stmt, gast.If):
             out |= {stmt.test.id} - done
-            out |= exposed(stmt.body, done) | exposed(stmt.orelse, done)
+            out |= exposed(stmt.body, made, done) | exposed(stmt.orelse, made, done)
             done |= must(stmt.body) & must(stmt.orelse)
         else:
             out |= names_in(stmt.value) - done
@@ -163,14 +149,14 @@ def must(body) -> set:
     return out
 
 
-def read_late(body) -> set:
+def read_late(body, made) -> set:
     """Names the adjoint body reads after popping them: the value from before the
     iteration's assignment (only a carried name has it)."""
     out, popped = set(), set()
 
     def walk(block, popped):
         for stmt in block:
-            if is_pop(stmt):
+            if made.is_pop(stmt):
                 popped.add(stmt.targets[0].id)
             elif isinstance(stmt, gast.If):
                 out.update({stmt.test.id} & popped)
@@ -184,7 +170,7 @@ def read_late(body) -> set:
     return out
 
 
-def read_unset(back, fwd, ctx=frozenset()) -> set:
+def read_unset(back, fwd, made, ctx=frozenset()) -> set:
     """Names the adjoint body reads where the iteration may not have assigned them:
     their value then comes from an earlier iteration, which only a carried name has.
     (An adjoint branch on `_t1` mirrors the iteration's branch on `_t1`.)"""
@@ -193,9 +179,9 @@ def read_unset(back, fwd, ctx=frozenset()) -> set:
         if isinstance(stmt, gast.If):
             t = stmt.test.id
             out |= {t} - must_under(fwd, ctx)
-            out |= read_unset(stmt.body, fwd, ctx | {(t, True)})
-            out |= read_unset(stmt.orelse, fwd, ctx | {(t, False)})
-        elif not ir.is_comment(stmt) and not is_pop(stmt):
+            out |= read_unset(stmt.body, fwd, made, ctx | {(t, True)})
+            out |= read_unset(stmt.orelse, fwd, made, ctx | {(t, False)})
+        elif not ir.is_comment(stmt) and not made.is_pop(stmt):
             out |= names_in(stmt.value) - must_under(fwd, ctx)
     return out
 
@@ -214,10 +200,10 @@ def must_under(body, ctx) -> set:
     return out
 
 
-def reads(body) -> set:
+def reads(body, made) -> set:
     return set().union(*(names_in(s.value) if not isinstance(s, gast.If) else
                          {s.test.id} for s in ir.statements(body)
-                         if not ir.is_comment(s) and not is_push(s)))
+                         if not ir.is_comment(s) and not made.is_push(s)))
 
 
 def writes(stmt) -> set:

@@ -6,6 +6,7 @@ activity analysis, the reverse pass and the forward pass all agree.
 from __future__ import annotations
 
 import ast
+import builtins
 import operator
 import types
 from dataclasses import dataclass
@@ -108,8 +109,6 @@ def _attribute(value, source, locals_):
     rule = lookup_attribute(value.attr)
     if rule is not None:
         return Prim("rule", value, rule, (("self", value.value),))
-    if source.generated and value.attr in ("append", "pop"):  # _push = _stack.append
-        return Prim("nondiff", value)
     return record_attribute(value)  # p.W of a namedtuple, dataclass or object
 
 
@@ -215,7 +214,7 @@ def _apply(rule, value, args, keywords) -> Prim:
     given = dict(bound)
     for p in params:
         if p.name not in given and p.default is None and not p.star:
-            if rule.name in ("max", "min") and len(bound) == 1:
+            if (rule.fn is builtins.max or rule.fn is builtins.min) and len(bound) == 1:
                 return Prim("opaque", value, what=f"{rule.name} of one iterable")
             return Prim("opaque", value, what=f"{rule.name} without argument {p.name} "
                                               f"({_signature(rule)})")

@@ -169,7 +169,7 @@ def _walk(body):
             yield from _walk(getattr(stmt, field, []) or [])
 
 
-def only_indexed(body, names) -> set:
+def only_indexed(body, names, source: Source) -> set:
     """Those of `names` every read of which is one element (`name[i]`, not a slice) or
     the length: data vectors the scalar fast path can take behind `rt.vectors`."""
     from ..codegen import ir
@@ -183,7 +183,7 @@ def only_indexed(body, names) -> set:
                 and not isinstance(node.slice, (gast.Slice, gast.Tuple)):
             allowed.add(id(node.value))
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-                and node.func.id == "len" and len(node.args) == 1:
+                and source.namespace.get(node.func.id) is len and len(node.args) == 1:
             allowed.add(id(node.args[0]))
     found = {n.id for n in reads}
     return found - {n.id for n in reads

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import __version__, cells, custom
 from . import ir, tracebacks
+from .marks import NONE
 from ..context import Source
 
 LITERALS = (int, float, complex, bool, str, type(None))
@@ -54,11 +55,13 @@ class Module:
 
 
 def render_function(fn: gast.FunctionDef, source: Source, line_map: dict,
-                        first_line: int) -> list[str]:
+                    first_line: int, made=NONE) -> list[str]:
+    """The lines of one function; `made` (its marks) says where its adjoint code is:
+    from its seed on, or all of a callee's backward function."""
     header = ir.unparse(_copy_def(fn)).splitlines()[0]
     lines = [header]
-    backward = "_bwd_" in fn.name  # a callee's backward function (calls.py): all adjoint
-    _block(fn.body, "    ", source, lines, line_map, first_line, [backward], None)
+    _block(fn.body, "    ", source, lines, line_map, first_line, [made.backward], None,
+           made.seed_in(fn.body))
     return lines
 
 
@@ -69,9 +72,9 @@ def _copy_def(fn):
     return gast.copy_location(new, fn)
 
 
-def _block(body, indent, source, lines, line_map, first, in_grad, prev_line):
+def _block(body, indent, source, lines, line_map, first, in_grad, prev_line, seed):
     for stmt in body:
-        if ir.is_seed(stmt):
+        if stmt is seed:
             in_grad[0], prev_line = True, None
         line = getattr(stmt, "lineno", None)
         if line is not None and line != prev_line and not isinstance(stmt, gast.Return):
@@ -82,11 +85,12 @@ def _block(body, indent, source, lines, line_map, first, in_grad, prev_line):
         if line is not None:
             line_map[first + len(lines)] = source.line_offset + line
         if isinstance(stmt, gast.If):
-            _if(stmt, indent, source, lines, line_map, first, in_grad, line)
+            _if(stmt, indent, source, lines, line_map, first, in_grad, line, seed)
         elif isinstance(stmt, (gast.For, gast.While)):
             head = ir.unparse(_empty(stmt)).splitlines()[0]
             lines.append(indent + head)
-            _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line)
+            _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line,
+                   seed)
         else:
             lines.extend(indent + text for text in _statement(stmt).splitlines())
 
@@ -101,15 +105,15 @@ def _statement(stmt) -> str:
     return ir.unparse(stmt)
 
 
-def _if(stmt, indent, source, lines, line_map, first, in_grad, line, kw="if"):
+def _if(stmt, indent, source, lines, line_map, first, in_grad, line, seed, kw="if"):
     lines.append(f"{indent}{kw} {ir.unparse(stmt.test)}:")
-    _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line)
+    _block(stmt.body, indent + "    ", source, lines, line_map, first, in_grad, line, seed)
     orelse = stmt.orelse
     if len(orelse) == 1 and isinstance(orelse[0], gast.If):
-        _if(orelse[0], indent, source, lines, line_map, first, in_grad, line, "elif")
+        _if(orelse[0], indent, source, lines, line_map, first, in_grad, line, seed, "elif")
     elif orelse:
         lines.append(f"{indent}else:")
-        _block(orelse, indent + "    ", source, lines, line_map, first, in_grad, line)
+        _block(orelse, indent + "    ", source, lines, line_map, first, in_grad, line, seed)
 
 
 def _empty(stmt):
@@ -211,9 +215,10 @@ def header_and_namespace(fn, source: Source, defined=()) -> tuple[list[str], dic
 
 
 
-def module(fns, source: Source, doc: str, tag: str = "") -> Module:
+def module(fns, source: Source, doc: str, tag: str = "", made=None) -> Module:
     """The module text holding `fns`: functions, or (function, its Source) pairs for
-    functions made from other sources (callees); the first is the entry point."""
+    functions made from other sources (callees); the first is the entry point.
+    `made`: function name -> its marks (Program.made)."""
     fns = fns if isinstance(fns, list) else [fns]
     fns = [f if isinstance(f, tuple) else (f, source) for f in fns]
     fn = fns[0][0]
@@ -230,7 +235,7 @@ def module(fns, source: Source, doc: str, tag: str = "") -> Module:
     line_map = {}
     for f, src in fns:
         lines += ["", ""]
-        lines += render_function(f, src, line_map, len(lines))
+        lines += render_function(f, src, line_map, len(lines), (made or {}).get(f.name, NONE))
     text = "\n".join(lines) + "\n"
     where = f"{cells.short(source.filename)}:{source.where().lineno}"
     filename = f"<adjoint {fn.name}{tag} of {where}>"
@@ -255,6 +260,14 @@ def generated(fn) -> bool:
 def generated_file(filename: str) -> bool:
     """Whether code of `filename` (a traceback frame's) is a generated module's."""
     return filename in _FILES
+
+
+def calls_helper(mod: Module, helpers) -> bool:
+    """Whether the module's code calls one of the runtime functions `helpers` (by
+    identity: `rt.<name>` resolved in adjoint.runtime, ir.helper)."""
+    tree = gast.parse(mod.text)
+    return any(isinstance(n, gast.Call) and any(ir.helper(n) is h for h in helpers)
+               for n in ir.nodes(tree))
 
 
 def load(mod: Module):

@@ -56,23 +56,25 @@ def is_comment(stmt) -> bool:
         and isinstance(stmt.value.value, Comment)
 
 
-def is_seed(stmt) -> bool:
-    """The reverse sweep starts where the result's adjoint is seeded from grad_out."""
-    value = getattr(stmt, "value", None)
-    if not isinstance(stmt, gast.Assign):
-        return False
-    if isinstance(value, gast.Call):
-        return dotted(value.func) == "rt.seed"
-    return isinstance(value, gast.IfExp) and any(
-        isinstance(n, gast.Name) and n.id == "grad_out" for n in nodes(value.test))
-
-
-def push(value: str, push_name: str = "_push") -> gast.Expr:
+def push(value: str, push_name: str) -> gast.Expr:
+    """`_push(value)`, with the push the compiler bound for this function's stack."""
     return expr_stmt(call(push_name, name(value)))
 
 
-def pop(pop_name: str = "_pop") -> gast.Call:
+def pop(pop_name: str) -> gast.Call:
     return call(pop_name)
+
+
+def helper(node):
+    """The runtime function a call `rt.<name>(...)` the compiler wrote calls (the
+    object, from adjoint.runtime: `rt` is the compiler's reserved name), else None."""
+    if isinstance(node, gast.Call):
+        node = node.func
+    if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+            and node.value.id == "rt":
+        from .. import runtime
+        return getattr(runtime, node.attr, None)
+    return None
 
 
 def unparse(node) -> str:

@@ -29,17 +29,15 @@ from ..codegen.template import instantiate
 
 
 # ---- analysis: activity with stacks and tuples -------------------------------------
-# Generated gradients bind `_push = _stack.append` and `_pop = _stack.pop`.
-BOUND = {"_push": ("_stack", "append"), "_pop": ("_stack", "pop")}
+# (A generated gradient's `_push = _stack.append` is gone after normalisation: its
+# calls are `_stack.append(v)`, a list method like any other, statements.py.)
 
 
 def pop_stack(value) -> str | None:
-    """The stack `s` popped by `s.pop()` (or by the bound `_pop()`), else None."""
+    """The list `s` popped by `s.pop()`, else None."""
     if not isinstance(value, gast.Call) or value.args or value.keywords:
         return None
     func = value.func
-    if isinstance(func, gast.Name) and BOUND.get(func.id, ("", ""))[1] == "pop":
-        return BOUND[func.id][0]
     if isinstance(func, gast.Attribute) and func.attr == "pop" \
             and isinstance(func.value, gast.Name):
         return func.value.id
@@ -51,14 +49,12 @@ def is_pop(value) -> bool:
 
 
 def push_of(stmt):
-    """(stack, pushed atom) for `s.append(v)` (or the bound `_push(v)`), else None."""
+    """(list, appended atom) for `s.append(v)`, else None."""
     value = getattr(stmt, "value", None)
     if not (isinstance(stmt, gast.Expr) and isinstance(value, gast.Call)
             and len(value.args) == 1):
         return None
     func = value.func
-    if isinstance(func, gast.Name) and BOUND.get(func.id, ("", ""))[1] == "append":
-        return BOUND[func.id][0], value.args[0]
     if isinstance(func, gast.Attribute) and func.attr == "append" \
             and isinstance(func.value, gast.Name):
         return func.value.id, value.args[0]
@@ -70,8 +66,6 @@ def _edges(fn, source: Source, locals_) -> list[tuple[str, list[str], object]]:
     out = []
     for eq in equations(fn.body, source, locals_):
         value = eq.stmt.value
-        if eq.target in BOUND:  # _push = _stack.append: a method, not a value
-            continue
         if is_pop(value):
             out.append((eq.target, [pop_stack(value)], None))
         elif isinstance(value, (gast.Tuple, gast.List)):
@@ -204,8 +198,6 @@ class Forward:
 
     def assign(self, stmt) -> list:
         target, value = stmt.targets[0].id, stmt.value
-        if target in BOUND:
-            return [stmt]
         prim = classify(value, self.source, self.locals)
         if prim.kind == "rule" and custom.needs_source(prim.rule) and self.active(target):
             return self.custom_call(stmt, prim)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime as rt
 from ..codegen import ir
 from ..codegen.naming import Namer
 from ..codegen.template import names_in
@@ -11,7 +12,8 @@ from .dead_code import assigned_by
 
 
 # helper -> (batched helper, position of the per-iteration operand, of the fixed matrix)
-PRODUCTS = {"rt.matmul_ga": ("rt.matmul_ga_sum", 2, 1), "rt.matmul_gb": ("rt.matmul_gb_sum", 1, 2)}
+PRODUCTS = {rt.matmul_ga: ("rt.matmul_ga_sum", 2, 1), rt.matmul_gb: ("rt.matmul_gb_sum", 1, 2)}
+BATCHED = (rt.matmul_ga_sum, rt.matmul_gb_sum)  # what the batched module calls
 
 
 def batch_products(body, taken: Namer) -> list:
@@ -52,10 +54,10 @@ def _product_update(stmt, body, i):
     value = getattr(stmt, "value", None)
     if not (isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name)
             and isinstance(stmt.op, gast.Add) and isinstance(value, gast.Call)
-            and ir.dotted(value.func) in PRODUCTS and len(value.args) == 3
+            and ir.helper(value) in PRODUCTS and len(value.args) == 3
             and all(isinstance(a, gast.Name) for a in value.args)):
         return None
-    helper, first, matrix_at = PRODUCTS[ir.dotted(value.func)]
+    helper, first, matrix_at = PRODUCTS[ir.helper(value)]
     g, matrix = value.args[0].id, value.args[matrix_at].id
     pair = (g, value.args[first].id)
     b = stmt.target.id

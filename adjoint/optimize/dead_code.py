@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime as rt
 from ..codegen import ir
 from ..codegen.template import names_in
 
+# The modules the compiler's own templates call, by the names the module header it
+# writes binds (`import numpy as np`, `from adjoint import runtime as rt`; the
+# namer reserves them), and the builtins they call: their calls have no effect.
 PURE_PREFIXES = ("np.", "math.", "rt.")
 PURE_BUILTINS = {"len", "range", "reversed", "abs", "min", "max", "float", "int",
                  "bool", "tuple", "isinstance", "sum", "round"}
 
 
 def is_pure(value, pure_call) -> bool:
+    """Whether evaluating `value` has no effect: every call in it is one the templates
+    make or one `pure_call` knows (by the function it resolves to; a stack's `_pop`,
+    a list's `append` and `pop` resolve to none), except rt.seed, which checks
+    grad_out and must run."""
     for node in ir.nodes(value):
         if isinstance(node, gast.Call):
             func = ir.dotted(node.func) or ""
-            if func == "rt.seed" or func.startswith(("_stack", "_push", "_pop")) \
-                    or func.endswith((".append", ".pop")):
+            if ir.helper(node) is rt.seed:
                 return False
             if not (func.startswith(PURE_PREFIXES) or func in PURE_BUILTINS
                     or pure_call(node)):

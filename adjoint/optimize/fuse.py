@@ -18,16 +18,17 @@ from __future__ import annotations
 import gast
 
 from ..codegen import ir
+from ..codegen.marks import NONE
 from .dead_code import assigned_by, eliminate, is_pure, loop_end
 from ..codegen.template import names_in
 
 BIGGEST = 24  # nodes in a fused expression: beyond, the statements stay apart
 
 
-def run(fn: gast.FunctionDef, pure_call, keep: set) -> gast.FunctionDef:
+def run(fn: gast.FunctionDef, pure_call, keep: set, made=NONE) -> gast.FunctionDef:
     """Merge `if`s and fuse temporaries of `fn` in place; `keep` names stay."""
-    _merge_ifs(fn.body)
-    _fuse(fn.body, set(), pure_call, keep)
+    _merge_ifs(fn.body, pure_call)
+    _fuse(fn.body, set(), pure_call, keep, made.seed_in(fn.body))
     fn.body, _ = eliminate(fn.body, set(), pure_call)
     _updates(fn.body)
     return fn
@@ -114,15 +115,15 @@ def _first_touch(block, copy, v, w) -> bool:
 
 # ---- if merging -----------------------------------------------------------------
 
-def _merge_ifs(body) -> None:
+def _merge_ifs(body, pure_call) -> None:
     for stmt in body:
         for field in ("body", "orelse"):
             if getattr(stmt, field, None):
-                _merge_ifs(getattr(stmt, field))
+                _merge_ifs(getattr(stmt, field), pure_call)
     k = 0
     while k < len(body):
         first = body[k]
-        m = _same_test_later(body, k) if isinstance(first, gast.If) \
+        m = _same_test_later(body, k, pure_call) if isinstance(first, gast.If) \
             and isinstance(first.test, gast.Name) else None
         if m is None:
             k += 1
@@ -133,7 +134,7 @@ def _merge_ifs(body) -> None:
         del body[k]
 
 
-def _same_test_later(body, k):
+def _same_test_later(body, k, pure_call):
     """The index of the next `if` on the same flag, if the statements between
     neither change nor read what the first `if` writes (nor write what it reads)."""
     first = body[k]
@@ -148,18 +149,17 @@ def _same_test_later(body, k):
         if isinstance(stmt, gast.If) and isinstance(stmt.test, gast.Name) \
                 and stmt.test.id == first.test.id:
             return m
-        if isinstance(stmt, (gast.For, gast.While)) or not _simple(stmt):
+        if isinstance(stmt, (gast.For, gast.While)) or not _simple(stmt, pure_call):
             return None
         if _writes([stmt]) & (writes | reads) or names_in(stmt) & writes:
             return None
     return None
 
 
-def _simple(stmt) -> bool:
+def _simple(stmt, pure_call) -> bool:
     """An assignment without calls that could have effects (a pop, a user call)."""
-    return isinstance(stmt, (gast.Assign, gast.AugAssign)) and not any(
-        isinstance(n, gast.Call) and ir.dotted(n.func) in ("_pop", "_push")
-        for n in ir.nodes(stmt))
+    return isinstance(stmt, (gast.Assign, gast.AugAssign)) \
+        and is_pure(stmt.value, pure_call)
 
 
 def _real(block) -> list:
@@ -172,39 +172,39 @@ def _writes(block) -> set:
 
 # ---- fusion ---------------------------------------------------------------------
 
-def _fuse(body, live_out: set, pure_call, keep) -> None:
+def _fuse(body, live_out: set, pure_call, keep, seed) -> None:
     """Fuse within `body` (and the blocks inside it), given the names live after it."""
     after = _live_after(body, live_out, pure_call)
     for stmt, live in zip(body, after):
         if isinstance(stmt, gast.If):
-            _fuse(stmt.body, live, pure_call, keep)
-            _fuse(stmt.orelse, live, pure_call, keep)
+            _fuse(stmt.body, live, pure_call, keep, seed)
+            _fuse(stmt.orelse, live, pure_call, keep, seed)
         elif isinstance(stmt, (gast.For, gast.While)):
-            _fuse(stmt.body, loop_end(stmt, live, pure_call), pure_call, keep)
+            _fuse(stmt.body, loop_end(stmt, live, pure_call), pure_call, keep, seed)
     k = 0
     while k < len(body):
-        if _inline(body, k, after, pure_call, keep):
+        if _inline(body, k, after, pure_call, keep, seed):
             del body[k]
             del after[k]
         else:
             k += 1
 
 
-def _inline(body, k, after, pure_call, keep) -> bool:
+def _inline(body, k, after, pure_call, keep, seed) -> bool:
     """Substitute `t = E` (body[k]) into its only reader, if that is safe."""
     stmt = body[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return False
     t, value = stmt.targets[0].id, stmt.value
     if t in keep or t in names_in(value) or not is_pure(value, pure_call) \
-            or ir.is_seed(stmt):
+            or stmt is seed:
         return False
     operands = names_in(value)
     for m in range(k + 1, len(body)):
         use = body[m]
         if ir.is_comment(use):
             continue
-        if ir.is_seed(use):
+        if use is seed:
             return False  # forward values stay in the forward sweep
         if t in names_in(use):
             spot = _spot(use)
@@ -218,7 +218,7 @@ def _inline(body, k, after, pure_call, keep) -> bool:
                 return False
             _replace(use, spot, slots[0], value)
             return True
-        if assigned_by(use) & (operands | {t}) or not _simple(use) \
+        if assigned_by(use) & (operands | {t}) or not _simple(use, pure_call) \
                 and not isinstance(use, gast.If):
             return False
     return False

@@ -31,8 +31,11 @@ from .dead_code import eliminate, propagate_copies
 from ..codegen.template import names_in
 
 
-def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
-    """Re-run the iterations of `fn`'s top-level loops in its adjoint sweep (in place)."""
+def run(fn: gast.FunctionDef, pure_call, made) -> gast.FunctionDef:
+    """Re-run the iterations of `fn`'s top-level loops in its adjoint sweep (in place);
+    `made`: the compiler's marks of `fn` (which stack it pushes to)."""
+    if made.stack is None:
+        return fn
     taken = Namer(names_in(fn) | {fn.name})
     pairs = []
     for loop in [s for s in fn.body if isinstance(s, (gast.For, gast.While))]:
@@ -41,21 +44,21 @@ def run(fn: gast.FunctionDef, pure_call) -> gast.FunctionDef:
         if j is None:
             continue
         back = fn.body[j]
-        found = _checkpoint(fn.body, i, j, pure_call, taken)
+        found = _checkpoint(fn.body, i, j, pure_call, taken, made)
         if found is not None:
             pairs.append((loop, back, found))
     if pairs:
         fn.body, _ = eliminate(propagate_copies(fn.body), set(), pure_call)
-        if any([_prune(fwd, back) for fwd, back, saves in pairs if saves]):
+        if any([_prune(fwd, back, made) for fwd, back, saves in pairs if saves]):
             fn.body, _ = eliminate(fn.body, set(), pure_call)  # (every pair pruned)
     return fn
 
 
-def _prune(fwd, back) -> bool:
+def _prune(fwd, back, made) -> bool:
     """Drop from a checkpoint the values no pass of the adjoint loop reads any more
     (what only a statement the last elimination removed read)."""
     push, unpack = fwd.body[0], back.body[0]
-    if not _loads_checkpoint(unpack, push):  # (a read of [i] nothing used is gone)
+    if not _loads_checkpoint(unpack, push, made):  # (a read of [i] nothing used is gone)
         del fwd.body[0]
         fwd.body = fwd.body or [gast.Pass()]
         return True
@@ -82,12 +85,12 @@ def _prune(fwd, back) -> bool:
     return True
 
 
-def _loads_checkpoint(stmt, save) -> bool:
+def _loads_checkpoint(stmt, save, made) -> bool:
     """Whether `stmt` is the adjoint loop's `_x = _pop()` or `_x = _checkpoints[i]`."""
     if not isinstance(stmt, gast.Assign):
         return False
     if isinstance(save, gast.Expr):
-        return it.is_pop(stmt)
+        return made.is_pop(stmt)
     return isinstance(stmt.value, gast.Subscript) \
         and ir.unparse(stmt.value) == ir.unparse(save.targets[0])
 
@@ -109,19 +112,19 @@ def _place(stmt):
     return getattr(stmt, "lineno", None), getattr(stmt, "col_offset", None)
 
 
-def _checkpoint(body, i, j, pure_call, taken):
+def _checkpoint(body, i, j, pure_call, taken, made):
     """Rewrite the pair body[i] (forward) and body[j] (adjoint) if it qualifies;
     None if not, else whether it saves a checkpoint (the first statement of both)."""
-    found = _qualifies(body, i, j, pure_call)
+    found = _qualifies(body, i, j, pure_call, made)
     if found is None:
         return None
     carried, counters, between, after = found
     fwd, back = body[i], body[j]
     saved = {v: taken.fresh(f"_{v}") for v in carried}
-    plain = _without_pushes(fwd.body)
+    plain = _without_pushes(fwd.body, made)
     again = _again([s for s in plain if not it.counting(s, counters)], saved)
-    popped = {s.targets[0].id for s in ir.statements(back.body) if it.is_pop(s)}
-    adjoint = _restored(back.body, saved)  # (in place: the pops above are gone)
+    popped = {s.targets[0].id for s in ir.statements(back.body) if made.is_pop(s)}
+    adjoint = _restored(back.body, saved, made)  # (in place: the pops above are gone)
     read = set().union(*(names_in(s) for s in again + adjoint)) if again + adjoint else set()
     # restored at the end of each pass: what the original popped, and what the next
     # pass reads as the value after its iteration
@@ -133,17 +136,17 @@ def _checkpoint(body, i, j, pure_call, taken):
     _keep_ends(body, i, j, [v for v in restore if v in between],  # rebound after the loop
                [v for v in restore if v not in popped and v in after], taken)
     if carried:
-        _save(body, i, back, carried, saved, taken)
+        _save(body, i, back, carried, saved, taken, made)
     return bool(carried)
 
 
-def _qualifies(body, i, j, pure_call):
+def _qualifies(body, i, j, pure_call, made):
     """(names the iteration may carry, a while loop's counters, names the code between
     the sweeps writes, names read after the adjoint loop), or None."""
     fwd, back = body[i], body[j]
-    if fwd.orelse or back.orelse or not it.forward_ok(fwd.body, pure_call) \
-            or not it.adjoint_ok(back.body) \
-            or it.trace(fwd.body, "push")[::-1] != it.reverse_of(it.trace(back.body, "pop")):
+    if fwd.orelse or back.orelse or not it.forward_ok(fwd.body, pure_call, made) \
+            or not it.adjoint_ok(back.body, made) or it.trace(fwd.body, "push", made)[::-1] \
+            != it.reverse_of(it.trace(back.body, "pop", made)):
         return None
     assigned = it.assigned(fwd.body)
     target = {fwd.target.id} if isinstance(fwd, gast.For) else set()
@@ -155,12 +158,13 @@ def _qualifies(body, i, j, pure_call):
             or (names_in(getattr(fwd, "iter", None)) | names_in(back.iter)) & assigned \
             - counters:
         return None
-    outside = it.reads(fwd.body) - assigned - target
+    outside = it.reads(fwd.body, made) - assigned - target
     if outside & (between | it.writes_all(back.body)):
         return None  # a value the iteration reads from outside changes before its adjoint
     carried = [v for v in it.order(fwd.body) if v in assigned - counters
-               and (v in it.exposed(fwd.body) or v in after or v in it.read_late(back.body)
-                    or v in it.read_unset(back.body, fwd.body))]
+               and (v in it.exposed(fwd.body, made) or v in after
+                    or v in it.read_late(back.body, made)
+                    or v in it.read_unset(back.body, fwd.body, made))]
     return carried, counters, between, after
 
 
@@ -177,7 +181,7 @@ def _keep_ends(body, i, j, ends, last, taken) -> None:
     body[i + 1:i + 1] = [ir.assign(names[v], ir.name(v), fwd) for v in ends]
 
 
-def _save(body, i, back, carried, saved, taken) -> None:
+def _save(body, i, back, carried, saved, taken, made) -> None:
     """The checkpoint: saved first in each forward pass, read back first in each
     adjoint pass. A `for i in range(n)` loop writes a list of n at [i] (cheaper than
     a push and a pop); other loops use the stack."""
@@ -185,7 +189,7 @@ def _save(body, i, back, carried, saved, taken) -> None:
     size = _trips(fwd)
     value = _pack(carried, ir.name)
     if size is None:
-        save, load = ir.expr_stmt(ir.call("_push", value), fwd), ir.pop()
+        save, load = ir.expr_stmt(ir.call(made.stack[1], value), fwd), ir.pop(made.stack[2])
     else:
         store = taken.fresh("_checkpoints")
         save = gast.copy_location(gast.Assign(targets=[_at(store, fwd.target.id, True)],
@@ -224,14 +228,14 @@ def _pack(names, make, store=False):
 
 # ---- the rewrite ----------------------------------------------------------------
 
-def _without_pushes(body) -> list:
+def _without_pushes(body, made) -> list:
     out = []
     for stmt in body:
-        if it.is_push(stmt):
+        if made.is_push(stmt):
             continue
         if isinstance(stmt, gast.If):
-            stmt.body = _without_pushes(stmt.body) or [gast.Pass()]
-            stmt.orelse = _without_pushes(stmt.orelse)
+            stmt.body = _without_pushes(stmt.body, made) or [gast.Pass()]
+            stmt.orelse = _without_pushes(stmt.orelse, made)
         out.append(stmt)
     return out
 
@@ -261,18 +265,18 @@ def _again(body, saved: dict, after=frozenset()) -> list:
     return out
 
 
-def _restored(body, saved: dict) -> list:
+def _restored(body, saved: dict, made) -> list:
     """The adjoint body with each pop of a carried name reading its checkpoint and
     the pops of everything else gone (the iteration was just re-run)."""
     out = []
     for stmt in body:
-        if it.is_pop(stmt):
+        if made.is_pop(stmt):
             name = stmt.targets[0].id
             if name in saved:
                 out.append(ir.assign(name, ir.name(saved[name]), stmt))
             continue
         if isinstance(stmt, gast.If):
-            stmt.body = _restored(stmt.body, saved) or [gast.Pass()]
-            stmt.orelse = _restored(stmt.orelse, saved)
+            stmt.body = _restored(stmt.body, saved, made) or [gast.Pass()]
+            stmt.orelse = _restored(stmt.orelse, saved, made)
         out.append(stmt)
     return out

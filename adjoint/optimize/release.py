@@ -15,19 +15,21 @@ from .dead_code import assigned_by, eliminate
 from ..codegen.template import names_in
 
 
-def release(body, pure_call) -> list:
-    """Where the adjoint sweep starts, `del` the forward values it does not read, so
-    large intermediate arrays are freed instead of living until the return. Only
-    names every path has assigned (top-level assignments) are released."""
-    turn = next((i for i, s in enumerate(body) if ir.is_seed(s)), None)
-    if turn is None or _numbers_only(body):
+def release(body, pure_call, made) -> list:
+    """Where the adjoint sweep starts (its seed, as `made` marks it), `del` the forward
+    values it does not read, so large intermediate arrays are freed instead of living
+    until the return. Only names every path has assigned (top-level assignments) are
+    released; the stack and its methods stay."""
+    seed = made.seed_in(body)
+    turn = next((i for i, s in enumerate(body) if s is seed), None)
+    if turn is None or made.numbers:
         return body
     _, live = eliminate(body[turn:], set(), pure_call, apply=False)
     small = _small_values(body[:turn])
     done = []
     for stmt in body[:turn]:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                and not stmt.targets[0].id.startswith(("_stack", "_push", "_pop")):
+                and stmt.targets[0].id not in (made.stack or ()):
             name = stmt.targets[0].id
             if name not in live and name not in done and name not in small:
                 done.append(name)
@@ -130,13 +132,6 @@ def _small_values(body) -> set:
                 and v.value.id in small:
             small.add(stmt.targets[0].id)
     return small
-
-
-def _numbers_only(body) -> bool:
-    """The scalar fast path (guarded by rt.NUMBERS / rt.numbers): nothing large."""
-    first = body[0] if body else None
-    return isinstance(first, gast.If) and "NUMBERS" in ir.unparse(first.test) \
-        or isinstance(first, gast.If) and "rt.numbers" in ir.unparse(first.test)
 
 
 def _top_assigned(body) -> set:

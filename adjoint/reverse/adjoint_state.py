@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 import gast
 
+from .. import runtime as rt
 from ..codegen import ir
 
-FRESH_CALLS = {"rt.matmul_ga", "rt.matmul_gb", "rt.dot_ga", "rt.dot_gb",
-               "rt.getitem_grad", "rt.mean_grad", "rt.max_grad", "rt.zeros_like",
-               # container adjoints with fresh elements (runtime_containers.py):
-               "rt.unstack", "rt.concatenate_grad", "rt.vstack_grad", "rt.hstack_grad",
-               "rt.sum_list_grad", "rt.copy"}
+FRESH_CALLS = {rt.matmul_ga, rt.matmul_gb, rt.dot_ga, rt.dot_gb, rt.getitem_grad,
+               rt.mean_grad, rt.max_grad, rt.zeros_like,
+               # container adjoints with fresh elements (runtime/containers.py):
+               rt.unstack, rt.concatenate_grad, rt.vstack_grad, rt.hstack_grad,
+               rt.sum_list_grad, rt.copy}
 
 
 @dataclass
@@ -50,16 +51,16 @@ def fresh(expr) -> bool:
     if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant)):
         return True
     if isinstance(expr, gast.Call):
-        func = ir.dotted(expr.func)
-        if func in FRESH_CALLS:
+        func = ir.helper(expr)
+        if any(func is f for f in FRESH_CALLS):
             return True
-        if func == "rt.unbroadcast":
+        if func is rt.unbroadcast:
             return fresh(expr.args[0])
     return False
 
 
 def is_getitem_grad(expr) -> bool:
-    return isinstance(expr, gast.Call) and ir.dotted(expr.func) == "rt.getitem_grad"
+    return isinstance(expr, gast.Call) and ir.helper(expr) is rt.getitem_grad
 
 
 def accumulate(b: str, expr, state: State, indexed: bool, ints, where,

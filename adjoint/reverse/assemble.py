@@ -12,6 +12,7 @@ import os
 import gast
 
 from . import containers
+from .. import runtime as rt
 from ..codegen import ir
 from ..analysis import zero_dim, recording
 from .adjoint_state import State
@@ -72,7 +73,7 @@ def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
         return [gen]
     numbers, vectors, assumed = found
     fast = sweep(rev, body, assumed, ctx, value, numbers)
-    if _calls(fast, "rt.unbroadcast"):
+    if _calls(fast, rt.unbroadcast):
         return [gen]
     fast.name, gen.name = gen.name, gen.name + "_arrays"
     a = rev.source.tree.args
@@ -91,14 +92,14 @@ def _numbers_version(rev, body, locals_, general):
     a time, `cases[day]`); None when that cannot be shown or changes nothing."""
     names = params(rev.source.tree)
     active = rev.activity.varied & rev.activity.useful
-    data = zero_dim.only_indexed(body, set(names) & _subscripted(body))  # (cheap first)
+    data = zero_dim.only_indexed(body, set(names) & _subscripted(body), rev.source)
     vectors = [p for p in names if p in data]
     numbers = [p for p in names if p not in vectors]
     assumed = zero_dim.analyze(body, rev.source, locals_, assumed=numbers, vectors=vectors,
                               tapes=rev.tapes)
     others = active - _packs(body) - set(vectors)  # (tuples of numbers and vectors
     # need no unbroadcast: their adjoints are built item by item)
-    if not (numbers or vectors) or not _calls(general, "rt.unbroadcast") \
+    if not (numbers or vectors) or not _calls(general, rt.unbroadcast) \
             or not others <= assumed:
         return None
     return numbers, vectors, assumed
@@ -126,8 +127,9 @@ def _numbers_test(numbers, vectors, negate=False) -> str:
     return (" or " if negate else " and ").join(tests)
 
 
-def _calls(fn, name: str) -> bool:
-    return any(isinstance(n, gast.Call) and ir.dotted(n.func) == name for n in ir.nodes(fn))
+def _calls(fn, helper) -> bool:
+    """Whether `fn` calls the runtime function `helper` (by identity)."""
+    return any(isinstance(n, gast.Call) and ir.helper(n) is helper for n in ir.nodes(fn))
 
 
 def record(rev: Reverse, body, source, namer, names=None) -> recording.Saves:
@@ -150,9 +152,9 @@ def assemble(rev: Reverse, source, body, ctx: Context, value: bool) -> gast.Func
     where = f"{os.path.basename(source.filename)}:{source.where().lineno}"
     out = []
     out_name = _grad_out_name(rev)
-    rev.final = None
+    rev.final = rev.seed_name = None
     if rev.activity.active(result):
-        bres = rev.adjoint(result)
+        bres = rev.seed_name = rev.adjoint(result)  # (the seed, as the marks name it)
         if result in rev.scalar:  # a proven number: nothing to check, 1.0 by default
             seed = gast.parse(f"1.0 if {out_name} is None else {out_name}",
                               mode="eval").body
@@ -239,7 +241,7 @@ def _pair(rev, source, body, callee, tape, grad) -> tuple:
         rev.scalar = assumed
         fast = _backward(rev, body, callee, grad)
         rev.scalar = frozenset()
-        if not _calls(fast, "rt.unbroadcast"):
+        if not _calls(fast, rt.unbroadcast):
             test = gast.parse(_numbers_test(numbers, vectors), mode="eval").body
             back = [gast.copy_location(gast.If(test=test, body=fast, orelse=[]),
                                        source.tree)] + back  # (the def line's comment)

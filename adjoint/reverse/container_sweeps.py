@@ -13,6 +13,7 @@ import copy
 
 import gast
 
+from .. import runtime as rt
 from ..codegen import ir
 from .adjoint_state import State, accumulate
 from .containers import appended, ir_names, mutated, popped
@@ -147,7 +148,7 @@ def forward_write(fwd, stmt) -> list:
     target = gast.Subscript(value=ir.name(fwd.tangent(obj)),
                             slice=copy.deepcopy(stmt.targets[0].slice), ctx=gast.Store())
     value = fwd.tangent_of(stmt.value)
-    if isinstance(value, gast.Call) and ir.dotted(value.func) == "rt.zeros_like":
+    if isinstance(value, gast.Call) and ir.helper(value) is rt.zeros_like:
         value = ir.const(0.0)
     tan = gast.Assign(targets=[target], value=value, type_comment=None)
     return [stmt, gast.copy_location(tan, stmt)]

@@ -15,10 +15,12 @@ the caller's arrays, lists and dicts are never changed.
 """
 from __future__ import annotations
 
-import functools
+import builtins
 
 import gast
+import numpy as np
 
+from .. import runtime as rt
 from ..codegen import ir
 from .adjoint_state import _basic_index
 from ..errors import UnsupportedSyntaxError
@@ -26,8 +28,11 @@ from ..codegen.naming import describe
 from ..analysis.primitives import Prim
 
 # Rules whose list-valued argument makes the variable bound to it a container.
-LIST_ARGS = {"numpy.stack", "numpy.concatenate", "numpy.vstack", "numpy.hstack", "sum"}
-WALKED = {"rt.dict_items", "rt.dict_values", "rt.as_sequence"}  # a container walked
+# Functions (matched by identity) whose list-valued argument makes the variable bound to
+# it a container; NumPy's conversions, which read a list as one array; containers walked.
+LIST_ARGS = (np.stack, np.concatenate, np.vstack, np.hstack, builtins.sum)
+CONVERSIONS = (np.array, np.asarray, np.asanyarray, np.ascontiguousarray)
+WALKED = (rt.dict_items, rt.dict_values, rt.as_sequence)
 
 
 def read_by_numpy(body, names, prim_of) -> set:
@@ -38,17 +43,19 @@ def read_by_numpy(body, names, prim_of) -> set:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
                 and not is_write(stmt):
             prim = prim_of(stmt)
-            if prim.kind == "rule" and array_like(prim.rule.name):
+            if prim.kind == "rule" and array_like(prim.rule):
                 found |= {n.id for _, n in prim.args if isinstance(n, gast.Name)}
     return found & set(names)
 
 
-@functools.lru_cache(maxsize=None)
-def array_like(name: str) -> bool:
-    """A NumPy function reading its arguments as arrays (not one made for lists)."""
-    return name.startswith("numpy.") and name not in LIST_ARGS \
-        and name not in ("numpy.array", "numpy.asarray", "numpy.asanyarray",
-                         "numpy.ascontiguousarray")
+def array_like(rule) -> bool:
+    """A NumPy function reading its arguments as arrays (not one made for lists). (The
+    registry names a rule after its function's module: `numpy.` is NumPy's.)"""
+    return rule.name.startswith("numpy.") and not _among(rule.fn, LIST_ARGS + CONVERSIONS)
+
+
+def _among(fn, functions) -> bool:
+    return any(fn is f for f in functions)
 
 
 def is_write(stmt) -> bool:
@@ -112,7 +119,7 @@ def lower_restores(body) -> None:
     for k, stmt in enumerate(body):
         call = getattr(stmt, "value", None)
         if isinstance(stmt, gast.Expr) and isinstance(call, gast.Call) \
-                and ir.dotted(call.func) == "rt.restore" and len(call.args) == 3 \
+                and ir.helper(call) is rt.restore and len(call.args) == 3 \
                 and all(isinstance(a, gast.Name) for a in (call.args[0], call.args[2])):
             obj, index, value = call.args
             target = gast.Subscript(value=obj, slice=index, ctx=gast.Store())
@@ -162,13 +169,14 @@ def plan(rev, body, params) -> None:
         prim = rev.prim(stmt)
         if prim.kind == "pack":  # Params(W=w, b=b): a record (analysis/records.py)
             shaped.add(target)
-        if prim.kind == "rule" and prim.rule.name == "getattr":  # p.W: p is a record
+        fn = prim.rule.fn if prim.kind == "rule" else None
+        if fn is builtins.getattr:  # p.W: p is a record
             shaped |= {v for _, v in prim.diff_inputs()}
-        if prim.kind == "rule" and prim.rule.name in LIST_ARGS:
+        if _among(fn, LIST_ARGS):
             shaped |= {v for _, v in prim.diff_inputs()}
-        if prim.kind == "rule" and prim.rule.name in WALKED:  # d.items(), for k in d
+        if _among(fn, WALKED):  # d.items(), for k in d
             shaped |= {v.id for _, v in prim.args if isinstance(v, gast.Name)}
-        if prim.kind == "rule" and prim.rule.name == "rt.dict_get":  # p.get("w", 1.0)
+        if fn is rt.dict_get:  # p.get("w", 1.0)
             d = dict(prim.args).get("d")
             if isinstance(d, gast.Name):
                 shaped.add(d.id)
@@ -218,7 +226,7 @@ def _copies(body, names: set) -> set:
     for stmt in walk(body):
         if isinstance(stmt, gast.Assign) and not is_write(stmt):
             value = stmt.value
-            if isinstance(value, gast.Call) and ir.dotted(value.func) == "rt.copy" \
+            if isinstance(value, gast.Call) and ir.helper(value) is rt.copy \
                     and len(value.args) == 1:
                 value = value.args[0]
             if isinstance(value, gast.Name):

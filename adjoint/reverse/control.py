@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gast
 
+from .. import runtime as rt
 from ..codegen import ir
 from .adjoint_state import State
 
@@ -101,7 +102,7 @@ def _copied(stmts) -> set:
     found = set()
     for sub in ir.statements(stmts):
         if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Call) \
-                and ir.dotted(sub.value.func) == "rt.copy" and len(sub.value.args) == 1 \
+                and ir.helper(sub.value) is rt.copy and len(sub.value.args) == 1 \
                 and isinstance(sub.value.args[0], gast.Name) \
                 and isinstance(sub.targets[0], gast.Name) \
                 and sub.targets[0].id == sub.value.args[0].id:

@@ -7,6 +7,7 @@ import inspect
 import gast
 
 from . import containers
+from .. import runtime as rt
 from ..codegen import ir
 from ..codegen.template import names_in
 from ..analysis.recording import Saves
@@ -142,9 +143,9 @@ class Planning:
 
 
 # helpers that read one argument only for its shape and float type (they accept the
-# rt.Shape saved in its place): rt.<name> -> that argument's position. (rt.zeros_like
-# is not one: of a container it makes a container.)
-SHAPE_READERS = {"unbroadcast": 1, "sum_grad": 1, "mean_grad": 1}
+# rt.Shape saved in its place) -> that argument's position. (rt.zeros_like is not
+# one: of a container it makes a container.)
+SHAPE_READERS = {rt.unbroadcast: 1, rt.sum_grad: 1, rt.mean_grad: 1}
 
 
 def _shape_and_value_reads(expr) -> tuple[set, set]:
@@ -155,12 +156,8 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr in SHAPE_READERS \
-                and len(node.args) > SHAPE_READERS[node.func.attr] \
-                and isinstance(node.func.value, gast.Name) and node.func.value.id == "rt" \
-                and isinstance(node.args[SHAPE_READERS[node.func.attr]], gast.Name):
-            k = SHAPE_READERS[node.func.attr]
+        elif isinstance(node, gast.Call) and _shape_argument(node) is not None:
+            k = _shape_argument(node)
             shapes.add(node.args[k].id)
             stack.extend(node.args[:k] + node.args[k + 1:] + node.keywords)
         elif isinstance(node, gast.Name):
@@ -168,6 +165,13 @@ def _shape_and_value_reads(expr) -> tuple[set, set]:
         elif isinstance(node, gast.AST):
             stack.extend(getattr(node, f) for f in node._fields)
     return shapes, values
+
+
+def _shape_argument(call):
+    """The position of the argument a shape reader reads only the shape of, or None."""
+    k = SHAPE_READERS.get(ir.helper(call)) if isinstance(call.func, gast.Attribute) else None
+    return k if k is not None and len(call.args) > k \
+        and isinstance(call.args[k], gast.Name) else None
 
 
 def _holds_saves(stmt, saves: Saves) -> bool:

@@ -135,7 +135,7 @@ class Reverse(Planning, ControlFlow):
         # a NumPy function given a list reads it as an array: so does its adjoint,
         # which goes back to the list as one piece per element (rt.cast_grad)
         lists = {p for p, n in args.items() if isinstance(n, gast.Name)
-                 and n.id in self.lists} if self.lists and containers.array_like(prim.rule.name) \
+                 and n.id in self.lists} if self.lists and containers.array_like(prim.rule) \
             else ()
         mine = args[param]
         for p in lists:

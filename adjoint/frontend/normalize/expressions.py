@@ -138,8 +138,7 @@ class Expressions:
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr,
                                   ctx=gast.Load())
         elif not self.is_static(func) and not (
-                isinstance(func, gast.Name) and (func.id in ("_push", "_pop")
-                                                 or func.id in self.source.nested)):
+                isinstance(func, gast.Name) and func.id in self.source.nested):
             self.fail(node, *self._uncallable(func))
         args = [self.argument(a, out) for a in node.args]
         keywords = []
