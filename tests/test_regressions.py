@@ -229,3 +229,24 @@ def test_lambda_passed_to_a_library_function_is_a_clear_error(tmp_path):
     with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
         adjoint.grad(mod.f)
     assert "library_callback.py:2" in str(info.value) and "lambda" in str(info.value)
+
+
+# ---- generated code is recognised by the compiler's marks ---------------------------
+def _functions(source: str) -> dict:
+    """name -> text of each function of a generated module."""
+    out = {}
+    for part in source.split("\ndef ")[1:]:
+        out[part.split("(")[0]] = part
+    return out
+
+
+def test_a_gradients_seed_inside_a_helper_is_forward_code():
+    """A gradient called by the differentiated function holds its own rt.seed: in the
+    helper's forward function that is forward code (it was taken for the adjoint
+    sweep's start: its values were freed there and its comments said 'grad of')."""
+    fns = _functions(adjoint.grad(rc.zero_into_helper_result).source)
+    fwd = [text for name, text in fns.items() if "_fwd_" in name]
+    code = ["\n".join(ln for ln in t.splitlines() if not ln.strip().startswith("#"))
+            for t in fwd]
+    assert fwd and all("grad of line" not in t for t in fwd)
+    assert all("del " not in c and c.count("rt.shapes(") <= 1 for c in code)
