@@ -250,3 +250,16 @@ def test_a_gradients_seed_inside_a_helper_is_forward_code():
             for t in fwd]
     assert fwd and all("grad of line" not in t for t in fwd)
     assert all("del " not in c and c.count("rt.shapes(") <= 1 for c in code)
+
+
+def test_a_value_times_itself_stays_a_product():
+    """x * x of a Python float beyond ~1e154 is inf, where x ** 2 raises OverflowError;
+    its gradient is one term, g * (2 * x)."""
+    x = 1e160
+    value, g = adjoint.value_and_grad(rc.square_by_product)(x)
+    assert value == math.inf and g == pytest.approx(1e160 + 1.0)
+    _, tangent = adjoint.jvp(rc.square_by_product)(x, 1.0)
+    assert tangent == pytest.approx(1e160 + 1.0)
+    src = adjoint.grad(rc.square_by_product).source
+    assert "x * x" in src and "x ** 2" not in src and "(2 * x)" in src
+    assert_grad_matches(adjoint.grad(rc.square_by_product), rc.square_by_product, [0.7])

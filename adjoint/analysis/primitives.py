@@ -17,6 +17,7 @@ from ..codegen import ir
 from ..context import Source
 from ..errors import NoGradientRuleError
 from ..rules import NonDiff, Rule, lookup, lookup_attribute, lookup_method
+from ..rules.operators import SQUARE
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
@@ -79,6 +80,9 @@ def classify(value, source: Source, locals_: set[str]) -> Prim:
     if isinstance(value, gast.Constant):
         return Prim("const", value)
     if isinstance(value, gast.BinOp):
+        if isinstance(value.op, gast.Mult) and isinstance(value.left, gast.Name) \
+                and isinstance(value.right, gast.Name) and value.left.id == value.right.id:
+            return Prim("rule", value, SQUARE, (("x", value.left),))  # x * x
         return _apply(lookup(BINOPS[type(value.op)]), value, [value.left, value.right], [])
     if isinstance(value, gast.UnaryOp):
         return _apply(lookup(UNOPS[type(value.op)]), value, [value.operand], [])

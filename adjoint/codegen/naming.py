@@ -84,7 +84,10 @@ def describe(expr) -> str | None:
         a, b = _atom(expr.left), _atom(expr.right)
         return f"{a}_{b}" if a and b else None
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Pow) \
-            and isinstance(expr.right, gast.Constant) and expr.right.value == 2:
+            and isinstance(expr.right, gast.Constant) and expr.right.value == 2 \
+            or isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult) \
+            and isinstance(expr.left, gast.Name) and isinstance(expr.right, gast.Name) \
+            and expr.left.id == expr.right.id:  # x ** 2 and x * x: x_sq
         a = _atom(expr.left)
         return f"{a}_sq" if a else None
     if isinstance(expr, gast.Attribute):

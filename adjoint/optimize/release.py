@@ -93,9 +93,9 @@ def _elementwise_of(value):
     number = (lambda n: isinstance(n, gast.Constant) and type(n.value) in (int, float))
     if isinstance(value, gast.BinOp) and type(value.op) in ELEMENTWISE_OPS:
         sides = [value.left, value.right]
-        names = [n for n in sides if isinstance(n, gast.Name)]
+        names = {n.id for n in sides if isinstance(n, gast.Name)}  # (x * x: one array)
         if len(names) == 1 and all(isinstance(n, gast.Name) or number(n) for n in sides):
-            return names[0].id
+            return names.pop()
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)) \
             and isinstance(value.operand, gast.Name):
         return value.operand.id

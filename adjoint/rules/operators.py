@@ -1,7 +1,7 @@
 """Rules for Python's operators (`a + b`, `-x`, `a @ b`, `x[i]`, `x.T`)."""
 import operator
 
-from .registry import attribute, binary, defrule, nondiff
+from .registry import Rule, attribute, binary, defrule, nondiff, parse_signature
 
 # ---- arithmetic --------------------------------------------------------------
 binary(operator.add, "1", "1")
@@ -10,6 +10,10 @@ binary(operator.mul, "b", "a")
 binary(operator.truediv, "1.0 / b", "-ans / b")
 binary(operator.pow, "b * a ** (b - 1 + (b == 0))", "rt.log_or_zero(a) * ans")
 binary(operator.mod, "1", "-np.floor(a / b)")  # as np.remainder (Python's % floors)
+# `x * x`, one variable by itself: one adjoint term instead of two (g * x + g * x),
+# chosen by classify for that form (not registered: `*` of two values keeps mul's)
+SQUARE = Rule(operator.mul, "operator.mul", parse_signature("x"), {"x": "g * (2 * x)"},
+              {"x": "dx * (2 * x)"}, False, True)
 defrule(operator.neg, "x", x="-g", jvp={"x": "-dx"})
 defrule(operator.pos, "x", x="g", jvp={"x": "dx"})
 

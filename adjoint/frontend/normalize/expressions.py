@@ -49,11 +49,8 @@ class Expressions:
 
     def expr_BinOp(self, node, out):
         left, right = self.atom(node.left, out), self.atom(node.right, out)
-        if isinstance(node.op, gast.Mult) and isinstance(left, gast.Name) \
-                and isinstance(right, gast.Name) and left.id == right.id:
-            # x * x is x ** 2 (NumPy computes both as square, bit for bit): one
-            # adjoint term, g * (2 * x), instead of two
-            return gast.BinOp(left=left, op=gast.Pow(), right=gast.Constant(2, None))
+        # (x * x stays a product: for a Python float beyond 1e154, x ** 2 raises
+        # OverflowError where x * x is inf; its rule is primitives.SQUARE)
         return gast.BinOp(left=left, op=node.op, right=right)
 
     def expr_UnaryOp(self, node, out):
