@@ -67,6 +67,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     normal, namer, locals_ = front_end(source, ctx)
     if source.generated:
         containers.lower_restores(normal.body)
+        containers.copy_taken_stacks(normal.body, params(source.tree))
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     hidden_writes.check(source, act.varied, normal.body)
@@ -114,6 +115,7 @@ def compile_callee(callee, program) -> None:
     normal, namer, locals_ = front_end(source, taken=program.taken)
     if source.generated:
         containers.lower_restores(normal.body)
+        containers.copy_taken_stacks(normal.body, params(source.tree))
     act = activity.analyze(normal, source, callee.wrt, locals_)
     hidden_writes.check(source, act.varied, normal.body)
     hidden_writes.check_parameters(source, normal.body, params(source.tree))

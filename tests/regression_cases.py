@@ -283,3 +283,26 @@ def picked_at_run_time(x, key):
 def square_by_product(x):
     y = x * x
     return y * 0.5 + x
+
+
+# ---- a gradient differentiated again: its helpers' tapes are left as they were -------
+C2 = np.array([-0.97, 0.18])
+
+
+def _pushes_in_a_loop(p2, p3):
+    y = (0.17 * C2).copy()
+    for i in range(3):
+        y[:2] += 0.5
+    return p2 * 0.5
+
+
+def helper_tape_popped_twice(a, b):
+    xs = [_pushes_in_a_loop(a, np.full((2,), b)), b]
+    b, a = a, b
+    return np.sum(xs[1])
+
+
+def dict_entry_overwritten(W, a):
+    d = {"c": 0.5, "w": np.tile(a, 2) * W[0, 0]}
+    d["w"] = 0.5
+    return d["c"] * a + np.sum(W)

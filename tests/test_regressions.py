@@ -263,3 +263,23 @@ def test_a_value_times_itself_stays_a_product():
     src = adjoint.grad(rc.square_by_product).source
     assert "x * x" in src and "x ** 2" not in src and "(2 * x)" in src
     assert_grad_matches(adjoint.grad(rc.square_by_product), rc.square_by_product, [0.7])
+
+
+def test_second_order_through_a_helper_whose_stack_is_on_its_tape():
+    """grad(grad(f)): the helper's backward function pops the stack its tape carries,
+    which the new sweep's reverse of the helper's forward function pops too (it was
+    emptied first: pop from empty list)."""
+    f, args = rc.helper_tape_popped_twice, [-0.5, 0.9]
+    for i in (0, 1):
+        g = adjoint.grad(f, wrt=i)
+        gg = adjoint.grad(g, wrt=i)(*args)
+        want = numerical_grad(lambda *a: g(*a), args, i)
+        np.testing.assert_allclose(gg, want, rtol=1e-5, atol=1e-6)
+
+
+def test_zero_of_an_overwritten_dict_entry_has_its_shape():
+    """by['w'] = 0.0 replaced an array entry of a dict's adjoint by a number, which
+    np.tile's rule then could not reshape."""
+    args = [R.normal(size=(2, 3)), 0.35]
+    assert_grad_matches(adjoint.grad(rc.dict_entry_overwritten, wrt=(0, 1)),
+                        rc.dict_entry_overwritten, args, wrt=(0, 1))

@@ -39,9 +39,22 @@ def _index_value(index):
 
 # ---- the adjoint sweep -------------------------------------------------------------
 def backward_write(rev, stmt, state: State) -> list:
-    """Reverse of `y[i] = v`: v's adjoint is by[i]; by[i] is zeroed; y[i] restored."""
+    """Reverse of `y[i] = v`: v's adjoint is by[i]; by[i] is zeroed; y[i] restored.
+    In an array, zero is the number 0.0 written into the item; in a list or dict it
+    replaces the entry, so it is zeros shaped like the item restored (Reverse.zeros)."""
     obj, index, value = stmt.targets[0].value.id, stmt.targets[0].slice, stmt.value
+    name = rev.writes[stmt]
+    old = ir.call(rev.stack.pop) if name is None else ir.name(name)
     out = []
+    if obj in rev.dicts or obj in rev.lists:  # (the item restored shapes the zero)
+        if name is None:
+            if stmt not in rev.popped:
+                rev.popped[stmt] = rev.namer.fresh(f"_{obj.lstrip('_')}_item")
+            out.append(ir.assign(rev.popped[stmt], old, stmt))
+            old = ir.name(rev.popped[stmt])
+        zero = ir.call("rt.zeros_like", ir.clone(old))
+    else:
+        zero = ir.const(0.0)
     if rev.activity.active(obj):
         by = rev.adjoint(obj)
         if by in state.defined:
@@ -52,12 +65,10 @@ def backward_write(rev, stmt, state: State) -> list:
                                       value.id in rev.indexed, rev.ints, stmt,
                                       rev.program.in_place))
             out += _own(by, state, stmt)
-            zero = gast.Subscript(value=ir.name(by), slice=copy.deepcopy(index),
+            item = gast.Subscript(value=ir.name(by), slice=copy.deepcopy(index),
                                   ctx=gast.Store())
-            out.append(gast.copy_location(gast.Assign(targets=[zero], value=ir.const(0.0),
+            out.append(gast.copy_location(gast.Assign(targets=[item], value=zero,
                                                       type_comment=None), stmt))
-    name = rev.writes[stmt]
-    old = ir.call(rev.stack.pop) if name is None else ir.name(name)
     if obj in rev.dicts or getattr(stmt, "restore", False):
         out.append(ir.expr_stmt(ir.call("rt.restore", ir.name(obj), _index_value(index),
                                         old), stmt))
