@@ -306,3 +306,24 @@ def dict_entry_overwritten(W, a):
     d = {"c": 0.5, "w": np.tile(a, 2) * W[0, 0]}
     d["w"] = 0.5
     return d["c"] * a + np.sum(W)
+
+
+# ---- a helper is never let change its caller's arrays ---------------------------------
+def _bump(q, p):
+    q += p
+    return np.sum(q)
+
+
+def dead_helper_updating_its_argument(x, y):
+    t = _bump(y, x)  # the result is never read
+    return np.sum(x * y)
+
+
+def _overwrite_first(q, v):
+    q[0] = v
+    return 0.0
+
+
+def dead_helper_writing_an_input(x, y):
+    t = _overwrite_first(y, 1.0)
+    return np.sum(x * y)

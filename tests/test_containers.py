@@ -394,7 +394,7 @@ HELPER = "def scale_first(v):\n    v[0] = v[0] * 2.0\n    return v\n\n"
      "a view of y"),
     ("y = x.copy()\n    scale_first(y)\n    return np.sum(y * y)", "scale_first(y) writes"),
     ("y = x.copy()\n    z = scale_first(y)\n    return np.sum(z * z)",
-     "writes into its parameter v"),
+     "scale_first(y) writes"),
     # two names for one array (aliases.py): NumPy changes both, adjoint would not
     ("y = x.copy()\n    z = y\n    z *= 3.0\n    return np.sum(y * x)",
      "z and y name the same array"),

@@ -283,3 +283,21 @@ def test_zero_of_an_overwritten_dict_entry_has_its_shape():
     args = [R.normal(size=(2, 3)), 0.35]
     assert_grad_matches(adjoint.grad(rc.dict_entry_overwritten, wrt=(0, 1)),
                         rc.dict_entry_overwritten, args, wrt=(0, 1))
+
+
+def test_a_dead_helpers_update_does_not_change_the_callers_array():
+    """A helper whose result is dead ran as the user's own function: its `q += p`
+    changed the array given to the gradient (and the gradient missed it); it runs as
+    a compiled copy, where `q += p` rebinds q as in the helper's own gradient."""
+    x, y = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    before = y.copy()
+    g = adjoint.grad(rc.dead_helper_updating_its_argument)(x, y)
+    np.testing.assert_array_equal(y, before)
+    np.testing.assert_allclose(g, before)  # d/dx sum(x * y), y as adjoint reads q += p
+
+
+def test_a_helper_writing_into_an_input_is_refused():
+    with pytest.raises(adjoint.UnsupportedSyntaxError) as info:
+        adjoint.grad(rc.dead_helper_writing_an_input)
+    assert "_overwrite_first(y) writes into y" in str(info.value)
+    assert "regression_cases.py" in str(info.value)

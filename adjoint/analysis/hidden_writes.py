@@ -81,6 +81,10 @@ def _calls(stmt):
 
 def _check_call(source, varied, stmt, call, methods) -> None:
     if not _names(call) & varied:
+        what, hint = _writing_callee(source, call, only_parameters=True)
+        if what is not None:  # (the caller's own object changes: never)
+            raise UnsupportedSyntaxError(f"{what}, which adjoint does not reverse "
+                                         f"({source.name})", source.where(stmt), hint=hint)
         return
     what = None
     func = call.func
@@ -103,7 +107,7 @@ def _check_call(source, varied, stmt, call, methods) -> None:
             if ufunc_at:  # (np.add.at itself is an item write: frontend/normalize)
                 hint = ("np.add.at is differentiated (np.subtract.at(a, i, b) is "
                         "np.add.at(a, i, -b)); for a product, write the items: y[i] = y[i] * v")
-    if what is None and isinstance(stmt, gast.Expr):
+    if what is None:  # (its result used or not: the write is hidden in the call)
         what, hint = _writing_callee(source, call)
     if what is not None:
         raise UnsupportedSyntaxError(
@@ -111,9 +115,10 @@ def _check_call(source, varied, stmt, call, methods) -> None:
             source.where(stmt), hint=hint)
 
 
-def _writing_callee(source, call):
-    """(message, hint) when `f(y)`, its result unused, calls a function of the user's
-    that writes into the parameter `y` is passed as; else (None, None)."""
+def _writing_callee(source, call, only_parameters=False):
+    """(message, hint) when `f(y)` calls a function of the user's that writes into the
+    parameter `y` is passed as (before rebinding it); else (None, None). With
+    `only_parameters`, only when `y` is a parameter of the function differentiated."""
     func = call.func
     node = None
     if isinstance(func, gast.Name) and func.id in source.nested:
@@ -130,8 +135,11 @@ def _writing_callee(source, call):
         return None, None
     a = node.args
     names = [p.id for p in a.posonlyargs + a.args]
+    mine = {p.id for p in source.tree.args.posonlyargs + source.tree.args.args
+            + source.tree.args.kwonlyargs}
     for arg, param in zip(call.args, names):
-        if isinstance(arg, gast.Name) and param in _written(node):
+        if isinstance(arg, gast.Name) and param in written_parameters(node)[0] \
+                and (arg.id in mine or not only_parameters):
             return (f"{ir.unparse(func)}({arg.id}) writes into {arg.id} in place",
                     f"make {ir.unparse(func)} return the new value ({param} = "
                     f"{param}.copy(); ...; return {param}) and assign it: {arg.id} = "
@@ -139,20 +147,34 @@ def _writing_callee(source, call):
     return None, None
 
 
-def _written(fn) -> set:
-    """Names a function (raw syntax tree) writes items of or mutates with a method."""
-    out = set()
-    for node in gast.walk(fn):
-        targets = node.targets if isinstance(node, gast.Assign) else \
-            [node.target] if isinstance(node, gast.AugAssign) else []
-        for t in targets:
-            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
-                out.add(t.value.id)
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and isinstance(node.func.value, gast.Name) \
-                and node.func.attr in METHODS | {"append"}:
-            out.add(node.func.value.id)
-    return out
+def written_parameters(fn) -> tuple[set, set]:
+    """(parameters a function, as a raw syntax tree, writes items of or changes with a
+    method; parameters it updates with an augmented assignment, `q += p`, in place for
+    an array), before it rebinds them, in the order of its text."""
+    params = {p.id for p in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    rebound, written, updated = set(), set(), set()
+    for stmt in ir.statements(fn.body):  # (depth first: the order of the text)
+        part = stmt.test if isinstance(stmt, (gast.If, gast.While)) else \
+            stmt.iter if isinstance(stmt, gast.For) else stmt
+        items, augmented = set(), set()
+        for sub in gast.walk(part):
+            targets = sub.targets if isinstance(sub, gast.Assign) else \
+                [sub.target] if isinstance(sub, gast.AugAssign) else []
+            for t in targets:
+                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                    items.add(t.value.id)
+            if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name):
+                augmented.add(sub.target.id)
+            if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) \
+                    and isinstance(sub.func.value, gast.Name) \
+                    and sub.func.attr in METHODS | {"append"}:
+                items.add(sub.func.value.id)
+        written |= items - rebound
+        updated |= augmented - rebound
+        if isinstance(stmt, (gast.Assign, gast.For)):
+            rebound |= ir.stored_names(stmt.targets if isinstance(stmt, gast.Assign)
+                                       else stmt.target)
+    return written & params, updated & params
 
 
 def _is_in(fn, group) -> bool:

@@ -233,11 +233,12 @@ class Forward:
         """A user function: `y, dy = jvp_f_dx(a, b, d_x=da)`; a nested function
         (or specialised one) nothing differentiates runs as its primal copy."""
         from ..analysis.function_args import call_arguments
+        from ..reverse.planning import updates_parameters
         target, call = stmt.targets[0].id, stmt.value
         args, keywords = call_arguments(prim.callee, call)
         inputs = [(p, v) for p, v in prim.diff_inputs() if self.active(v)]
         if not (self.active(target) and inputs):
-            if not inspect.isfunction(prim.callee):  # (a Nested, a Specialized)
+            if not inspect.isfunction(prim.callee) or updates_parameters(prim.callee):
                 primal = gast.Call(func=ir.name(self.program.primal(prim.callee)),
                                    args=args, keywords=keywords)
                 stmt = ir.assign(target, primal, stmt)

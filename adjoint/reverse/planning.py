@@ -109,7 +109,9 @@ class Planning:
         call = stmt.value
         args, keywords = call_arguments(prim.callee, call)
         if not (self.activity.active(target) and active):
-            if not inspect.isfunction(prim.callee):  # (a Nested, a Specialized)
+            if not inspect.isfunction(prim.callee) or updates_parameters(prim.callee):
+                # (a Nested, a Specialized; a function whose `q += p` would change
+                # the caller's array: its copy rebinds q, as its pair would)
                 copy = self.program.primal(prim.callee)
                 new = gast.Call(func=ir.name(copy), args=args, keywords=keywords)
                 return [ir.assign(target, new, stmt)]
@@ -140,6 +142,14 @@ class Planning:
         return [call], [(v, ir.name(t)) for (_, v), t in zip(active, temps)]
 
     # ---- the forward sweep -------------------------------------------------------
+
+
+def updates_parameters(fn) -> bool:
+    """Whether a function of the user's updates a parameter with an augmented
+    assignment (`q += p`), in place when the caller passes an array."""
+    from ..analysis.function_args import source_tree
+    from ..analysis.hidden_writes import written_parameters
+    return bool(written_parameters(source_tree(fn))[1])
 
 
 # helpers that read one argument only for its shape and float type (they accept the
