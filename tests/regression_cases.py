@@ -315,7 +315,7 @@ def _bump(q, p):
 
 
 def dead_helper_updating_its_argument(x, y):
-    t = _bump(y, x)  # the result is never read
+    _ = _bump(y, x)  # the result is never read
     return np.sum(x * y)
 
 
@@ -325,5 +325,5 @@ def _overwrite_first(q, v):
 
 
 def dead_helper_writing_an_input(x, y):
-    t = _overwrite_first(y, 1.0)
+    _ = _overwrite_first(y, 1.0)
     return np.sum(x * y)
