@@ -65,9 +65,7 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
     ctx = Context(source, resolve_wrt(source, wrt), optimize_,
                   wrt_tuple=isinstance(wrt, (tuple, list)))
     normal, namer, locals_ = front_end(source, ctx)
-    if source.generated:
-        containers.lower_restores(normal.body)
-        containers.copy_taken_stacks(normal.body, params(source.tree))
+    _generated_code(source, normal)
     act = activity.analyze(normal, source, ctx.wrt, locals_)
     ctx.stages["activity"] = act.dump()
     hidden_writes.check(source, act.varied, normal.body)
@@ -113,9 +111,7 @@ def compile_callee(callee, program) -> None:
     """The forward/backward pair of a function called by the one differentiated."""
     source = callee.source
     normal, namer, locals_ = front_end(source, taken=program.taken)
-    if source.generated:
-        containers.lower_restores(normal.body)
-        containers.copy_taken_stacks(normal.body, params(source.tree))
+    _generated_code(source, normal)
     act = activity.analyze(normal, source, callee.wrt, locals_)
     hidden_writes.check(source, act.varied, normal.body)
     hidden_writes.check_parameters(source, normal.body, params(source.tree))
@@ -137,11 +133,20 @@ def compile_callee(callee, program) -> None:
     program.functions += [(fwd, source), (bwd, source)]
 
 
+def _generated_code(source, normal) -> None:
+    """A gradient differentiated again: its dict restores become writes, and the stack
+    its tape brings is copied before it pops it (containers.py)."""
+    if source.generated:
+        containers.lower_restores(normal.body)
+        containers.copy_taken_stacks(normal.body, params(source.tree))
+
+
 def compile_primal(source, name, program) -> None:
-    """A nested or specialised function nothing differentiates, as `name`: its normal
-    form, calling its own nested functions through their primal copies, and copying
-    on entry a parameter it writes into (the caller's object is never changed)."""
+    """A function nothing differentiates, as `name`: its normal form, calling its own
+    nested functions through their primal copies, and copying on entry a parameter it
+    writes into (the caller's object is never changed)."""
     normal, namer, locals_ = front_end(source, taken=program.taken)
+    _generated_code(source, normal)
     act = activity.analyze(normal, source, (), locals_)
     rev = Reverse(source, act, namer, locals_)
     rev.program = program

@@ -1,6 +1,7 @@
 """Functions for test_regressions.py: each shows a bug of issue #15's classes (callees
 recognised by name, values re-derived instead of recorded, zeros without a shape)."""
 import functools
+import math
 
 import numpy as np
 
@@ -327,3 +328,22 @@ def _overwrite_first(q, v):
 def dead_helper_writing_an_input(x, y):
     _ = _overwrite_first(y, 1.0)
     return np.sum(x * y)
+
+
+def _early_return_in_loop(p):
+    for t in p:
+        if t > 5.0:
+            return (t, 2.0)
+    return (np.mean(p), 2.0)
+
+
+def helper_gradient_dead_in_second_order(a, z):
+    s = 1.0
+    xs = [_early_return_in_loop(a * C2)[1] for k in range(2)]
+    v = -(z * C2)
+    if a > -0.37:
+        for i, t in enumerate(xs):
+            s = math.atan(v.sum())
+    else:
+        a, z = z, 0.5
+    return np.sum(xs[1] * 2) + s

@@ -301,3 +301,14 @@ def test_a_helper_writing_into_an_input_is_refused():
         adjoint.grad(rc.dead_helper_writing_an_input)
     assert "_overwrite_first(y) writes into y" in str(info.value)
     assert "regression_cases.py" in str(info.value)
+
+
+def test_second_order_with_a_helpers_backward_call_inactive():
+    """In grad(grad(f)) the helper's backward function is called for a result nothing
+    differentiates: it ran as it was, popping the stack its tape shares with the
+    helper's forward function, whose reverse then found it empty."""
+    f, args = rc.helper_gradient_dead_in_second_order, [0.0019, 0.042]
+    g = adjoint.grad(f, wrt=1)
+    gg = adjoint.grad(g, wrt=1)(*args)
+    want = numerical_grad(lambda *a: g(*a), args, 1)
+    np.testing.assert_allclose(gg, want, rtol=1e-5, atol=1e-6)

@@ -109,9 +109,11 @@ class Planning:
         call = stmt.value
         args, keywords = call_arguments(prim.callee, call)
         if not (self.activity.active(target) and active):
-            if not inspect.isfunction(prim.callee) or updates_parameters(prim.callee):
+            if not inspect.isfunction(prim.callee) or updates_parameters(prim.callee) \
+                    or generated(prim.callee):
                 # (a Nested, a Specialized; a function whose `q += p` would change
-                # the caller's array: its copy rebinds q, as its pair would)
+                # the caller's array: its copy rebinds q, as its pair would; a
+                # gradient's backward function, which pops the stack on its tape)
                 copy = self.program.primal(prim.callee)
                 new = gast.Call(func=ir.name(copy), args=args, keywords=keywords)
                 return [ir.assign(target, new, stmt)]
@@ -142,6 +144,11 @@ class Planning:
         return [call], [(v, ir.name(t)) for (_, v), t in zip(active, temps)]
 
     # ---- the forward sweep -------------------------------------------------------
+
+
+def generated(fn) -> bool:
+    from ..codegen.emit import generated
+    return generated(fn)
 
 
 def updates_parameters(fn) -> bool:
