@@ -312,3 +312,14 @@ def test_second_order_with_a_helpers_backward_call_inactive():
     gg = adjoint.grad(g, wrt=1)(*args)
     want = numerical_grad(lambda *a: g(*a), args, 1)
     np.testing.assert_allclose(gg, want, rtol=1e-5, atol=1e-6)
+
+
+def test_tangent_of_an_overwritten_dict_entry_has_its_shape():
+    """Forward over reverse: the tangent of a dict entry written with a value that has
+    none was the number 0.0, which reached np.einsum's rule (fuzz seed 547)."""
+    W, v = R.normal(size=(2, 3)), R.normal(size=(2, 3))
+    f = rc.einsum_entry_overwritten
+    hv = adjoint.hessian_vector_product(f)(W, v)
+    g = adjoint.grad(f)
+    want = numerical_grad(lambda x: np.sum(g(x) * v), [W], 0)
+    np.testing.assert_allclose(hv, want, rtol=1e-5, atol=1e-6)

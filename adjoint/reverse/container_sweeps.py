@@ -13,7 +13,6 @@ import copy
 
 import gast
 
-from .. import runtime as rt
 from ..codegen import ir
 from .adjoint_state import State, accumulate
 from .containers import appended, ir_names, mutated, popped
@@ -152,14 +151,14 @@ def forward_prologue(fwd, fn) -> list:
 
 
 def forward_write(fwd, stmt) -> list:
-    """`y[i] = v` and, when y is active, `dy[i] = dv` (the tangent object mirrors y)."""
+    """`y[i] = v` and, when y is active, `dy[i] = dv` (the tangent object mirrors y).
+    A v without a tangent gives rt.zeros_like(v): in a list or dict the entry is
+    replaced, and keeps v's shape (Reverse.zeros); a number costs no array."""
     obj = stmt.targets[0].value.id
     if not fwd.active(obj):
         return [stmt]
     target = gast.Subscript(value=ir.name(fwd.tangent(obj)),
                             slice=copy.deepcopy(stmt.targets[0].slice), ctx=gast.Store())
     value = fwd.tangent_of(stmt.value)
-    if isinstance(value, gast.Call) and ir.helper(value) is rt.zeros_like:
-        value = ir.const(0.0)
     tan = gast.Assign(targets=[target], value=value, type_comment=None)
     return [stmt, gast.copy_location(tan, stmt)]
