@@ -23,7 +23,8 @@ from .codegen.marks import Made
 from .codegen.naming import Namer
 from .frontend.parse import parse
 from .analysis.primitives import resolve
-from .reverse.assemble import params, residuals, scalar_fast_path, split, sweep
+from .reverse.assemble import params, scalar_fast_path, sweep
+from .reverse.pairs import residuals, split
 from .analysis.callees import Program
 from .reverse.sweeps import Reverse
 from .rules import lookup
