@@ -11,7 +11,7 @@ import gast
 
 from .analysis import activity, hidden_writes, zero_dim
 from .frontend.normalize import statements
-from .reverse import containers
+from .reverse import again, containers
 from .codegen import emit, ir
 from .frontend import fence, jumps
 from .forward import tangents as forward
@@ -138,8 +138,8 @@ def _generated_code(source, normal) -> None:
     """A gradient differentiated again: its dict restores become writes, and the stack
     its tape brings is copied before it pops it (containers.py)."""
     if source.generated:
-        containers.lower_restores(normal.body)
-        containers.copy_taken_stacks(normal.body, params(source.tree))
+        again.lower_restores(normal.body)
+        again.copy_taken_stacks(normal.body, params(source.tree))
 
 
 def compile_primal(source, name, program) -> None:

@@ -80,6 +80,33 @@ class ControlFlow:
         out.append(gast.copy_location(loop, stmt))
         return out + restore
 
+    def zeros(self, adjoints, where, state: State, at) -> list:
+        """Zero adjoints where a branch or loop joins paths that did not all define
+        them; the sweep owns them.
+
+        The one representation of "no gradient yet": an adjoint that does not exist
+        is not a value (the first contribution is assigned, `State.defined`); where a
+        join needs one, it is `rt.zeros_like(x)`, zeros of the shape and float type of
+        the value `x` has at that point, so every consumer (rules, runtime helpers,
+        accumulation, a callee's backward function, the second-order sweep) gets an
+        adjoint shaped like its value. Only a value proven 0-d gets the number 0.0.
+        `at`: the statement whose reverse reads `x` here, for TBR (the If, the loop
+        for a zero made before its adjoint loop, its first statement for one made at
+        the end of each pass), so that `x` is restored to the value it had there."""
+        self.zeroed |= set(adjoints)
+        primal = {b: v for v, b in self.adj.items()}
+        out = []
+        for b in sorted(adjoints):
+            state.assign(b, True)
+            v = primal[b]
+            if v in self.scalar and v not in self.indexed and v not in self.shaped:
+                out.append(ir.assign(b, ir.const(0.0), where))
+                continue
+            zero = ir.assign(b, ir.call("rt.zeros_like", ir.name(v)), where)
+            self.zeros_made.append((zero, at, v))
+            out.append(zero)
+        return out
+
     def replay(self, loop: gast.For):
         """The iterations of a range loop, last first: reversed(range(...)), or for a
         loop that may break after n_iter steps, reversed(range(...)[:n_iter])."""
