@@ -353,3 +353,16 @@ def einsum_entry_overwritten(W):
     d = {"a": np.einsum("ij,j->i", W, W[0]), "b": 0.5 * np.sum(W)}
     d["a"] = 0.5
     return d["b"] ** 2
+
+
+# ---- a list's zero adjoint is shaped like the list it stands for ----------------------
+def popped_from_a_literal(p):
+    xs = [0.5, 0.58, np.linalg.det(p + np.eye(3))]
+    s = xs.pop()
+    return s * 2.0 + xs[1]
+
+
+def popped_then_sine(a):
+    xs = [0.5, 0.5, a]
+    s = xs.pop()
+    return math.sin(s)

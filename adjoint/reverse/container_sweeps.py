@@ -98,14 +98,14 @@ def backward_append(rev, stmt, state: State) -> list:
 def backward_pop(rev, stmt, state: State, bv: str | None) -> list:
     """Reverse of `v = xs.pop()`: put v back on xs, and v's adjoint on bxs."""
     xs, v = popped(stmt)
-    out = [ir.expr_stmt(ir.call(f"{xs}.append", ir.name(v)), stmt)]
+    back = ir.expr_stmt(ir.call(f"{xs}.append", ir.name(v)), stmt)
     if not rev.activity.active(xs):
-        return out
-    bxs = rev.adjoint(xs)
-    if bxs not in state.defined:  # the elements still on xs have no adjoint yet
+        return [back]
+    bxs, out = rev.adjoint(xs), []
+    if bxs not in state.defined:  # the elements still on xs have no adjoint yet: zeros
         out.append(ir.assign(bxs, ir.call("rt.zeros_like", ir.name(xs)), stmt))
-        state.assign(bxs, True)
-    out += _own(bxs, state, stmt)
+        state.assign(bxs, True)  # shaped like them, made before v goes back on xs
+    out += [back] + _own(bxs, state, stmt)
     # (v's zero adjoint, shaped like v: Reverse.zeros; v is read here anyway)
     part = ir.name(bv) if bv is not None and bv in state.defined else \
         ir.const(0.0) if v in rev.scalar else ir.call("rt.zeros_like", ir.name(v))
