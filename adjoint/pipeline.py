@@ -221,7 +221,9 @@ def compile_batched(fn, params: dict, fallback=None):
     gen = batch_transform.Transform(source, facts, namer, locals_, params,
                                     fallback).function(normal, name)
     gen = batch_transform.tidy(gen, source)
-    mod = emit.module([(gen, source)] + prog.functions, source, program.doc(source))
+    prog.made[gen.name] = emit.made_of(source.fn)  # (a gradient's seed, batched)
+    mod = emit.module([(gen, source)] + prog.functions, source, program.doc(source),
+                      made=prog.made)
     ctx.stages["batched"] = mod.text
     return emit.load(mod), ctx, mod, facts.result
 

@@ -154,10 +154,10 @@ class Analysis:
             if isinstance(func, gast.Attribute) and not self.binder._is_global(func):
                 return None
             target = resolve(func, self.source.namespace)
-            from ..analysis.primitives import _is_user_function
+            from ..analysis.primitives import is_user_function
             from ..rules import lookup
             if target is None or lookup(target) is not None \
-                    or not _is_user_function(target):
+                    or not is_user_function(target):
                 return None
         args = [self.value(a, env) for a in node.args]
         kwargs = {kw.arg: self.value(kw.value, env) for kw in node.keywords}

@@ -29,6 +29,7 @@ class Program:
     taken: set = field(default_factory=set)
     active: set = field(default_factory=set)      # keys being compiled (recursion)
     lines: dict = field(default_factory=dict)     # user_lines() of the entry point
+    made: dict = field(default_factory=dict)      # name -> the marks of what it batches
 
     def fresh(self, base: str) -> str:
         name, n = base, 2
@@ -151,6 +152,8 @@ def compile_callee(target, args, kwargs, batched, program) -> Callee:
     gen = transform.tidy(gen, source)
     program.taken |= namer.taken
     program.functions.append((gen, source))
+    from ..codegen.emit import made_of  # (a gradient's callee: its backward function's)
+    program.made[name] = made_of(target)
     return Callee(name, facts.result or UNKNOWN, captured)
 
 
@@ -166,7 +169,8 @@ def user_lines(fn) -> dict:
     user = getattr(target, "fn", None)
     code = getattr(getattr(target, "__wrapped__", target), "__code__", None) or \
         getattr(getattr(target, "generated", None), "__code__", None)
-    if user is None or code is None or not code.co_filename.startswith("<adjoint"):
+    from ..codegen.emit import generated_file  # (emit's mark, not the file's name)
+    if user is None or code is None or not generated_file(code.co_filename):
         return {}
     filename = code.co_filename
     chain = user_lines(user)

@@ -13,7 +13,7 @@ import math
 import sys
 import types
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 import numpy as np
@@ -52,6 +52,7 @@ class Module:
     line_map: dict         # generated line -> user's line
     user_file: str = ""     # the user's file those lines are in
     where: object = None    # the user's function (a Location), for errors at the call
+    made: dict = field(default_factory=dict)  # function name -> its marks (marks.py)
 
 
 def render_function(fn: gast.FunctionDef, source: Source, line_map: dict,
@@ -240,13 +241,13 @@ def module(fns, source: Source, doc: str, tag: str = "", made=None) -> Module:
     where = f"{cells.short(source.filename)}:{source.where().lineno}"
     filename = f"<adjoint {fn.name}{tag} of {where}>"
     return Module(text, fn.name, filename, namespace, line_map, source.filename,
-                  source.where())
+                  source.where(), dict(made or {}))
 
 
 # What emit.load made, marked as it is made: a function of a generated module is
 # recognised by identity, never by its name or module's name.
-_LOADED = weakref.WeakSet()   # the functions each loaded module defined
-_FILES = set()                # the linecache names their code runs under
+_LOADED = weakref.WeakKeyDictionary()  # each function a loaded module defined -> its
+_FILES = set()                # marks (Made); the linecache names their code runs under
 
 
 def generated(fn) -> bool:
@@ -255,6 +256,15 @@ def generated(fn) -> bool:
         return fn in _LOADED
     except TypeError:  # (not weakly referable: not one of them)
         return False
+
+
+def made_of(fn):
+    """The marks the compiler set in a generated function (its seed, its stack, a
+    backward function's): for a pass that transforms it again (vmap)."""
+    try:
+        return _LOADED.get(fn, NONE)
+    except TypeError:
+        return NONE
 
 
 def generated_file(filename: str) -> bool:
@@ -285,7 +295,7 @@ def load(mod: Module):
     _FILES.add(mod.filename)
     for value in list(namespace.values()):
         if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
-            _LOADED.add(value)
+            _LOADED[value] = mod.made.get(value.__name__, NONE)
     return namespace[mod.name]
 
 

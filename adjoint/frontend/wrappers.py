@@ -33,11 +33,11 @@ def target(fn):
     """The Python function a call of `fn` runs: `fn` itself when it is one (a wrapper
     included), what adjoint's own wrappers and the functools caches call; else an
     error (a callable object would be differentiated as something else)."""
-    if inspect.isfunction(fn):
-        return fn
     generated = getattr(fn, "generated", None)  # adjoint.jvp's shape-checking wrapper
     if inspect.isfunction(generated):
         return generated
+    if inspect.isfunction(fn):
+        return fn
     if isinstance(fn, _CACHES) and inspect.isfunction(getattr(fn, "__wrapped__", None)):
         return fn.__wrapped__
     if getattr(fn, "__wrapped__", None) is not None and not inspect.ismethod(fn):
