@@ -366,3 +366,17 @@ def popped_then_sine(a):
     xs = [0.5, 0.5, a]
     s = xs.pop()
     return math.sin(s)
+
+
+def _negated_argument(f, y):
+    def neg(x):  # (its x is not the x `cost` below captures)
+        return -f(x)
+
+    return apply(neg, y)
+
+
+def passed_on_inside_a_nested_def(x, y):
+    def cost(t):
+        return x * t * t
+
+    return _negated_argument(cost, y)

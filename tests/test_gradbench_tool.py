@@ -195,8 +195,6 @@ def test_det():
                                rtol=1e-10)
 
 
-@pytest.mark.xfail(reason="a nested def passed as an argument to a function of the user "
-                          "(shared repro 09)", strict=True)
 @pytest.mark.parametrize("inner", ["r", "f"])
 def test_saddle_outer_gradient(inner):
     saddle = importlib.import_module("benchmarks.gradbench.tool.saddle")

@@ -178,6 +178,7 @@ FUNCTION_ARGS = [
     (rc.constant_area, [1.3], (0,)),
     (rc.sibling_capture, [1.5], (0,)),
     (rc.sibling_inactive, [1.5], (0,)),
+    (rc.passed_on_inside_a_nested_def, [0.7, 1.3], (0, 1)),
 ]
 
 

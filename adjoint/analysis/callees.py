@@ -155,7 +155,7 @@ def lifted(nested: Nested) -> Source:
 
 def capture_through_siblings(source: Source) -> None:
     """A nested function calling (or passing on) another one also captures what that
-    one reads, which it must be able to pass to it."""
+    one reads (the variables holding it here), which it must be able to pass to it."""
     from ..codegen.ir import stored_names
     from ..errors import UnsupportedSyntaxError
     nested = source.nested
@@ -167,7 +167,9 @@ def capture_through_siblings(source: Source) -> None:
                    + fn.node.args.posonlyargs} | stored_names(fn.node.body)
             siblings = {n.id for n in gast.walk(fn.node) if isinstance(n, gast.Name)
                         and n.id in nested and n.id != name and n.id not in own}
-            needed = set().union(*(nested[s].captured for s in siblings)) - \
+            # (the names holding what a sibling captures here: a function passed to
+            # this one is called with this function's own parameters for them)
+            needed = set().union(*(nested[s].passed for s in siblings)) - \
                 set(fn.captured)
             if not needed:
                 continue
