@@ -5,16 +5,13 @@ import functools
 import inspect
 import types
 
-from . import disk_cache, display, runtime
+from . import disk_cache, display
 from .codegen import emit
 from .context import Stages
 from .errors import at_the_call
-from .pipeline import STAGES, compile_reverse
+from .pipeline import IN_PLACE, STAGES, compile_reverse
 
 _CACHE: dict = {}
-# helpers of the version that is not differentiated again: writes into an adjoint
-# hidden in a call, and loop products batched into one (rules have none of them)
-IN_PLACE = (runtime.add_at, runtime.matmul_ga_sum, runtime.matmul_gb_sum)
 
 
 def _key(fn, wrt, *flags):
@@ -83,7 +80,8 @@ def _compiled(fn, wrt, optimize, value, batch=True):
         gen, ctx, mod = _build(fn, wrt, optimize, value, batch)
         hit = _CACHE[key] = _finish(gen, fn, ctx, mod,
                                     "Value and gradient" if value else "Gradient")
-        if batch and emit.calls_helper(mod, IN_PLACE):
+        in_place = getattr(ctx, "in_place", None)  # (from disk: the text is read)
+        if batch and (in_place if in_place is not None else emit.calls_helper(mod, IN_PLACE)):
             # batched loop products or in-place scatters: differentiate the plain
             hit.differentiable = functools.partial(  # version, made on demand
                 _compiled, fn, wrt, optimize, value, False)

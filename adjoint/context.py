@@ -80,3 +80,4 @@ class Context:
     mode: str = "reverse"                  # or "forward"
     tangents: tuple[str, ...] = ()         # forward mode: the tangent parameters' names
     stages: Stages = field(default_factory=Stages)
+    in_place: bool | None = None           # the module calls IN_PLACE helpers (pipeline)

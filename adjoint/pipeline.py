@@ -17,6 +17,7 @@ from .frontend import fence, jumps
 from .forward import tangents as forward
 from .optimize import fuse, recompute
 from . import cells, optimize
+from . import runtime as rt
 from .context import Context
 from .errors import WrtError
 from .codegen.marks import Made
@@ -29,6 +30,9 @@ from .analysis.callees import Program
 from .reverse.sweeps import Reverse
 from .rules import lookup
 
+# helpers of the version that is not differentiated again: writes into an adjoint
+# hidden in a call, and loop products batched into one (rules have none of them)
+IN_PLACE = (rt.add_at, rt.matmul_ga_sum, rt.matmul_gb_sum)
 STAGES = ("parse", "lower", "normalize", "activity", "tbr", "reverse", "optimize")
 FORWARD_STAGES = ("parse", "lower", "normalize", "activity", "forward", "optimize")
 
@@ -102,6 +106,8 @@ def compile_reverse(fn, wrt, *, optimize_: bool = True, value: bool = False,
             fns[0] = (fuse.run(recompute.run(fns[0][0], pure, fast), pure,
                                _user_names(source), fast), source)
     fns += program.functions  # the callees' forward/backward pairs (already optimized)
+    ctx.in_place = any(isinstance(n, gast.Call) and any(ir.helper(n) is h for h in IN_PLACE)
+                       for f, _ in fns for n in ir.nodes(f))
     mod = emit.module(fns, source, _doc(source, ctx), "" if optimize_ else " (unoptimized)",
                       program.made)
     ctx.stages["optimize"] = mod.text

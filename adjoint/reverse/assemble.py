@@ -39,28 +39,39 @@ def sweep(rev: Reverse, body, scalar, ctx, value, numbers=()) -> gast.FunctionDe
 
 def _until_zeros_recorded(rev, body, build):
     """`build()` after TBR, again if its adjoint sweep made zeros shaped like values
-    TBR did not yet know it reads (Reverse.zeros): the second time they are saved.
+    TBR did not yet know it reads (Reverse.zeros) and that changes what is saved (most
+    zeros read parameters or values never overwritten: then the first build stands).
     Which adjoints are zeroed where does not depend on what is saved, so twice at most.
     A zero nothing reads (dead code, removed by the optimizer) reads nothing."""
     rev.zero_reads, names = {}, {}
+    rev.saves = record(rev, body, rev.source, rev.namer, names)
     while True:
         rev.zeroed, rev.zeros_made = set(), []
-        rev.saves = record(rev, body, rev.source, rev.namer, names)
-        built = build()
-        dead = set()
-        if rev.prune_zeros and rev.zeros_made:
-            from ..optimize.dead_code import eliminate
-            found = []
-            for fn in built if isinstance(built, tuple) else (built,):
-                eliminate(fn.body, set(), lambda call: False, apply=False, removed=found)
-            dead = {id(s) for s in found}
-        new = False
-        for zero, at, v in rev.zeros_made:
-            if id(zero) not in dead and v not in rev.zero_reads.get(at, ()):
-                rev.zero_reads.setdefault(at, set()).add(v)
-                new = True
-        if not new:
+        built, shapes = build(), rev.shape_only
+        if not _new_zero_reads(rev, built):
             return built
+        saves = record(rev, body, rev.source, rev.namer, names)
+        same = saves.dump() == rev.saves.dump() and rev.shape_only == shapes
+        rev.saves = saves
+        if same:  # (TBR reads the zeros' values where they already were as needed)
+            return built
+
+
+def _new_zero_reads(rev, built) -> bool:
+    """Add to rev.zero_reads the values the zeros `built` holds read; whether any is new."""
+    dead = set()
+    if rev.prune_zeros and rev.zeros_made:
+        from ..optimize.dead_code import eliminate
+        found = []
+        for fn in built if isinstance(built, tuple) else (built,):
+            eliminate(fn.body, set(), lambda call: False, apply=False, removed=found)
+        dead = {id(s) for s in found}
+    new = False
+    for zero, at, v in rev.zeros_made:
+        if id(zero) not in dead and v not in rev.zero_reads.get(at, ()):
+            rev.zero_reads.setdefault(at, set()).add(v)
+            new = True
+    return new
 
 
 def scalar_fast_path(rev, body, gen, ctx, value, locals_) -> list:
